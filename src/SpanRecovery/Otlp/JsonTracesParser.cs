@@ -1,0 +1,206 @@
+using System.Buffers.Text;
+using System.IO.Hashing;
+using System.Text.Json;
+
+namespace SpanRecovery.Otlp;
+
+/// <summary>
+/// Walks one OTLP/JSON <c>TracesData</c> / <c>ExportTraceServiceRequest</c> document with
+/// <see cref="Utf8JsonReader"/> and reports its spans. Accepts lowerCamelCase and the proto field names,
+/// the old <c>instrumentationLibrarySpans</c>, hex IDs in any case, and 64-bit times as strings or numbers
+/// (parsed as integers, never through a double). Unknown fields are skipped. A span's
+/// <see cref="SpanView.ContentHash"/> is the hash of its JSON text, so byte-identical repeats match.
+/// </summary>
+public static class JsonTracesParser
+{
+    private const int MaxDecodedIdBytes = 32;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128 };
+
+    /// <summary>Parses one complete document; throws <see cref="MalformedInputException"/> on bad JSON.</summary>
+    public static void Parse<TSink>(ReadOnlySpan<byte> document, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        var reader = new Utf8JsonReader(document, ReaderOptions);
+        try
+        {
+            Read(ref reader);
+            Expect(ref reader, JsonTokenType.StartObject);
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals("resourceSpans"u8) || reader.ValueTextEquals("resource_spans"u8))
+                    ForEachObject(ref reader, document, recordOffset, sink, ParseResourceSpans);
+                else
+                    reader.Skip();
+            }
+
+            if (reader.Read())
+                throw new MalformedInputException("data after the end of the JSON document", reader.TokenStartIndex);
+        }
+        catch (JsonException e)
+        {
+            throw new MalformedInputException($"invalid JSON: {e.Message}", reader.BytesConsumed);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader's typed getters throw this for a token of another type (e.g. a number as ID).
+            throw new MalformedInputException($"invalid OTLP/JSON value: {e.Message}", reader.TokenStartIndex);
+        }
+    }
+
+    private delegate void ObjectParser<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
+        where TSink : ISpanSink;
+
+    private static void ParseResourceSpans<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("scopeSpans"u8) || reader.ValueTextEquals("scope_spans"u8)
+                || reader.ValueTextEquals("instrumentationLibrarySpans"u8)
+                || reader.ValueTextEquals("instrumentation_library_spans"u8))
+                ForEachObject(ref reader, document, recordOffset, sink, ParseScopeSpans);
+            else
+                reader.Skip();
+        }
+    }
+
+    private static void ParseScopeSpans<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("spans"u8))
+                ForEachObject(ref reader, document, recordOffset, sink, ParseSpan);
+            else
+                reader.Skip();
+        }
+    }
+
+    private static void ParseSpan<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        var spanStart = reader.TokenStartIndex;
+        Span<byte> traceBuffer = stackalloc byte[MaxDecodedIdBytes];
+        Span<byte> spanBuffer = stackalloc byte[MaxDecodedIdBytes];
+        Span<byte> parentBuffer = stackalloc byte[MaxDecodedIdBytes];
+        scoped ReadOnlySpan<byte> traceId = default, spanId = default, parentSpanId = default;
+        ulong start = 0, end = 0;
+        var problems = IdEncodingProblems.None;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("traceId"u8) || reader.ValueTextEquals("trace_id"u8))
+                traceId = IdOrProblem(traceBuffer, ReadHexId(ref reader, traceBuffer), IdEncodingProblems.TraceIdNotHex, ref problems);
+            else if (reader.ValueTextEquals("spanId"u8) || reader.ValueTextEquals("span_id"u8))
+                spanId = IdOrProblem(spanBuffer, ReadHexId(ref reader, spanBuffer), IdEncodingProblems.SpanIdNotHex, ref problems);
+            else if (reader.ValueTextEquals("parentSpanId"u8) || reader.ValueTextEquals("parent_span_id"u8))
+                parentSpanId = IdOrProblem(parentBuffer, ReadHexId(ref reader, parentBuffer), IdEncodingProblems.ParentSpanIdNotHex, ref problems);
+            else if (reader.ValueTextEquals("startTimeUnixNano"u8) || reader.ValueTextEquals("start_time_unix_nano"u8))
+                start = ReadUInt64(ref reader);
+            else if (reader.ValueTextEquals("endTimeUnixNano"u8) || reader.ValueTextEquals("end_time_unix_nano"u8))
+                end = ReadUInt64(ref reader);
+            else
+                reader.Skip();
+        }
+
+        var text = document[(int)spanStart..(int)reader.BytesConsumed];
+        sink.OnSpan(new SpanView(traceId, spanId, parentSpanId, start, end, XxHash3.HashToUInt64(text), recordOffset, problems));
+    }
+
+    /// <summary>
+    /// Decodes a hex ID into <paramref name="buffer"/> and returns the decoded length: 0 for null or "",
+    /// -1 when it is not hex, and 1 (a length no ID may have) for hex of an odd or oversized length, so the
+    /// validator reports that as the wrong length.
+    /// </summary>
+    private static int ReadHexId(ref Utf8JsonReader reader, scoped Span<byte> buffer)
+    {
+        Read(ref reader);
+        if (reader.TokenType == JsonTokenType.Null)
+            return 0;
+        Expect(ref reader, JsonTokenType.String);
+        Span<byte> unescaped = stackalloc byte[2 * MaxDecodedIdBytes];
+        scoped ReadOnlySpan<byte> hex;
+        if (!reader.ValueIsEscaped)
+            hex = reader.ValueSpan;
+        else if (reader.ValueSpan.Length <= unescaped.Length)
+            hex = unescaped[..reader.CopyString(unescaped)];
+        else
+            return 1; // escaped and longer than any ID: the wrong length whatever it holds
+
+        if (hex.IndexOfAnyExcept(HexDigits) >= 0)
+            return -1;
+        if (hex.Length % 2 != 0 || hex.Length > 2 * MaxDecodedIdBytes)
+            return 1;
+        Convert.FromHexString(hex, buffer, out _, out var written);
+        return written;
+    }
+
+    private static ReadOnlySpan<byte> IdOrProblem(Span<byte> buffer, int length, IdEncodingProblems notHex, ref IdEncodingProblems problems)
+    {
+        if (length >= 0)
+            return buffer[..length];
+        problems |= notHex;
+        return default;
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> HexDigits =
+        System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
+
+    private static ulong ReadUInt64(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return 0;
+            case JsonTokenType.Number when reader.TryGetUInt64(out var number):
+                return number;
+            case JsonTokenType.String when !reader.ValueIsEscaped
+                && Utf8Parser.TryParse(reader.ValueSpan, out ulong parsed, out var consumed)
+                && consumed == reader.ValueSpan.Length:
+                return parsed;
+            default:
+                throw new MalformedInputException("a time is not an unsigned 64-bit integer", reader.TokenStartIndex);
+        }
+    }
+
+    /// <summary>Reads the value of the current property: an array of objects, each handed to <paramref name="parse"/>.</summary>
+    private static void ForEachObject<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink, ObjectParser<TSink> parse)
+        where TSink : ISpanSink
+    {
+        Read(ref reader);
+        if (reader.TokenType == JsonTokenType.Null)
+            return;
+        Expect(ref reader, JsonTokenType.StartArray);
+        while (true)
+        {
+            Read(ref reader);
+            if (reader.TokenType == JsonTokenType.EndArray)
+                return;
+            Expect(ref reader, JsonTokenType.StartObject);
+            parse(ref reader, document, recordOffset, sink);
+        }
+    }
+
+    /// <summary>Moves to the next property name of the current object; false at its end.</summary>
+    private static bool NextProperty(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        if (reader.TokenType == JsonTokenType.EndObject)
+            return false;
+        Expect(ref reader, JsonTokenType.PropertyName);
+        return true;
+    }
+
+    private static void Read(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+            throw new MalformedInputException("JSON document ends early", reader.BytesConsumed);
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType expected)
+    {
+        if (reader.TokenType != expected)
+            throw new MalformedInputException($"expected {expected} but found {reader.TokenType}", reader.TokenStartIndex);
+    }
+}

@@ -1,0 +1,122 @@
+using System.IO.Hashing;
+
+namespace SpanRecovery.Otlp;
+
+/// <summary>
+/// Walks one serialized <c>TracesData</c> / <c>ExportTraceServiceRequest</c> down to its spans without
+/// materialising anything: TracesData.1 → ResourceSpans.2 (or the old 1000) → ScopeSpans.2 → Span. Each
+/// span's own fields are checked for framing and wire type; attribute, event and link contents are skipped
+/// by length. A span is reported only once it has been read to its end, so a malformed span is never half
+/// counted; spans before the problem in the same record have been reported already.
+/// </summary>
+public static class ProtobufTracesParser
+{
+    /// <summary>Parses one record; throws <see cref="MalformedInputException"/> on bad wire data.</summary>
+    public static void Parse<TSink>(ReadOnlySpan<byte> record, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        var reader = new ProtoWireReader(record, 0);
+        while (!reader.End)
+        {
+            var (field, wireType) = reader.ReadTag();
+            if (field == 1)
+            {
+                reader.Expect(wireType, WireType.LengthDelimited, field);
+                ParseResourceSpans(reader.ReadMessage(), recordOffset, sink);
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+    }
+
+    private static void ParseResourceSpans<TSink>(ProtoWireReader reader, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        while (!reader.End)
+        {
+            var (field, wireType) = reader.ReadTag();
+            if (field is 2 or 1000)
+            {
+                reader.Expect(wireType, WireType.LengthDelimited, field);
+                ParseScopeSpans(reader.ReadMessage(), recordOffset, sink);
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+    }
+
+    private static void ParseScopeSpans<TSink>(ProtoWireReader reader, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        while (!reader.End)
+        {
+            var (field, wireType) = reader.ReadTag();
+            if (field == 2)
+            {
+                reader.Expect(wireType, WireType.LengthDelimited, field);
+                var span = reader.ReadLengthDelimited();
+                ParseSpan(span, reader.BaseOffset + reader.Position - span.Length, recordOffset, sink);
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+    }
+
+    private static void ParseSpan<TSink>(ReadOnlySpan<byte> span, int offsetInRecord, long recordOffset, TSink sink)
+        where TSink : ISpanSink
+    {
+        var reader = new ProtoWireReader(span, offsetInRecord);
+        ReadOnlySpan<byte> traceId = default, spanId = default, parentSpanId = default;
+        ulong start = 0, end = 0;
+        while (!reader.End)
+        {
+            var (field, wireType) = reader.ReadTag();
+            switch (field)
+            {
+                case 1:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    traceId = reader.ReadLengthDelimited();
+                    break;
+                case 2:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    spanId = reader.ReadLengthDelimited();
+                    break;
+                case 4:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    parentSpanId = reader.ReadLengthDelimited();
+                    break;
+                case 7:
+                    reader.Expect(wireType, WireType.Fixed64, field);
+                    start = reader.ReadFixed64();
+                    break;
+                case 8:
+                    reader.Expect(wireType, WireType.Fixed64, field);
+                    end = reader.ReadFixed64();
+                    break;
+                case 3 or 5 or 9 or 11 or 13 or 15:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    reader.ReadLengthDelimited();
+                    break;
+                case 6 or 10 or 12 or 14:
+                    reader.Expect(wireType, WireType.Varint, field);
+                    reader.ReadVarint();
+                    break;
+                case 16:
+                    reader.Expect(wireType, WireType.Fixed32, field);
+                    reader.SkipField(wireType);
+                    break;
+                default:
+                    reader.SkipField(wireType);
+                    break;
+            }
+        }
+
+        sink.OnSpan(new SpanView(traceId, spanId, parentSpanId, start, end, XxHash3.HashToUInt64(span), recordOffset));
+    }
+}
