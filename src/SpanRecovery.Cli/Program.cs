@@ -1,1 +1,11 @@
-return 0;
+using System.CommandLine;
+using SpanRecovery.Cli;
+using SpanRecovery.Cli.Commands;
+
+var root = new RootCommand("SpanRecovery: validate, back up and restore OpenTelemetry trace archives.")
+{
+    ValidateCommand.Create(),
+    GenerateCommand.Create(),
+    DemoCommand.Create(),
+};
+return await CommandLineHost.RunAsync(root, args);

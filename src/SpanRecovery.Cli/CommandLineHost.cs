@@ -1,0 +1,62 @@
+using System.CommandLine;
+
+namespace SpanRecovery.Cli;
+
+/// <summary>
+/// Runs the command line with the exit codes of DESIGN §7: a usage error is 2 (System.CommandLine's own
+/// default is 1, which we reserve for integrity problems), and no exception ever reaches the user as a stack
+/// trace.
+/// </summary>
+internal static class CommandLineHost
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+                await Console.Error.WriteLineAsync($"spanrecovery: {error.Message}");
+            await Console.Error.WriteLineAsync("Run 'spanrecovery --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("spanrecovery: cancelled");
+            return 130;
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+}
+
+/// <summary>Exit codes everywhere (DESIGN §7).</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int IntegrityProblem = 1;
+    public const int Usage = 2;
+    public const int NotFound = 3;
+    public const int Locked = 4;
+}
+
+/// <summary>A bad option value found after parsing; reported as a usage error (exit 2).</summary>
+internal sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using SpanRecovery.Otlp;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Cli.Commands;
+
+/// <summary><c>spanrecovery validate PATH…</c>: integrity findings for trace archives (DESIGN §3–4).</summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Files and directories, validated together as one data set", Arity = ArgumentArity.OneOrMore };
+        var format = new Option<string>("--format") { Description = "Report format", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var maxExamples = new Option<int>("--max-examples") { Description = "Examples kept per rule", DefaultValueFactory = _ => 10 };
+        var maxDuration = new Option<string>("--max-duration") { Description = "Longer spans get duration-too-long (e.g. 24h, 90m)", DefaultValueFactory = _ => "24h" };
+        var maxRecord = new Option<long>("--max-record-bytes") { Description = "Largest record accepted", DefaultValueFactory = _ => ReaderOptions.DefaultMaxRecordBytes };
+        var inputFormat = new Option<string?>("--input-format") { Description = "Override framing detection: length-prefixed, json or raw" };
+        inputFormat.AcceptOnlyFromAmong("length-prefixed", "json", "raw");
+
+        var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles")
+        {
+            paths, format, maxExamples, maxDuration, maxRecord, inputFormat,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var validation = new ValidationOptions
+            {
+                MaxExamples = Math.Max(0, parse.GetValue(maxExamples)),
+                MaxDuration = DurationParser.Parse(parse.GetValue(maxDuration)!),
+            };
+            var reader = ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat));
+            var report = await RunAsync(parse.GetValue(paths)!, validation, reader, cancellationToken);
+            Print(report, parse.GetValue(format) == "json");
+            return report.ExitCode;
+        });
+        return command;
+    }
+
+    internal static ReaderOptions ReaderOptionsFrom(long maxRecordBytes, string? framing)
+    {
+        if (maxRecordBytes <= 0 || maxRecordBytes > int.MaxValue)
+            throw new UsageException($"--max-record-bytes must be between 1 and {int.MaxValue}");
+        RecordFraming? parsed = null;
+        if (framing is not null && InputFormatNames.TryParseFraming(framing, out var value))
+            parsed = value;
+        return new ReaderOptions { MaxRecordBytes = maxRecordBytes, Framing = parsed };
+    }
+
+    /// <summary>Validates with a progress bar when it takes a while.</summary>
+    internal static Task<ValidationReport> RunAsync(IReadOnlyList<string> paths, ValidationOptions validation, ReaderOptions reader, CancellationToken cancellationToken)
+    {
+        var files = ArchiveValidation.ExpandInputs(paths);
+        var total = files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
+        var progress = new ReadProgress();
+        DataIntegrityValidator? validator = null;
+        var work = ArchiveValidation.ValidateAsync(files, validation, reader, v => validator = v, progress, cancellationToken);
+        return ProgressDisplay.RunAsync("validating", total, () => progress.Bytes, () => $"{validator?.SpansRead ?? 0:N0} spans", work);
+    }
+
+    /// <summary>The report on stdout; input problems also on stderr, one line each, naming path and offset.</summary>
+    internal static void Print(ValidationReport report, bool json)
+    {
+        foreach (var input in report.Inputs.Where(i => i.Error is not null))
+            Console.Error.WriteLine($"spanrecovery: error: {input.Path}: {input.Error}");
+        foreach (var finding in report.Examples.Where(e => e.Rule.IsInputRule()))
+            Console.Error.WriteLine($"spanrecovery: error: {finding.Path}: offset {finding.Offset}: {finding.Rule.Id()}: {finding.Message}");
+        if (json)
+        {
+            using var stdout = Console.OpenStandardOutput();
+            ValidationReportWriter.WriteJson(report, stdout);
+            stdout.Write("\n"u8);
+        }
+        else
+        {
+            Console.WriteLine(ValidationReportWriter.ToText(report));
+        }
+    }
+}

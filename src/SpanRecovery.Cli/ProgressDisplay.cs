@@ -1,0 +1,36 @@
+using Spectre.Console;
+
+namespace SpanRecovery.Cli;
+
+/// <summary>
+/// A progress bar on stderr for work that takes more than a moment, only when stderr is a terminal
+/// (never in pipes, CI logs or tests).
+/// </summary>
+internal static class ProgressDisplay
+{
+    private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(700);
+
+    public static async Task<T> RunAsync<T>(string title, long total, Func<long> current, Func<string> detail, Task<T> work)
+    {
+        if (Console.IsErrorRedirected || await Task.WhenAny(work, Task.Delay(Delay)) == work)
+            return await work;
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(title, maxValue: Math.Max(total, 1));
+                while (!work.IsCompleted)
+                {
+                    task.Value = Math.Min(current(), task.MaxValue);
+                    task.Description = $"{title} {detail()}";
+                    await Task.WhenAny(work, Task.Delay(200));
+                }
+
+                task.Value = task.MaxValue;
+            });
+        return await work;
+    }
+}

@@ -1,0 +1,47 @@
+namespace SpanRecovery.Generation;
+
+/// <summary>
+/// What to generate. <see cref="Spans"/>, <see cref="Seed"/>, <see cref="DefectRate"/> and
+/// <see cref="MaxDuration"/> decide the logical spans; <see cref="Files"/> and <see cref="SpansPerRecord"/>
+/// decide where each span lands. Encoding, compression and framing change only the bytes, never the spans,
+/// so every format of the same options must validate to the same counts.
+/// </summary>
+/// <param name="Spans">Exactly this many spans are written, duplicate copies and cycle spans included.</param>
+/// <param name="DefectRate">About this fraction of the spans gets one defect each (0..1); only leaf spans take
+/// defects, so the real fraction stays below the share of leaves (about 60 %).</param>
+/// <param name="MaxDuration">The validator's <c>--max-duration</c>: normal spans never last longer, and
+/// duration-too-long defects last an hour more. Null means <see cref="DefaultMaxDuration"/>.</param>
+public sealed record GeneratorOptions(
+    int Spans,
+    int Seed = 1,
+    int Files = 1,
+    double DefectRate = 0,
+    ArchiveEncoding Encoding = ArchiveEncoding.Protobuf,
+    ArchiveCompression Compression = ArchiveCompression.None,
+    ArchiveFraming Framing = ArchiveFraming.Records,
+    int SpansPerRecord = 512,
+    TimeSpan? MaxDuration = null)
+{
+    /// <summary>The validator's default <c>--max-duration</c> (DESIGN §3).</summary>
+    public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromHours(24);
+
+    /// <summary>The longest a generated span may be; longer would push defects past the year 2100.</summary>
+    private static readonly TimeSpan LongestMaxDuration = TimeSpan.FromDays(3650);
+
+    internal TimeSpan EffectiveMaxDuration => MaxDuration ?? DefaultMaxDuration;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Spans);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Files, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SpansPerRecord, 1);
+        if (DefectRate is < 0 or > 1 || double.IsNaN(DefectRate))
+            throw new ArgumentOutOfRangeException(nameof(DefectRate), DefectRate, "The defect rate must be between 0 and 1.");
+        if (EffectiveMaxDuration <= TimeSpan.Zero || EffectiveMaxDuration > LongestMaxDuration)
+            throw new ArgumentOutOfRangeException(nameof(MaxDuration), MaxDuration, "The maximum duration must be positive and at most 10 years.");
+        if (!Enum.IsDefined(Encoding) || !Enum.IsDefined(Compression) || !Enum.IsDefined(Framing))
+            throw new ArgumentException("Unknown encoding, compression or framing.");
+        if (Framing == ArchiveFraming.Raw && (Encoding != ArchiveEncoding.Protobuf || Compression == ArchiveCompression.ZstdRecord))
+            throw new ArgumentException("Raw framing is one protobuf message per file: it takes neither JSON nor per-record compression.");
+    }
+}

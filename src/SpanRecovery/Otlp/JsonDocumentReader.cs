@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+
+namespace SpanRecovery.Otlp;
+
+/// <summary>
+/// Frames OTLP/JSON documents from a pipe: one per line (JSON lines) or pretty-printed back to back. The end
+/// of a document is found by tokenizing it with <see cref="Utf8JsonReader"/>; the tokenizer state is kept
+/// across reads, so a large document arriving in pieces is scanned once, not once per piece. After bad JSON
+/// the reader resynchronises at the next line that starts with '{' (the next line of a JSON-lines file, the
+/// next document of concatenated pretty ones).
+/// </summary>
+internal static class JsonDocumentReader
+{
+    public static async Task ReadAsync<TSink>(
+        PipeReader reader, RecordDecoder decoder, long maxRecordBytes, TSink sink, CancellationToken cancellationToken)
+        where TSink : ISpanSink
+    {
+        var scan = new DocumentScan();
+        long position = 0; // offset of the buffer's start in the input
+        var resync = false;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            while (true)
+            {
+                if (resync)
+                {
+                    var next = FindNextDocumentStart(buffer);
+                    var drop = next ?? Math.Max(0, buffer.Length - 1); // keep a trailing '\n' for the next read
+                    buffer = buffer.Slice(drop);
+                    position += drop;
+                    if (next is null)
+                        break;
+                    resync = false;
+                }
+
+                var blanks = CountLeadingBlanks(buffer);
+                buffer = buffer.Slice(blanks);
+                position += blanks;
+                if (buffer.IsEmpty)
+                    break;
+                if (buffer.FirstSpan[0] != (byte)'{')
+                {
+                    Report(sink, position, "expected a JSON object ('{')");
+                    resync = true;
+                    continue;
+                }
+
+                var length = scan.FindEnd(buffer, result.IsCompleted, out var error);
+                if (error is not null || (length is null && scan.Scanned > maxRecordBytes))
+                {
+                    Report(sink, position + scan.Scanned, error ?? $"JSON document larger than the {maxRecordBytes}-byte limit (--max-record-bytes)");
+                    scan = default;
+                    resync = true;
+                    continue;
+                }
+
+                if (length is null)
+                {
+                    if (result.IsCompleted)
+                    {
+                        Report(sink, position, "JSON document truncated at the end of input");
+                        buffer = buffer.Slice(buffer.End);
+                    }
+
+                    break;
+                }
+
+                decoder.Decode(buffer.Slice(0, length.Value), position, RecordPayload.Json, sink);
+                buffer = buffer.Slice(length.Value);
+                position += length.Value;
+                scan = default;
+            }
+
+            if (result.IsCompleted)
+            {
+                reader.AdvanceTo(buffer.End);
+                return;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static void Report<TSink>(TSink sink, long offset, string message)
+        where TSink : ISpanSink =>
+        sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, offset, $"JSON at offset {offset}: {message}"));
+
+    private static long CountLeadingBlanks(in ReadOnlySequence<byte> buffer)
+    {
+        long count = 0;
+        foreach (var segment in buffer)
+        {
+            var index = segment.Span.IndexOfAnyExcept(FormatSniffer.JsonBlanks);
+            if (index >= 0)
+                return count + index;
+            count += segment.Length;
+        }
+
+        return count;
+    }
+
+    /// <summary>Offset of the '{' of the next "\n{" after the first byte, or null if not buffered yet.</summary>
+    private static long? FindNextDocumentStart(in ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        reader.Advance(Math.Min(1, buffer.Length));
+        while (reader.TryAdvanceTo((byte)'\n'))
+        {
+            if (!reader.TryPeek(out var next))
+                return null;
+            if (next == (byte)'{')
+                return reader.Consumed;
+        }
+
+        return null;
+    }
+
+    /// <summary>Tokenizer progress through the document at the front of the buffer.</summary>
+    private struct DocumentScan
+    {
+        private JsonReaderState _state;
+
+        /// <summary>Bytes of the document tokenized so far.</summary>
+        public long Scanned { get; private set; }
+
+        /// <summary>The document's length once its closing brace has been read; null while incomplete.</summary>
+        public long? FindEnd(in ReadOnlySequence<byte> buffer, bool isFinalBlock, out string? error)
+        {
+            error = null;
+            var json = new Utf8JsonReader(buffer.Slice(Scanned), isFinalBlock, _state);
+            try
+            {
+                while (json.Read())
+                {
+                    if (json.CurrentDepth == 0 && json.TokenType == JsonTokenType.EndObject)
+                        return Scanned + json.BytesConsumed;
+                }
+            }
+            catch (JsonException e)
+            {
+                Scanned += json.BytesConsumed;
+                error = $"invalid JSON: {e.Message}";
+                return null;
+            }
+
+            Scanned += json.BytesConsumed;
+            _state = json.CurrentState;
+            return null;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+
+namespace SpanRecovery.Otlp;
+
+/// <summary>
+/// Frames repeated [4-byte big-endian length][record] from a pipe. A record is handed on once it is
+/// complete in the buffer (zero-copy when it sits in one segment); the pipe is advanced past whole records
+/// only, with everything examined, so a partial record is never lost and never re-scanned. A length over the
+/// limit is reported and the record skipped without buffering it; a record cut off by the end of input is
+/// <c>frame-truncated</c>.
+/// </summary>
+internal static class LengthPrefixedRecordReader
+{
+    public static async Task ReadAsync<TSink>(
+        PipeReader reader, RecordDecoder decoder, RecordPayload payload, long maxRecordBytes, TSink sink, CancellationToken cancellationToken)
+        where TSink : ISpanSink
+    {
+        long position = 0; // offset of the buffer's start in the input
+        long skipping = 0; // bytes of an oversized record still to skip
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (skipping > 0)
+            {
+                var skipped = Math.Min(skipping, buffer.Length);
+                buffer = buffer.Slice(skipped);
+                position += skipped;
+                skipping -= skipped;
+            }
+
+            while (skipping == 0 && buffer.Length >= 4)
+            {
+                var length = ReadLength(buffer);
+                if (length > maxRecordBytes)
+                {
+                    sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, position,
+                        $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte limit (--max-record-bytes); skipped"));
+                    skipping = 4 + length;
+                    var skipped = Math.Min(skipping, buffer.Length);
+                    buffer = buffer.Slice(skipped);
+                    position += skipped;
+                    skipping -= skipped;
+                    break;
+                }
+
+                if (buffer.Length - 4 < length)
+                    break;
+                decoder.Decode(buffer.Slice(4, length), position, payload, sink);
+                buffer = buffer.Slice(4 + length);
+                position += 4 + length;
+            }
+
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty && skipping == 0)
+                {
+                    var message = buffer.Length < 4
+                        ? $"record at offset {position}: input ends inside the 4-byte length"
+                        : $"record at offset {position}: length {ReadLength(buffer)} runs past the end of input ({buffer.Length - 4} bytes left)";
+                    sink.OnInputProblem(new InputProblem(InputProblemKind.FrameTruncated, position, message));
+                }
+
+                reader.AdvanceTo(buffer.End);
+                return;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static uint ReadLength(in ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.FirstSpan.Length >= 4)
+            return BinaryPrimitives.ReadUInt32BigEndian(buffer.FirstSpan);
+        Span<byte> length = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(length);
+        return BinaryPrimitives.ReadUInt32BigEndian(length);
+    }
+}

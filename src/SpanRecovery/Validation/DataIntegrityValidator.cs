@@ -1,0 +1,257 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using SpanRecovery.Otlp;
+
+namespace SpanRecovery.Validation;
+
+/// <summary>
+/// The one-pass rule engine of DESIGN §3. Feed it inputs in order (<see cref="BeginInput"/>, then spans and
+/// problems as the readers find them — it is their sink), then <see cref="Complete"/> resolves parent links
+/// and cycles over the whole data set and builds the report. Per-span work is a few comparisons and one or
+/// two probes of the <see cref="SpanTable"/>; nothing is allocated per span.
+/// </summary>
+public sealed class DataIntegrityValidator : ISpanSink
+{
+    private static readonly ulong MinTimestamp = (ulong)(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
+    private static readonly ulong MaxTimestamp = (ulong)(new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
+
+    private readonly ValidationOptions _options;
+    private readonly ulong _maxDurationNanos;
+    private readonly SpanTable _table = new();
+    private readonly HashSet<UInt128> _tracesOutsideTable = [];
+    private readonly List<InputState> _inputs = [];
+    private readonly long[] _ruleCounts = new long[Rules.Count];
+    private readonly List<Finding> _examples = [];
+    private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
+    private long _spans;
+    private long _invalidSpans;
+
+    public DataIntegrityValidator(ValidationOptions? options = null)
+    {
+        _options = options ?? new ValidationOptions();
+        _maxDurationNanos = (ulong)_options.MaxDuration.Ticks * 100;
+    }
+
+    /// <summary>Spans read so far, for progress displays.</summary>
+    public long SpansRead => Volatile.Read(ref _spans);
+
+    /// <summary>Starts the next input; spans and problems from now on belong to it.</summary>
+    public void BeginInput(string path, long bytes) => _inputs.Add(new InputState(path, bytes));
+
+    /// <summary>Records what the reader detected about the current input.</summary>
+    public void EndInput(InputDescription description)
+    {
+        var input = Current;
+        input.Format = description.Framing?.Name();
+        input.Compression = description.Framing is null ? null : description.Compression.Name();
+    }
+
+    public void OnInputProblem(InputProblem problem)
+    {
+        if (problem.Kind == InputProblemKind.Unreadable)
+        {
+            Current.Error ??= problem.Message;
+            return;
+        }
+
+        var rule = problem.Kind == InputProblemKind.FrameTruncated ? Rule.FrameTruncated : Rule.MessageMalformed;
+        Record(rule, Current.Path, problem.Offset, "", "", problem.Message);
+    }
+
+    public void OnSpan(in SpanView span)
+    {
+        _spans++;
+        Current.Spans++;
+        var found = new RuleSet();
+
+        var traceOk = CheckId(span.TraceId, 16, span.EncodingProblems.HasFlag(IdEncodingProblems.TraceIdNotHex),
+            Rule.TraceIdMissing, Rule.TraceIdInvalidLength, Rule.TraceIdZero, ref found);
+        var spanOk = CheckId(span.SpanId, 8, span.EncodingProblems.HasFlag(IdEncodingProblems.SpanIdNotHex),
+            Rule.SpanIdMissing, Rule.SpanIdInvalidLength, Rule.SpanIdZero, ref found);
+        var parent = CheckParent(span, ref found);
+        CheckTimes(span.StartTimeUnixNano, span.EndTimeUnixNano, ref found);
+
+        var traceId = traceOk ? BinaryPrimitives.ReadUInt128BigEndian(span.TraceId) : default;
+        if (traceOk && spanOk)
+        {
+            var location = SpanLocation.Pack(_inputs.Count - 1, span.RecordOffset, found.HasError);
+            if (!_table.TryAdd(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash, location, out var first))
+                found.Add(_table[first].ContentHash == span.ContentHash ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan);
+        }
+        else if (traceOk)
+        {
+            _tracesOutsideTable.Add(traceId);
+        }
+
+        if (found.IsEmpty)
+            return;
+        if (found.HasError)
+            _invalidSpans++;
+        foreach (var rule in found)
+            Record(rule, Current.Path, span.RecordOffset, Convert.ToHexStringLower(span.TraceId), Convert.ToHexStringLower(span.SpanId), Describe(rule, span));
+    }
+
+    /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
+    public ValidationReport Complete()
+    {
+        _table.ResolveParents(index => RecordTableFinding(Rule.ParentNotFound, index));
+        FindCycles();
+        var traces = _table.TraceCount + _tracesOutsideTable.Count(t => !_table.ContainsTrace(t));
+        var counts = new Dictionary<Rule, long>();
+        long errors = 0, warnings = 0;
+        for (var i = 0; i < _ruleCounts.Length; i++)
+        {
+            if (_ruleCounts[i] == 0)
+                continue;
+            var rule = (Rule)i;
+            counts[rule] = _ruleCounts[i];
+            if (rule.Severity() == Severity.Error)
+                errors += _ruleCounts[i];
+            else
+                warnings += _ruleCounts[i];
+        }
+
+        var inputs = _inputs.Select(i => new InputReport(i.Path, i.Format, i.Compression, i.Bytes, i.Spans, i.Error)).ToList();
+        return new ValidationReport(inputs, new ValidationTotals(_spans, traces, _invalidSpans, errors, warnings),
+            counts, _examples.OrderBy(e => e.Rule).ToList(), _stopwatch.Elapsed);
+    }
+
+    private InputState Current => _inputs.Count > 0 ? _inputs[^1] : throw new InvalidOperationException("BeginInput was not called");
+
+    private static bool CheckId(ReadOnlySpan<byte> id, int length, bool notHex, Rule missing, Rule invalidLength, Rule zero, ref RuleSet found)
+    {
+        if (notHex)
+            found.Add(Rule.IdInvalidEncoding);
+        else if (id.IsEmpty)
+            found.Add(missing);
+        else if (id.Length != length)
+            found.Add(invalidLength);
+        else if (!id.ContainsAnyExcept((byte)0))
+            found.Add(zero);
+        else
+            return true;
+        return false;
+    }
+
+    /// <summary>The parent span ID to follow, or 0 when there is none to follow.</summary>
+    private static ulong CheckParent(in SpanView span, ref RuleSet found)
+    {
+        var parent = span.ParentSpanId;
+        if (span.EncodingProblems.HasFlag(IdEncodingProblems.ParentSpanIdNotHex))
+            found.Add(Rule.IdInvalidEncoding);
+        else if (parent.IsEmpty)
+            return 0;
+        else if (parent.Length != 8)
+            found.Add(Rule.ParentIdInvalidLength);
+        else if (!parent.ContainsAnyExcept((byte)0))
+            found.Add(Rule.ParentIdZero);
+        else if (parent.SequenceEqual(span.SpanId))
+            found.Add(Rule.ParentIsSelf);
+        else
+            return BinaryPrimitives.ReadUInt64BigEndian(parent);
+        return 0;
+    }
+
+    private void CheckTimes(ulong start, ulong end, ref RuleSet found)
+    {
+        if (start == 0)
+            found.Add(Rule.StartTimeMissing);
+        if (end == 0)
+            found.Add(Rule.EndTimeMissing);
+        if ((start != 0 && (start < MinTimestamp || start >= MaxTimestamp)) || (end != 0 && (end < MinTimestamp || end >= MaxTimestamp)))
+            found.Add(Rule.TimestampOutOfRange);
+        if (start == 0 || end == 0)
+            return;
+        if (end < start)
+            found.Add(Rule.EndBeforeStart);
+        else if (end - start > _maxDurationNanos)
+            found.Add(Rule.DurationTooLong);
+    }
+
+    private void FindCycles()
+    {
+        // Parents form a forest plus, possibly, cycles (each span has at most one parent). Walk each
+        // unvisited span's ancestor chain marking it "on path"; meeting an "on path" span means a cycle.
+        const byte Unvisited = 0, OnPath = 1, Done = 2;
+        var state = new byte[_table.Count];
+        for (var start = 0; start < _table.Count; start++)
+        {
+            var at = start;
+            while (at >= 0 && state[at] == Unvisited)
+            {
+                state[at] = OnPath;
+                at = _table.ParentOf(at);
+            }
+
+            if (at >= 0 && state[at] == OnPath)
+            {
+                var member = at;
+                do
+                {
+                    RecordTableFinding(Rule.ParentCycle, member);
+                    if (!SpanLocation.IsInvalid(_table[member].Location))
+                        _invalidSpans++;
+                    member = _table.ParentOf(member);
+                }
+                while (member != at);
+            }
+
+            for (at = start; at >= 0 && state[at] == OnPath; at = _table.ParentOf(at))
+                state[at] = Done;
+        }
+    }
+
+    private void RecordTableFinding(Rule rule, int index)
+    {
+        ref readonly var entry = ref _table[index];
+        var path = _inputs[SpanLocation.Input(entry.Location)].Path;
+        Span<byte> traceId = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(traceId, entry.TraceId);
+        var spanId = entry.SpanId;
+        Record(rule, path, SpanLocation.Offset(entry.Location), Convert.ToHexStringLower(traceId), spanId.ToString("x16", null),
+            rule == Rule.ParentCycle ? "the span's ancestors lead back to it" : "no span of the same trace has the parent's span ID");
+    }
+
+    private void Record(Rule rule, string path, long offset, string traceId, string spanId, string message)
+    {
+        if (_ruleCounts[(int)rule]++ < _options.MaxExamples)
+            _examples.Add(new Finding(rule, path, offset, traceId, spanId, message));
+    }
+
+    private string Describe(Rule rule, in SpanView span) => rule switch
+    {
+        Rule.TraceIdMissing => "trace_id is empty",
+        Rule.TraceIdInvalidLength => $"trace_id is {span.TraceId.Length} bytes, not 16",
+        Rule.TraceIdZero => "trace_id is all zero",
+        Rule.SpanIdMissing => "span_id is empty",
+        Rule.SpanIdInvalidLength => $"span_id is {span.SpanId.Length} bytes, not 8",
+        Rule.SpanIdZero => "span_id is all zero",
+        Rule.IdInvalidEncoding => "an ID is not a hex string",
+        Rule.ParentIdInvalidLength => $"parent_span_id is {span.ParentSpanId.Length} bytes, not 8",
+        Rule.ParentIdZero => "parent_span_id is all zero (treated as a root)",
+        Rule.ParentIsSelf => "parent_span_id equals the span's own span_id",
+        Rule.StartTimeMissing => "start_time_unix_nano is 0",
+        Rule.EndTimeMissing => "end_time_unix_nano is 0",
+        Rule.EndBeforeStart => $"ends {span.StartTimeUnixNano - span.EndTimeUnixNano} ns before it starts",
+        Rule.TimestampOutOfRange => "start or end is outside 2000-01-01 .. 2100-01-01",
+        Rule.DurationTooLong => $"lasts {TimeSpan.FromTicks((long)((span.EndTimeUnixNano - span.StartTimeUnixNano) / 100))}, over {_options.MaxDuration}",
+        Rule.DuplicateSpan => "a span with the same trace_id and span_id but different content came earlier",
+        Rule.DuplicateSpanIdentical => "an identical span came earlier (exporter retry?)",
+        _ => rule.Id(),
+    };
+
+    private sealed class InputState(string path, long bytes)
+    {
+        public string Path { get; } = path;
+
+        public long Bytes { get; } = bytes;
+
+        public long Spans { get; set; }
+
+        public string? Format { get; set; }
+
+        public string? Compression { get; set; }
+
+        public string? Error { get; set; }
+    }
+}

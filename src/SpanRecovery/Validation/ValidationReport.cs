@@ -1,0 +1,34 @@
+namespace SpanRecovery.Validation;
+
+/// <summary>One input of a validation run, as the report lists it.</summary>
+public sealed record InputReport(string Path, string? Format, string? Compression, long Bytes, long Spans, string? Error);
+
+/// <summary>A finding kept as an example: where it is and which span (IDs as hex, empty when absent).</summary>
+public sealed record Finding(Rule Rule, string Path, long Offset, string TraceId, string SpanId, string Message)
+{
+    public Severity Severity => Rule.Severity();
+}
+
+/// <summary>The totals of DESIGN §3 "Counting".</summary>
+public sealed record ValidationTotals(long Spans, long Traces, long InvalidSpans, long Errors, long Warnings)
+{
+    public long ValidSpans => Spans - InvalidSpans;
+}
+
+/// <summary>The outcome of validating a data set: totals, counts per rule, examples.</summary>
+public sealed record ValidationReport(
+    IReadOnlyList<InputReport> Inputs,
+    ValidationTotals Totals,
+    IReadOnlyDictionary<Rule, long> RuleCounts,
+    IReadOnlyList<Finding> Examples,
+    TimeSpan Elapsed)
+{
+    /// <summary>Some input could not be read completely: unreadable, unknown format or input-level findings.</summary>
+    public bool HasInputErrors =>
+        Inputs.Any(i => i.Error is not null) || RuleCounts.Keys.Any(r => r.IsInputRule());
+
+    /// <summary>DESIGN §3 exit code: 2 input problems, 1 span errors, 0 clean.</summary>
+    public int ExitCode => HasInputErrors ? 2 : Totals.Errors > 0 ? 1 : 0;
+
+    public long Count(Rule rule) => RuleCounts.TryGetValue(rule, out var count) ? count : 0;
+}
