@@ -47,16 +47,16 @@ internal static class ServiceCatalog
             {
                 Attributes =
                 {
-                    Attributes.String("service.name", name),
-                    Attributes.String("service.namespace", "shop"),
-                    Attributes.String("service.version", version),
-                    Attributes.String("service.instance.id", $"{name}-{instance}"),
-                    Attributes.String("host.name", $"ip-10-0-{name.Length}-{(10 * instance) + name[0]}.ec2.internal"),
-                    Attributes.Int("process.pid", 1000 + (37 * name.Length) + instance),
-                    Attributes.String("deployment.environment.name", "production"),
-                    Attributes.String("telemetry.sdk.name", "opentelemetry"),
-                    Attributes.String("telemetry.sdk.language", language.Name),
-                    Attributes.String("telemetry.sdk.version", language.SdkVersion),
+                    KeyValues.String("service.name", name),
+                    KeyValues.String("service.namespace", "shop"),
+                    KeyValues.String("service.version", version),
+                    KeyValues.String("service.instance.id", $"{name}-{instance}"),
+                    KeyValues.String("host.name", $"ip-10-0-{name.Length}-{(10 * instance) + name[0]}.ec2.internal"),
+                    KeyValues.Int("process.pid", 1000 + (37 * name.Length) + instance),
+                    KeyValues.String("deployment.environment.name", "production"),
+                    KeyValues.String("telemetry.sdk.name", "opentelemetry"),
+                    KeyValues.String("telemetry.sdk.language", language.Name),
+                    KeyValues.String("telemetry.sdk.version", language.SdkVersion),
                 },
             };
             yield return new ServiceInstance(name, resource, scopes, routes, operations, table);
@@ -71,7 +71,7 @@ internal sealed record ServiceInstance(
 internal sealed record ServiceScopes(InstrumentationScope Http, InstrumentationScope Database, InstrumentationScope Application);
 
 /// <summary>Builds attribute key-values of each AnyValue type the generator writes.</summary>
-internal static class Attributes
+internal static class KeyValues
 {
     public static KeyValue String(string key, string value) => new() { Key = key, Value = new AnyValue { StringValue = value } };
 
