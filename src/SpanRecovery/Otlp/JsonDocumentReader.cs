@@ -52,7 +52,11 @@ internal static class JsonDocumentReader
                 var length = scan.FindEnd(buffer, result.IsCompleted, out var error);
                 if (error is not null || (length is null && scan.Scanned > maxRecordBytes))
                 {
-                    Report(sink, position + scan.Scanned, error ?? $"JSON document larger than the {maxRecordBytes}-byte limit (--max-record-bytes)");
+                    // The finding's offset is the document's (DESIGN §4: the record's offset); where the
+                    // tokenizer stopped goes into the message.
+                    Report(sink, position, error is null
+                        ? $"JSON document larger than the {maxRecordBytes}-byte limit (--max-record-bytes)"
+                        : $"{error} (byte {scan.Scanned} of the document)");
                     scan = default;
                     resync = true;
                     continue;

@@ -4,9 +4,9 @@ using System.Runtime.CompilerServices;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// Every span with a well-formed key, in one compact open-addressing table keyed by (trace_id, span_id):
-/// 48-byte entries stored densely in fixed-size chunks (no per-span objects, no doubling copies of the
-/// entries), plus an int index at most 75 % full — about 56–60 bytes per span in all. A second int index
+/// Every span with a well-formed key, in one compact table keyed by (trace_id, span_id): 48-byte entries
+/// stored densely in fixed-size chunks (no per-span objects, no doubling copies of the entries), found
+/// through a <see cref="TaggedIndex"/> of 5-byte slots — about 55–60 bytes per span in all. A second index
 /// over the same entries finds the first span of each trace, which counts distinct traces. Parent links are
 /// resolved after the last span is in (<see cref="ResolveParents"/>), since a parent may come later.
 /// </summary>
@@ -16,13 +16,13 @@ internal sealed class SpanTable
     private const int ChunkSize = 1 << ChunkBits;
     private const ulong ResolvedFlag = 1UL << 63;
 
+    private readonly TaggedIndex _spanIndex = new();
+    private readonly TaggedIndex _traceIndex = new();
     private Entry[][] _chunks = [];
-    private int[] _spanIndex = new int[1024];
-    private int[] _traceIndex = new int[1024];
 
     public int Count { get; private set; }
 
-    public int TraceCount { get; private set; }
+    public int TraceCount => _traceIndex.Count;
 
     /// <summary>
     /// Adds a span unless its key is already present; then returns the index of the earlier span instead.
@@ -30,7 +30,9 @@ internal sealed class SpanTable
     /// </summary>
     public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, ulong contentHash, ulong location, out int existing)
     {
-        existing = FindSpan(traceId, spanId, out var slot);
+        var spanHash = SpanHash(traceId, spanId);
+        var spanMatch = new SpanKeyMatch(this, traceId, spanId);
+        existing = _spanIndex.Find(spanHash, ref spanMatch, out var freeSlot);
         if (existing >= 0)
             return false;
 
@@ -40,29 +42,33 @@ internal sealed class SpanTable
         ref var chunk = ref _chunks[index >> ChunkBits];
         chunk ??= new Entry[ChunkSize];
         chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, contentHash, location);
-        _spanIndex[slot] = index + 1;
         Count++;
-        if (Count * 4L > _spanIndex.Length * 3L)
-            _spanIndex = Rehash(_spanIndex, e => SpanHash(e.TraceId, e.SpanId));
+        var rehashSpans = new SpanKeyHash(this);
+        _spanIndex.Insert(spanHash, index, freeSlot, ref rehashSpans);
 
-        if (FindTrace(traceId, out var traceSlot) < 0)
+        var traceHash = TraceHash(traceId);
+        var traceMatch = new TraceKeyMatch(this, traceId);
+        if (_traceIndex.Find(traceHash, ref traceMatch, out var freeTraceSlot) < 0)
         {
-            _traceIndex[traceSlot] = index + 1;
-            TraceCount++;
-            if (TraceCount * 4L > _traceIndex.Length * 3L)
-                _traceIndex = Rehash(_traceIndex, e => TraceHash(e.TraceId));
+            var rehashTraces = new TraceKeyHash(this);
+            _traceIndex.Insert(traceHash, index, freeTraceSlot, ref rehashTraces);
         }
 
         return true;
     }
 
-    public bool ContainsTrace(UInt128 traceId) => FindTrace(traceId, out _) >= 0;
+    public bool ContainsTrace(UInt128 traceId)
+    {
+        var match = new TraceKeyMatch(this, traceId);
+        return _traceIndex.Find(TraceHash(traceId), ref match, out _) >= 0;
+    }
 
     public ref readonly Entry this[int index] => ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
 
     /// <summary>
-    /// Replaces each entry's parent span ID by the parent's entry index; returns the indexes of spans whose
-    /// parent is not in the table. After this, <see cref="ParentOf"/> follows links without hashing.
+    /// Replaces each entry's parent span ID by the parent's entry index, calling
+    /// <paramref name="parentNotFound"/> for spans whose parent is not in the table. After this,
+    /// <see cref="ParentOf"/> follows links without hashing.
     /// </summary>
     public void ResolveParents(Action<int> parentNotFound)
     {
@@ -71,7 +77,8 @@ internal sealed class SpanTable
             ref var entry = ref _chunks[i >> ChunkBits][i & (ChunkSize - 1)];
             if (entry.ParentSpanId == 0)
                 continue;
-            var parent = FindSpan(entry.TraceId, entry.ParentSpanId, out _);
+            var match = new SpanKeyMatch(this, entry.TraceId, entry.ParentSpanId);
+            var parent = _spanIndex.Find(SpanHash(entry.TraceId, entry.ParentSpanId), ref match, out _);
             if (parent < 0)
                 parentNotFound(i);
             entry.ParentSpanId = parent < 0 ? 0 : ResolvedFlag | (uint)parent;
@@ -85,56 +92,8 @@ internal sealed class SpanTable
         return parent == 0 ? -1 : (int)(uint)parent;
     }
 
-    private int FindSpan(UInt128 traceId, ulong spanId, out int slot)
-    {
-        var mask = _spanIndex.Length - 1;
-        slot = (int)(SpanHash(traceId, spanId) & (ulong)mask);
-        while (true)
-        {
-            var candidate = _spanIndex[slot] - 1;
-            if (candidate < 0)
-                return -1;
-            ref readonly var entry = ref this[candidate];
-            if (entry.SpanId == spanId && entry.TraceId == traceId)
-                return candidate;
-            slot = (slot + 1) & mask;
-        }
-    }
-
-    private int FindTrace(UInt128 traceId, out int slot)
-    {
-        var mask = _traceIndex.Length - 1;
-        slot = (int)(TraceHash(traceId) & (ulong)mask);
-        while (true)
-        {
-            var candidate = _traceIndex[slot] - 1;
-            if (candidate < 0)
-                return -1;
-            if (this[candidate].TraceId == traceId)
-                return candidate;
-            slot = (slot + 1) & mask;
-        }
-    }
-
-    private int[] Rehash(int[] old, Func<Entry, ulong> hash)
-    {
-        var grown = new int[old.Length * 2];
-        var mask = grown.Length - 1;
-        foreach (var reference in old)
-        {
-            if (reference == 0)
-                continue;
-            var slot = (int)(hash(this[reference - 1]) & (ulong)mask);
-            while (grown[slot] != 0)
-                slot = (slot + 1) & mask;
-            grown[slot] = reference;
-        }
-
-        return grown;
-    }
-
-    // IDs are random in real data but not in tests and some fixtures (0000…0002), so mix every bit and
-    // take the result's low bits only after a multiply-xorshift has spread them.
+    // IDs are random in real data but not in tests and some fixtures (0000…0002), so every bit is mixed in
+    // before the index takes its tag and group bits from the result.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SpanHash(UInt128 traceId, ulong spanId) =>
         Mix((ulong)traceId ^ BitOperations.RotateLeft((ulong)(traceId >> 64), 29) ^ (spanId * 0x9E3779B97F4A7C15));
@@ -149,7 +108,33 @@ internal sealed class SpanTable
         x ^= x >> 33;
         x *= 0xFF51AFD7ED558CCD;
         x ^= x >> 33;
+        x *= 0xC4CEB9FE1A85EC53;
+        x ^= x >> 33;
         return x;
+    }
+
+    private readonly struct SpanKeyMatch(SpanTable table, UInt128 traceId, ulong spanId) : IIndexMatch
+    {
+        public bool Matches(int reference)
+        {
+            ref readonly var entry = ref table[reference];
+            return entry.SpanId == spanId && entry.TraceId == traceId;
+        }
+    }
+
+    private readonly struct TraceKeyMatch(SpanTable table, UInt128 traceId) : IIndexMatch
+    {
+        public bool Matches(int reference) => table[reference].TraceId == traceId;
+    }
+
+    private readonly struct SpanKeyHash(SpanTable table) : IReferenceHash
+    {
+        public ulong HashOf(int reference) => SpanHash(table[reference].TraceId, table[reference].SpanId);
+    }
+
+    private readonly struct TraceKeyHash(SpanTable table) : IReferenceHash
+    {
+        public ulong HashOf(int reference) => TraceHash(table[reference].TraceId);
     }
 
     /// <summary>One span: its key, its parent link, a hash of its content and where it was read.</summary>

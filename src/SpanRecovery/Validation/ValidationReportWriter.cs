@@ -10,6 +10,8 @@ public static class ValidationReportWriter
     public static string Version { get; } =
         typeof(ValidationReportWriter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
+    private const int TextExamplesPerRule = 2;
+
     public static void WriteJson(ValidationReport report, Stream output)
     {
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
@@ -108,8 +110,8 @@ public static class ValidationReportWriter
         if (report.Examples.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine("examples:");
-            foreach (var e in report.Examples)
+            text.AppendLine(inv, $"examples (up to {TextExamplesPerRule} per rule; --format json has all kept):");
+            foreach (var e in report.Examples.GroupBy(e => e.Rule).SelectMany(g => g.Take(TextExamplesPerRule)))
             {
                 var span = e.TraceId.Length + e.SpanId.Length > 0 ? $" trace {e.TraceId} span {e.SpanId}" : "";
                 text.AppendLine(inv, $"  {e.Rule.Id()}: {e.Path} @{e.Offset}{span}: {e.Message}");
@@ -119,9 +121,9 @@ public static class ValidationReportWriter
         text.AppendLine();
         text.Append(report.ExitCode switch
         {
-            0 => "OK: no errors",
-            1 => "FAILED: span errors found",
-            _ => "FAILED: input could not be fully read",
+            0 => "result: no errors",
+            1 => "result: span errors found",
+            _ => "result: input could not be fully read",
         });
         return text.ToString();
     }
