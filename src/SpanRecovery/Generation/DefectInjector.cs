@@ -43,7 +43,7 @@ internal sealed class DefectInjector(Random random, TraceFactory factory, TimeSp
             case Rule.DuplicateSpan or Rule.DuplicateSpanIdentical:
                 var copy = leaf.Clone();
                 if (kind == Rule.DuplicateSpan)
-                    copy.Name += " (retry)";
+                    copy.Name += " (conflicting)";
                 trace.InsertCopyAfter(leaf, copy, random);
                 return Record(kind, 1);
             case Rule.ParentCycle:

@@ -7,8 +7,8 @@ namespace SpanRecovery.Generation;
 /// so every format of the same options must validate to the same counts.
 /// </summary>
 /// <param name="Spans">Exactly this many spans are written, duplicate copies and cycle spans included.</param>
-/// <param name="DefectRate">About this fraction of the spans gets one defect each (0..1); only leaf spans take
-/// defects, so the real fraction stays below the share of leaves (about 60 %).</param>
+/// <param name="DefectRate">About this fraction of the spans gets one defect each (0..1). Only leaf spans take
+/// defects, so above about 0.5 the fraction stops growing: every leaf has one.</param>
 /// <param name="MaxDuration">The validator's <c>--max-duration</c>: normal spans never last longer, and
 /// duration-too-long defects last an hour more. Null means <see cref="DefaultMaxDuration"/>.</param>
 public sealed record GeneratorOptions(
@@ -25,7 +25,10 @@ public sealed record GeneratorOptions(
     /// <summary>The validator's default <c>--max-duration</c> (DESIGN §3).</summary>
     public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromHours(24);
 
-    /// <summary>The longest a generated span may be; longer would push defects past the year 2100.</summary>
+    /// <summary>Shorter would make ordinary spans (and the 1 ms defect spans) too long.</summary>
+    private static readonly TimeSpan ShortestMaxDuration = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longer would push the duration-too-long defects past the year 2100.</summary>
     private static readonly TimeSpan LongestMaxDuration = TimeSpan.FromDays(3650);
 
     internal TimeSpan EffectiveMaxDuration => MaxDuration ?? DefaultMaxDuration;
@@ -37,8 +40,8 @@ public sealed record GeneratorOptions(
         ArgumentOutOfRangeException.ThrowIfLessThan(SpansPerRecord, 1);
         if (DefectRate is < 0 or > 1 || double.IsNaN(DefectRate))
             throw new ArgumentOutOfRangeException(nameof(DefectRate), DefectRate, "The defect rate must be between 0 and 1.");
-        if (EffectiveMaxDuration <= TimeSpan.Zero || EffectiveMaxDuration > LongestMaxDuration)
-            throw new ArgumentOutOfRangeException(nameof(MaxDuration), MaxDuration, "The maximum duration must be positive and at most 10 years.");
+        if (EffectiveMaxDuration < ShortestMaxDuration || EffectiveMaxDuration > LongestMaxDuration)
+            throw new ArgumentOutOfRangeException(nameof(MaxDuration), MaxDuration, "The maximum duration must be between 1 second and 10 years.");
         if (!Enum.IsDefined(Encoding) || !Enum.IsDefined(Compression) || !Enum.IsDefined(Framing))
             throw new ArgumentException("Unknown encoding, compression or framing.");
         if (Framing == ArchiveFraming.Raw && (Encoding != ArchiveEncoding.Protobuf || Compression == ArchiveCompression.ZstdRecord))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 
@@ -25,6 +26,12 @@ internal sealed class SpanContent(Random random)
     private static readonly string[] WriteMethods = ["GET", "POST"];
     private static readonly string[] DbOperations = ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"];
     private static readonly string[] Exceptions = ["System.TimeoutException", "ECONNRESET", "java.net.SocketTimeoutException"];
+
+    // Attributes whose value comes from a small set are shared between spans (protobuf messages may be: they
+    // have no link to a parent). Fewer objects per span keep the garbage collector, the generator's main
+    // cost, out of the way.
+    private readonly Dictionary<(string Key, string Value), KeyValue> sharedStrings = [];
+    private readonly Dictionary<(string Key, long Value), KeyValue> sharedInts = [];
 
     public static InstrumentationScope ScopeOf(SpanShape shape, ServiceInstance instance) => shape switch
     {
@@ -56,7 +63,7 @@ internal sealed class SpanContent(Random random)
                 break;
             case SpanShape.Consumer:
                 Messaging(span, Span.Types.SpanKind.Consumer, $"{instance.Table}-events", "process");
-                span.Attributes.Add(KeyValues.String("messaging.consumer.group.name", instance.Name));
+                span.Attributes.Add(Shared("messaging.consumer.group.name", instance.Name));
                 break;
         }
     }
@@ -67,14 +74,14 @@ internal sealed class SpanContent(Random random)
         var failed = random.NextDouble() < 0.02;
         span.Name = $"{method} {route}";
         span.Kind = Span.Types.SpanKind.Server;
-        span.Attributes.Add(KeyValues.String("http.request.method", method));
-        span.Attributes.Add(KeyValues.String("http.route", route));
+        span.Attributes.Add(Shared("http.request.method", method));
+        span.Attributes.Add(Shared("http.route", route));
         span.Attributes.Add(KeyValues.String("url.path", path));
-        span.Attributes.Add(KeyValues.String("url.scheme", "http"));
-        span.Attributes.Add(KeyValues.String("server.address", instance.Name));
-        span.Attributes.Add(KeyValues.Int("server.port", 8080));
-        span.Attributes.Add(KeyValues.String("network.protocol.version", "1.1"));
-        span.Attributes.Add(KeyValues.Int("http.response.status_code", failed ? 500 : 200));
+        span.Attributes.Add(Shared("url.scheme", "http"));
+        span.Attributes.Add(Shared("server.address", instance.Name));
+        span.Attributes.Add(Shared("server.port", 8080));
+        span.Attributes.Add(Shared("network.protocol.version", "1.1"));
+        span.Attributes.Add(Shared("http.response.status_code", failed ? 500 : 200));
         if (failed)
             Fail(span);
     }
@@ -84,11 +91,11 @@ internal sealed class SpanContent(Random random)
         var (method, _, path) = Request(peer);
         span.Name = method;
         span.Kind = Span.Types.SpanKind.Client;
-        span.Attributes.Add(KeyValues.String("http.request.method", method));
-        span.Attributes.Add(KeyValues.String("server.address", peer.Name));
-        span.Attributes.Add(KeyValues.Int("server.port", 8080));
+        span.Attributes.Add(Shared("http.request.method", method));
+        span.Attributes.Add(Shared("server.address", peer.Name));
+        span.Attributes.Add(Shared("server.port", 8080));
         span.Attributes.Add(KeyValues.String("url.full", $"http://{peer.Name}:8080{path}"));
-        span.Attributes.Add(KeyValues.Int("http.response.status_code", 200));
+        span.Attributes.Add(Shared("http.response.status_code", 200));
     }
 
     private void Database(Span span, ServiceInstance instance)
@@ -96,19 +103,19 @@ internal sealed class SpanContent(Random random)
         var operation = DbOperations[random.Next(DbOperations.Length)];
         span.Name = $"{operation} shop.{instance.Table}";
         span.Kind = Span.Types.SpanKind.Client;
-        span.Attributes.Add(KeyValues.String("db.system.name", "postgresql"));
-        span.Attributes.Add(KeyValues.String("db.namespace", "shop"));
-        span.Attributes.Add(KeyValues.String("db.collection.name", instance.Table));
-        span.Attributes.Add(KeyValues.String("db.operation.name", operation));
-        span.Attributes.Add(KeyValues.String("db.query.text", operation switch
+        span.Attributes.Add(Shared("db.system.name", "postgresql"));
+        span.Attributes.Add(Shared("db.namespace", "shop"));
+        span.Attributes.Add(Shared("db.collection.name", instance.Table));
+        span.Attributes.Add(Shared("db.operation.name", operation));
+        span.Attributes.Add(Shared("db.query.text", operation switch
         {
             "SELECT" => $"SELECT * FROM {instance.Table} WHERE id = $1",
             "INSERT" => $"INSERT INTO {instance.Table} VALUES ($1, $2, $3)",
             _ => $"UPDATE {instance.Table} SET status = $2 WHERE id = $1",
         }));
-        span.Attributes.Add(KeyValues.String("server.address", "postgres.shop.internal"));
+        span.Attributes.Add(Shared("server.address", "postgres.shop.internal"));
         if (operation == "SELECT")
-            span.Attributes.Add(KeyValues.Int("db.response.returned_rows", random.Next(0, 50)));
+            span.Attributes.Add(Shared("db.response.returned_rows", random.Next(0, 50)));
     }
 
     private void Internal(Span span, ServiceInstance instance)
@@ -116,7 +123,7 @@ internal sealed class SpanContent(Random random)
         var cacheHit = random.NextDouble() < 0.7;
         span.Name = instance.Operations[random.Next(instance.Operations.Length)];
         span.Kind = Span.Types.SpanKind.Internal;
-        span.Attributes.Add(KeyValues.Int("app.items.count", random.Next(1, 20)));
+        span.Attributes.Add(Shared("app.items.count", random.Next(1, 20)));
         span.Attributes.Add(KeyValues.Double("app.amount", Math.Round(random.NextDouble() * 500, 2)));
         span.Attributes.Add(KeyValues.Bool("app.cache.hit", cacheHit));
         if (!cacheHit)
@@ -134,10 +141,10 @@ internal sealed class SpanContent(Random random)
     {
         span.Name = $"{operation} {topic}";
         span.Kind = kind;
-        span.Attributes.Add(KeyValues.String("messaging.system", "kafka"));
-        span.Attributes.Add(KeyValues.String("messaging.destination.name", topic));
-        span.Attributes.Add(KeyValues.String("messaging.operation.type", operation));
-        span.Attributes.Add(KeyValues.String("messaging.destination.partition.id", random.Next(12).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        span.Attributes.Add(Shared("messaging.system", "kafka"));
+        span.Attributes.Add(Shared("messaging.destination.name", topic));
+        span.Attributes.Add(Shared("messaging.operation.type", operation));
+        span.Attributes.Add(Shared("messaging.destination.partition.id", random.Next(12).ToString(CultureInfo.InvariantCulture)));
     }
 
     /// <summary>An error status with the exception event that SDKs record with it.</summary>
@@ -151,8 +158,8 @@ internal sealed class SpanContent(Random random)
             Name = "exception",
             Attributes =
             {
-                KeyValues.String("exception.type", exception),
-                KeyValues.String("exception.message", "upstream request timed out"),
+                Shared("exception.type", exception),
+                Shared("exception.message", "upstream request timed out"),
             },
         });
     }
@@ -164,8 +171,22 @@ internal sealed class SpanContent(Random random)
         var parameter = route.IndexOf('{', StringComparison.Ordinal);
         if (parameter < 0)
             return (WriteMethods[random.Next(WriteMethods.Length)], route, route);
-        var path = string.Concat(route.AsSpan(0, parameter), random.Next(1000, 100000).ToString(System.Globalization.CultureInfo.InvariantCulture), route.AsSpan(route.IndexOf('}', parameter) + 1));
+        var path = string.Concat(route.AsSpan(0, parameter), random.Next(1000, 100000).ToString(CultureInfo.InvariantCulture), route.AsSpan(route.IndexOf('}', parameter) + 1));
         return (ReadMethods[random.Next(ReadMethods.Length)], route, path);
+    }
+
+    private KeyValue Shared(string key, string value)
+    {
+        if (!sharedStrings.TryGetValue((key, value), out var keyValue))
+            sharedStrings.Add((key, value), keyValue = KeyValues.String(key, value));
+        return keyValue;
+    }
+
+    private KeyValue Shared(string key, long value)
+    {
+        if (!sharedInts.TryGetValue((key, value), out var keyValue))
+            sharedInts.Add((key, value), keyValue = KeyValues.Int(key, value));
+        return keyValue;
     }
 
     private ulong TimeInside(Span span) =>

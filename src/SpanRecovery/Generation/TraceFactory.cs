@@ -14,11 +14,11 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
     public static readonly ulong BaseTimeUnixNano = UnixNanos(new DateTime(2026, 3, 2, 9, 0, 0, DateTimeKind.Utc));
 
     private const int MaxTraceSpans = 30;
-    private const double ShortestRootNanos = 1e6;
-    private const double LongestRootNanos = 1e10;
+    private const double ShortRequestNanos = 1e6; // 1 ms
+    private const double LongRequestNanos = 1e10; // 10 s
 
     private readonly SpanContent content = new(random);
-    private readonly double longestRootNanos = Math.Min(LongestRootNanos, maxDuration.Ticks * 100.0);
+    private readonly double maxDurationNanos = maxDuration.Ticks * 100.0;
     private ulong tracesCreated;
     private ulong nextTraceStart = BaseTimeUnixNano;
 
@@ -41,7 +41,8 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
         var traceId = NewTraceId();
         var nodes = new Node[spanCount];
         var start = NextTraceStart();
-        var rootNanos = Math.Min(Math.Exp(Lerp(Math.Log(ShortestRootNanos), Math.Log(LongestRootNanos))), longestRootNanos);
+        // Log-uniform request durations; children stay inside their parent, so no span exceeds the maximum.
+        var rootNanos = Math.Min(Math.Exp(Lerp(Math.Log(ShortRequestNanos), Math.Log(LongRequestNanos))), maxDurationNanos);
         nodes[0] = new Node
         {
             Span = NewSpan(traceId, ByteString.Empty, nodes.AsSpan(0, 0), start, start + (ulong)rootNanos),

@@ -18,6 +18,7 @@ public sealed class DataIntegrityValidator : ISpanSink
     private readonly ValidationOptions _options;
     private readonly ulong _maxDurationNanos;
     private readonly SpanTable _table = new();
+    private readonly RecordLocations _records = new();
     private readonly HashSet<UInt128> _tracesOutsideTable = [];
     private readonly List<InputState> _inputs = [];
     private readonly long[] _ruleCounts = new long[Rules.Count];
@@ -29,7 +30,8 @@ public sealed class DataIntegrityValidator : ISpanSink
     public DataIntegrityValidator(ValidationOptions? options = null)
     {
         _options = options ?? new ValidationOptions();
-        _maxDurationNanos = (ulong)_options.MaxDuration.Ticks * 100;
+        // Saturate: a limit beyond ~584 years does not fit in unsigned nanoseconds and means "no limit".
+        _maxDurationNanos = _options.MaxDuration.Ticks >= (long)(ulong.MaxValue / 100) ? ulong.MaxValue : (ulong)Math.Max(0, _options.MaxDuration.Ticks) * 100;
     }
 
     /// <summary>Spans read so far, for progress displays.</summary>
@@ -55,7 +57,8 @@ public sealed class DataIntegrityValidator : ISpanSink
         }
 
         var rule = problem.Kind == InputProblemKind.FrameTruncated ? Rule.FrameTruncated : Rule.MessageMalformed;
-        Record(rule, Current.Path, problem.Offset, "", "", problem.Message);
+        if (CountFinding(rule))
+            _examples.Add(new Finding(rule, Current.Path, problem.Offset, "", "", problem.Message));
     }
 
     public void OnSpan(in SpanView span)
@@ -64,9 +67,9 @@ public sealed class DataIntegrityValidator : ISpanSink
         Current.Spans++;
         var found = new RuleSet();
 
-        var traceOk = CheckId(span.TraceId, 16, span.EncodingProblems.HasFlag(IdEncodingProblems.TraceIdNotHex),
+        var traceOk = CheckId(span.TraceId, 16, (span.EncodingProblems & IdEncodingProblems.TraceIdNotHex) != 0,
             Rule.TraceIdMissing, Rule.TraceIdInvalidLength, Rule.TraceIdZero, ref found);
-        var spanOk = CheckId(span.SpanId, 8, span.EncodingProblems.HasFlag(IdEncodingProblems.SpanIdNotHex),
+        var spanOk = CheckId(span.SpanId, 8, (span.EncodingProblems & IdEncodingProblems.SpanIdNotHex) != 0,
             Rule.SpanIdMissing, Rule.SpanIdInvalidLength, Rule.SpanIdZero, ref found);
         var parent = CheckParent(span, ref found);
         CheckTimes(span.StartTimeUnixNano, span.EndTimeUnixNano, ref found);
@@ -74,9 +77,9 @@ public sealed class DataIntegrityValidator : ISpanSink
         var traceId = traceOk ? BinaryPrimitives.ReadUInt128BigEndian(span.TraceId) : default;
         if (traceOk && spanOk)
         {
-            var location = SpanLocation.Pack(_inputs.Count - 1, span.RecordOffset, found.HasError);
-            if (!_table.TryAdd(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash, location, out var first))
-                found.Add(_table[first].ContentHash == span.ContentHash ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan);
+            var record = _records.Ordinal(_inputs.Count - 1, span.RecordOffset);
+            if (!_table.TryAdd(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash, record, found.HasError, out var first))
+                found.Add(_table.HasSameContent(first, span.ContentHash) ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan);
         }
         else if (traceOk)
         {
@@ -88,7 +91,10 @@ public sealed class DataIntegrityValidator : ISpanSink
         if (found.HasError)
             _invalidSpans++;
         foreach (var rule in found)
-            Record(rule, Current.Path, span.RecordOffset, Convert.ToHexStringLower(span.TraceId), Convert.ToHexStringLower(span.SpanId), Describe(rule, span));
+        {
+            if (CountFinding(rule))
+                _examples.Add(new Finding(rule, Current.Path, span.RecordOffset, Convert.ToHexStringLower(span.TraceId), Convert.ToHexStringLower(span.SpanId), Describe(rule, span)));
+        }
     }
 
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
@@ -137,7 +143,7 @@ public sealed class DataIntegrityValidator : ISpanSink
     private static ulong CheckParent(in SpanView span, ref RuleSet found)
     {
         var parent = span.ParentSpanId;
-        if (span.EncodingProblems.HasFlag(IdEncodingProblems.ParentSpanIdNotHex))
+        if ((span.EncodingProblems & IdEncodingProblems.ParentSpanIdNotHex) != 0)
             found.Add(Rule.IdInvalidEncoding);
         else if (parent.IsEmpty)
             return 0;
@@ -189,7 +195,7 @@ public sealed class DataIntegrityValidator : ISpanSink
                 do
                 {
                     RecordTableFinding(Rule.ParentCycle, member);
-                    if (!SpanLocation.IsInvalid(_table[member].Location))
+                    if (!_table[member].IsInvalid)
                         _invalidSpans++;
                     member = _table.ParentOf(member);
                 }
@@ -203,20 +209,18 @@ public sealed class DataIntegrityValidator : ISpanSink
 
     private void RecordTableFinding(Rule rule, int index)
     {
+        if (!CountFinding(rule))
+            return;
         ref readonly var entry = ref _table[index];
-        var path = _inputs[SpanLocation.Input(entry.Location)].Path;
+        var (input, offset) = _records[entry.Record];
         Span<byte> traceId = stackalloc byte[16];
         BinaryPrimitives.WriteUInt128BigEndian(traceId, entry.TraceId);
-        var spanId = entry.SpanId;
-        Record(rule, path, SpanLocation.Offset(entry.Location), Convert.ToHexStringLower(traceId), spanId.ToString("x16", null),
-            rule == Rule.ParentCycle ? "the span's ancestors lead back to it" : "no span of the same trace has the parent's span ID");
+        _examples.Add(new Finding(rule, _inputs[input].Path, offset, Convert.ToHexStringLower(traceId), entry.SpanId.ToString("x16", null),
+            rule == Rule.ParentCycle ? "the span's ancestors lead back to it" : "no span of the same trace has the parent's span ID"));
     }
 
-    private void Record(Rule rule, string path, long offset, string traceId, string spanId, string message)
-    {
-        if (_ruleCounts[(int)rule]++ < _options.MaxExamples)
-            _examples.Add(new Finding(rule, path, offset, traceId, spanId, message));
-    }
+    /// <summary>Counts a finding; true when it should also be kept as an example (built only then: no allocation per finding).</summary>
+    private bool CountFinding(Rule rule) => _ruleCounts[(int)rule]++ < _options.MaxExamples;
 
     private string Describe(Rule rule, in SpanView span) => rule switch
     {

@@ -6,7 +6,7 @@ namespace SpanRecovery.Validation;
 /// <summary>
 /// Every span with a well-formed key, in one compact table keyed by (trace_id, span_id): 48-byte entries
 /// stored densely in fixed-size chunks (no per-span objects, no doubling copies of the entries), found
-/// through a <see cref="TaggedIndex"/> of 5-byte slots — about 55–60 bytes per span in all. A second index
+/// through a <see cref="TaggedIndex"/> of 5-byte slots — about 50–60 bytes per span in all. A second index
 /// over the same entries finds the first span of each trace, which counts distinct traces. Parent links are
 /// resolved after the last span is in (<see cref="ResolveParents"/>), since a parent may come later.
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class SpanTable
     /// Adds a span unless its key is already present; then returns the index of the earlier span instead.
     /// <paramref name="parentSpanId"/> is 0 for a root (or a parent that cannot be followed).
     /// </summary>
-    public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, ulong contentHash, ulong location, out int existing)
+    public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, ulong contentHash, int record, bool invalid, out int existing)
     {
         var spanHash = SpanHash(traceId, spanId);
         var spanMatch = new SpanKeyMatch(this, traceId, spanId);
@@ -41,7 +41,7 @@ internal sealed class SpanTable
             Array.Resize(ref _chunks, _chunks.Length + 1);
         ref var chunk = ref _chunks[index >> ChunkBits];
         chunk ??= new Entry[ChunkSize];
-        chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, contentHash, location);
+        chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, FoldHash(contentHash), record, invalid);
         Count++;
         var rehashSpans = new SpanKeyHash(this);
         _spanIndex.Insert(spanHash, index, freeSlot, ref rehashSpans);
@@ -62,6 +62,9 @@ internal sealed class SpanTable
         var match = new TraceKeyMatch(this, traceId);
         return _traceIndex.Find(TraceHash(traceId), ref match, out _) >= 0;
     }
+
+    /// <summary>Whether a span with this content hash is identical to the stored one (32 bits are kept).</summary>
+    public bool HasSameContent(int index, ulong contentHash) => this[index].ContentHash == FoldHash(contentHash);
 
     public ref readonly Entry this[int index] => ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
 
@@ -102,6 +105,8 @@ internal sealed class SpanTable
     private static ulong TraceHash(UInt128 traceId) =>
         Mix((ulong)traceId ^ BitOperations.RotateLeft((ulong)(traceId >> 64), 29));
 
+    private static uint FoldHash(ulong hash) => (uint)(hash ^ (hash >> 32));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mix(ulong x)
     {
@@ -137,37 +142,29 @@ internal sealed class SpanTable
         public ulong HashOf(int reference) => TraceHash(table[reference].TraceId);
     }
 
-    /// <summary>One span: its key, its parent link, a hash of its content and where it was read.</summary>
-    internal struct Entry(UInt128 traceId, ulong spanId, ulong parentSpanId, ulong contentHash, ulong location)
+    /// <summary>
+    /// One span in 40 bytes: its key, its parent link, a 32-bit hash of its content (for telling identical
+    /// repeats from conflicting ones), the ordinal of the record it was read from (see
+    /// <see cref="RecordLocations"/>) and whether it already has an error. The trace ID is two longs, not a
+    /// <see cref="UInt128"/>, whose 16-byte alignment would pad the entry to 48 bytes.
+    /// </summary>
+    internal struct Entry(UInt128 traceId, ulong spanId, ulong parentSpanId, uint contentHash, int record, bool invalid)
     {
-        public readonly UInt128 TraceId = traceId;
+        private const uint InvalidFlag = 1u << 31;
+
+        private readonly ulong _traceHigh = (ulong)(traceId >> 64);
+        private readonly ulong _traceLow = (ulong)traceId;
         public readonly ulong SpanId = spanId;
 
         /// <summary>The parent's span ID while reading, its entry index | <see cref="ResolvedFlag"/> after resolving.</summary>
         public ulong ParentSpanId = parentSpanId;
-        public readonly ulong ContentHash = contentHash;
+        public readonly uint ContentHash = contentHash;
+        private readonly uint _recordAndFlag = (uint)record | (invalid ? InvalidFlag : 0);
 
-        /// <summary>Input index and record offset, see <see cref="SpanLocation"/>.</summary>
-        public readonly ulong Location = location;
+        public readonly UInt128 TraceId => new(_traceHigh, _traceLow);
+
+        public readonly int Record => (int)(_recordAndFlag & ~InvalidFlag);
+
+        public readonly bool IsInvalid => (_recordAndFlag & InvalidFlag) != 0;
     }
-}
-
-/// <summary>
-/// Packs where a span was read (input index, record offset) and whether it is already invalid into 64 bits
-/// for the span table: 16 bits of input, 1 flag, 47 bits of offset (128 TiB).
-/// </summary>
-internal static class SpanLocation
-{
-    private const int OffsetBits = 47;
-    private const ulong OffsetMask = (1UL << OffsetBits) - 1;
-    private const ulong InvalidFlag = 1UL << OffsetBits;
-
-    public static ulong Pack(int input, long offset, bool invalid) =>
-        ((ulong)input << (OffsetBits + 1)) | (invalid ? InvalidFlag : 0) | ((ulong)offset & OffsetMask);
-
-    public static int Input(ulong location) => (int)(location >> (OffsetBits + 1));
-
-    public static long Offset(ulong location) => (long)(location & OffsetMask);
-
-    public static bool IsInvalid(ulong location) => (location & InvalidFlag) != 0;
 }

@@ -1,0 +1,203 @@
+using SpanRecovery.Otlp;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Tests.Validation;
+
+/// <summary>
+/// One span as the validator sees it, for tests and benchmarks. IDs are the decoded bytes; an ID whose
+/// "not hex" flag is set in <paramref name="Problems"/> is normally empty, as the JSON reader passes it.
+/// </summary>
+public sealed record TestSpan(
+    byte[] TraceId,
+    byte[] SpanId,
+    byte[] ParentSpanId,
+    ulong Start,
+    ulong End,
+    ulong ContentHash,
+    IdEncodingProblems Problems = IdEncodingProblems.None)
+{
+    public override string ToString() =>
+        $"Span(trace {Hex(TraceId)}, span {Hex(SpanId)}, parent {Hex(ParentSpanId)}, start {Start}, end {End}, hash {ContentHash}"
+        + (Problems == IdEncodingProblems.None ? ")" : $", {Problems})");
+
+    private static string Hex(byte[] id) => id.Length == 0 ? "-" : Convert.ToHexStringLower(id);
+}
+
+/// <summary>What <see cref="NaiveValidator"/> found: the DESIGN §3 totals, the count per rule and each span's rules.</summary>
+public sealed record NaiveResult(
+    long Spans,
+    long Traces,
+    long ValidSpans,
+    long InvalidSpans,
+    long Errors,
+    long Warnings,
+    IReadOnlyDictionary<Rule, long> RuleCounts,
+    IReadOnlyList<IReadOnlySet<Rule>> FindingsPerSpan)
+{
+    public long Count(Rule rule) => RuleCounts.TryGetValue(rule, out var count) ? count : 0;
+}
+
+/// <summary>
+/// The test oracle: DESIGN §3 written as plainly as possible over an in-memory list, with sets, strings and
+/// repeated scans instead of anything clever. Slow (quadratic in places) and meant to be obviously right;
+/// it shares no code with the product's rule engine, only the <see cref="Rule"/> enum and <see cref="ValidationOptions"/>.
+/// </summary>
+public static class NaiveValidator
+{
+    // 2000-01-01 and 2100-01-01 in Unix seconds; a timestamp is in range when MinTime <= t < MaxTime.
+    private const ulong NanosPerSecond = 1_000_000_000;
+    private const ulong MinTime = 946_684_800 * NanosPerSecond;
+    private const ulong MaxTime = 4_102_444_800 * NanosPerSecond;
+
+    /// <summary>The warning rules of the DESIGN §3 table; every other rule is an error.</summary>
+    public static readonly IReadOnlySet<Rule> WarningRules = new HashSet<Rule>
+    {
+        Rule.ParentIdZero, Rule.TimestampOutOfRange, Rule.DurationTooLong, Rule.DuplicateSpanIdentical, Rule.ParentNotFound,
+    };
+
+    public static bool IsError(Rule rule) => !WarningRules.Contains(rule);
+
+    public static NaiveResult Validate(IReadOnlyList<TestSpan> spans, ValidationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spans);
+        options ??= new ValidationOptions();
+        var maxDurationNanos = options.MaxDuration.Ticks * 100m; // decimal: no overflow for any TimeSpan
+        var findings = spans.Select(_ => new HashSet<Rule>()).ToList();
+
+        // 1. Checks of each span on its own.
+        for (var i = 0; i < spans.Count; i++)
+        {
+            var span = spans[i];
+            var found = findings[i];
+            CheckId(span.TraceId, 16, span.Problems.HasFlag(IdEncodingProblems.TraceIdNotHex), found,
+                Rule.TraceIdMissing, Rule.TraceIdInvalidLength, Rule.TraceIdZero);
+            CheckId(span.SpanId, 8, span.Problems.HasFlag(IdEncodingProblems.SpanIdNotHex), found,
+                Rule.SpanIdMissing, Rule.SpanIdInvalidLength, Rule.SpanIdZero);
+            CheckParent(span, found);
+            CheckTimes(span.Start, span.End, maxDurationNanos, found);
+        }
+
+        // 2. The span table: the first span of each well-formed (trace, span) key, in input order.
+        var table = new List<int>();
+        var firstWithKey = new Dictionary<string, int>();
+        for (var i = 0; i < spans.Count; i++)
+        {
+            if (!HasWellFormedKey(spans[i]))
+                continue;
+            if (firstWithKey.TryAdd(Key(spans[i]), i))
+                table.Add(i);
+            else if (spans[firstWithKey[Key(spans[i])]].ContentHash == spans[i].ContentHash)
+                findings[i].Add(Rule.DuplicateSpanIdentical);
+            else
+                findings[i].Add(Rule.DuplicateSpan);
+        }
+
+        // 3. Parents, over the whole data set: the table span with the parent's ID in the same trace.
+        var parentOf = new Dictionary<int, int>();
+        foreach (var i in table)
+        {
+            if (!HasFollowableParent(spans[i]))
+                continue;
+            if (firstWithKey.TryGetValue(Hex(spans[i].TraceId) + "/" + Hex(spans[i].ParentSpanId), out var parent))
+                parentOf[i] = parent;
+            else
+                findings[i].Add(Rule.ParentNotFound);
+        }
+
+        // 4. Cycles: a span is on one when following parents from it comes back to it. A self-parent was
+        //    never made a link, so every cycle found has two or more spans.
+        foreach (var i in table)
+        {
+            var at = i;
+            for (var hops = 0; hops < table.Count && parentOf.TryGetValue(at, out var parent); hops++)
+            {
+                at = parent;
+                if (at == i)
+                {
+                    findings[i].Add(Rule.ParentCycle);
+                    break;
+                }
+            }
+        }
+
+        // 5. Counting.
+        var counts = Enum.GetValues<Rule>()
+            .Select(rule => (rule, count: (long)findings.Count(f => f.Contains(rule))))
+            .Where(c => c.count > 0)
+            .ToDictionary(c => c.rule, c => c.count);
+        var invalid = findings.LongCount(f => f.Any(IsError));
+        var traces = spans.Where(s => IsWellFormed(s.TraceId, 16, s.Problems.HasFlag(IdEncodingProblems.TraceIdNotHex)))
+            .Select(s => Hex(s.TraceId)).Distinct().LongCount();
+        return new NaiveResult(
+            spans.Count,
+            traces,
+            spans.Count - invalid,
+            invalid,
+            counts.Where(c => IsError(c.Key)).Sum(c => c.Value),
+            counts.Where(c => !IsError(c.Key)).Sum(c => c.Value),
+            counts,
+            findings);
+    }
+
+    private static void CheckId(byte[] id, int length, bool notHex, HashSet<Rule> found, Rule missing, Rule invalidLength, Rule zero)
+    {
+        if (notHex)
+            found.Add(Rule.IdInvalidEncoding);
+        else if (id.Length == 0)
+            found.Add(missing);
+        else if (id.Length != length)
+            found.Add(invalidLength);
+        else if (id.All(b => b == 0))
+            found.Add(zero);
+    }
+
+    private static void CheckParent(TestSpan span, HashSet<Rule> found)
+    {
+        var parent = span.ParentSpanId;
+        if (span.Problems.HasFlag(IdEncodingProblems.ParentSpanIdNotHex))
+            found.Add(Rule.IdInvalidEncoding);
+        else if (parent.Length == 0)
+            return; // a root
+        else if (parent.Length != 8)
+            found.Add(Rule.ParentIdInvalidLength);
+        else if (parent.All(b => b == 0))
+            found.Add(Rule.ParentIdZero);
+        else if (parent.SequenceEqual(span.SpanId))
+            found.Add(Rule.ParentIsSelf);
+    }
+
+    private static void CheckTimes(ulong start, ulong end, decimal maxDurationNanos, HashSet<Rule> found)
+    {
+        if (start == 0)
+            found.Add(Rule.StartTimeMissing);
+        if (end == 0)
+            found.Add(Rule.EndTimeMissing);
+        if (OutOfRange(start) || OutOfRange(end))
+            found.Add(Rule.TimestampOutOfRange);
+        if (start != 0 && end != 0)
+        {
+            if (end < start)
+                found.Add(Rule.EndBeforeStart);
+            else if ((decimal)(end - start) > maxDurationNanos)
+                found.Add(Rule.DurationTooLong);
+        }
+    }
+
+    private static bool OutOfRange(ulong time) => time != 0 && (time < MinTime || time >= MaxTime);
+
+    private static bool IsWellFormed(byte[] id, int length, bool notHex) =>
+        !notHex && id.Length == length && id.Any(b => b != 0);
+
+    private static bool HasWellFormedKey(TestSpan span) =>
+        IsWellFormed(span.TraceId, 16, span.Problems.HasFlag(IdEncodingProblems.TraceIdNotHex))
+        && IsWellFormed(span.SpanId, 8, span.Problems.HasFlag(IdEncodingProblems.SpanIdNotHex));
+
+    /// <summary>A parent link to follow: 8 bytes, hex, not zero, not the span itself.</summary>
+    private static bool HasFollowableParent(TestSpan span) =>
+        IsWellFormed(span.ParentSpanId, 8, span.Problems.HasFlag(IdEncodingProblems.ParentSpanIdNotHex))
+        && !span.ParentSpanId.SequenceEqual(span.SpanId);
+
+    private static string Key(TestSpan span) => Hex(span.TraceId) + "/" + Hex(span.SpanId);
+
+    private static string Hex(byte[] id) => Convert.ToHexStringLower(id);
+}
