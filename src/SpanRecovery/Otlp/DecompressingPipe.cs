@@ -31,8 +31,9 @@ public sealed class CorruptCompressionException : Exception
 /// <summary>
 /// Decompression as its own pipeline stage: a task on another thread inflates the compressed pipe into a
 /// new pipe, so decompression and parsing run on both cores. The writer pauses when the parser falls behind
-/// (bounded memory). A corrupted or truncated stream completes the pipe with
-/// <see cref="CorruptCompressionException"/>, which the parser meets right after the last good bytes.
+/// (bounded memory). A corrupted or truncated stream ends the pipe normally after the last good bytes, so
+/// the parser still gets everything that was recovered, and the producer task returns the damage as a
+/// <see cref="CorruptCompressionException"/> for the reader to report once parsing is done.
 /// </summary>
 internal static class DecompressingPipe
 {
@@ -44,15 +45,16 @@ internal static class DecompressingPipe
         minimumSegmentSize: ChunkSize,
         useSynchronizationContext: false);
 
-    public static (PipeReader Reader, Task Producer) Start(PipeReader compressed, InputCompression compression, CancellationToken cancellationToken)
+    public static (PipeReader Reader, Task<CorruptCompressionException?> Producer) Start(PipeReader compressed, InputCompression compression, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(Options);
         var producer = Task.Run(() => ProduceAsync(compressed, compression, pipe.Writer, cancellationToken), cancellationToken);
         return (pipe.Reader, producer);
     }
 
-    private static async Task ProduceAsync(PipeReader compressed, InputCompression compression, PipeWriter writer, CancellationToken cancellationToken)
+    private static async Task<CorruptCompressionException?> ProduceAsync(PipeReader compressed, InputCompression compression, PipeWriter writer, CancellationToken cancellationToken)
     {
+        CorruptCompressionException? damage = null;
         Exception? failure = null;
         long produced = 0;
         try
@@ -76,7 +78,7 @@ internal static class DecompressingPipe
         }
         catch (Exception e) when (e is ZstdException or InvalidDataException or EndOfStreamException)
         {
-            failure = new CorruptCompressionException(
+            damage = new CorruptCompressionException(
                 $"corrupted {compression.Name()} data after {produced} decompressed bytes: {e.Message}", produced, e);
         }
         catch (Exception e)
@@ -85,5 +87,6 @@ internal static class DecompressingPipe
         }
 
         await writer.CompleteAsync(failure);
+        return damage;
     }
 }

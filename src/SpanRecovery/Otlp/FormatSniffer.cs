@@ -6,8 +6,8 @@ namespace SpanRecovery.Otlp;
 /// <summary>Tells formats apart from their first bytes, never from file names (DESIGN §2).</summary>
 internal static class FormatSniffer
 {
-    /// <summary>Bytes needed to decide; fewer is fine at the end of input.</summary>
-    public const int PrefixLength = 8;
+    /// <summary>Bytes looked at to decide; fewer is fine at the end of input.</summary>
+    public const int PrefixLength = 64;
 
     private const uint ZstdMagic = 0xFD2FB528; // 28 B5 2F FD read little-endian
 
@@ -27,8 +27,7 @@ internal static class FormatSniffer
     /// </summary>
     public static RecordFraming? SniffFraming(ReadOnlySpan<byte> prefix, long maxRecordBytes)
     {
-        var firstNonBlank = prefix.IndexOfAnyExcept(JsonBlanks);
-        if (firstNonBlank >= 0 && prefix[firstNonBlank] == (byte)'{')
+        if (IsJsonDocument(prefix))
             return RecordFraming.Json;
         if (prefix.Length > 0 && prefix[0] == 0x0A)
             return RecordFraming.Raw;
@@ -37,12 +36,22 @@ internal static class FormatSniffer
         return null;
     }
 
-    /// <summary>Whether a decompressed record payload is an OTLP/JSON document rather than protobuf.</summary>
-    public static bool IsJsonDocument(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Whether bytes start an OTLP/JSON document rather than protobuf: the first non-blank byte is '{'. The
+    /// blank 0x0A is also the tag protobuf TracesData starts with, and 0x7B ('{') a plausible length after it,
+    /// so when the bytes do not start with '{' itself they must also read as text: JSON never holds a raw
+    /// control byte other than tab, CR and LF, while protobuf tags and lengths soon do.
+    /// </summary>
+    public static bool IsJsonDocument(ReadOnlySpan<byte> bytes)
     {
-        var first = payload.IndexOfAnyExcept(JsonBlanks);
-        return first >= 0 && payload[first] == (byte)'{';
+        var first = bytes.IndexOfAnyExcept(JsonBlanks);
+        if (first < 0 || bytes[first] != (byte)'{')
+            return false;
+        return first == 0 || bytes[..Math.Min(bytes.Length, PrefixLength)].IndexOfAny(ControlBytes) < 0;
     }
+
+    private static readonly SearchValues<byte> ControlBytes =
+        SearchValues.Create([0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
 
     /// <summary>JSON whitespace plus the UTF-8 byte order mark some editors write.</summary>
     public static readonly SearchValues<byte> JsonBlanks = SearchValues.Create([(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n', 0xEF, 0xBB, 0xBF]);

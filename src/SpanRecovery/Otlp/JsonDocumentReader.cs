@@ -50,7 +50,8 @@ internal static class JsonDocumentReader
                 }
 
                 var length = scan.FindEnd(buffer, result.IsCompleted, out var error);
-                if (error is not null || (length is null && scan.Scanned > maxRecordBytes))
+                // The size limit holds whether the document arrived whole or in pieces.
+                if (error is not null || (length ?? scan.Scanned) > maxRecordBytes)
                 {
                     // The finding's offset is the document's (DESIGN §4: the record's offset); where the
                     // tokenizer stopped goes into the message.
@@ -107,11 +108,14 @@ internal static class JsonDocumentReader
         return count;
     }
 
-    /// <summary>Offset of the '{' of the next "\n{" after the first byte, or null if not buffered yet.</summary>
+    /// <summary>
+    /// Offset of the '{' of the next "\n{", or null if not buffered yet. The search starts at byte 0: that is
+    /// either the bad document's first byte (never '\n', blanks were skipped) or the '\n' kept from the
+    /// previous read, which must count when the '{' arrives in the next read.
+    /// </summary>
     private static long? FindNextDocumentStart(in ReadOnlySequence<byte> buffer)
     {
         var reader = new SequenceReader<byte>(buffer);
-        reader.Advance(Math.Min(1, buffer.Length));
         while (reader.TryAdvanceTo((byte)'\n'))
         {
             if (!reader.TryPeek(out var next))

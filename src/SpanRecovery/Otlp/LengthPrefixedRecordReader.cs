@@ -43,7 +43,7 @@ internal static class LengthPrefixedRecordReader
                     buffer = buffer.Slice(skipped);
                     position += skipped;
                     skipping -= skipped;
-                    break;
+                    continue; // records after the skipped one may be in this buffer already
                 }
 
                 if (buffer.Length - 4 < length)

@@ -42,7 +42,7 @@ public static class TraceFileReader
         where TSink : ISpanSink
     {
         var data = input;
-        Task? producer = null;
+        Task<CorruptCompressionException?>? producer = null;
         var compression = InputCompression.None;
         RecordFraming? framing = null;
         try
@@ -56,7 +56,11 @@ public static class TraceFileReader
             }
 
             if (prefix.Length == 0)
+            {
+                if (producer is not null && await producer is { } nothingRecovered)
+                    sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, 0, nothingRecovered.Message));
                 return new InputDescription(null, compression); // an empty file: normal after rotation
+            }
 
             framing = options.Framing ?? FormatSniffer.SniffFraming(prefix, options.MaxRecordBytes);
             if (framing is null)
@@ -94,10 +98,9 @@ public static class TraceFileReader
                     await ReadRawMessageAsync(data, decoder, options.MaxRecordBytes, sink, cancellationToken);
                     break;
             }
-        }
-        catch (CorruptCompressionException e)
-        {
-            sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, e.DecompressedOffset, e.Message));
+
+            if (producer is not null && await producer is { } damage)
+                sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, damage.DecompressedOffset, damage.Message));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace SpanRecovery.Tests.CliProcess;
+
+/// <summary>What one run of the real <c>spanrecovery</c> CLI produced.</summary>
+internal sealed record CliResult(int ExitCode, string StdOut, string StdErr)
+{
+    public string[] StdErrLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout:\n{StdOut}\n--- stderr:\n{StdErr}";
+}
+
+/// <summary>
+/// Runs the built CLI (<c>spanrecovery.dll</c>, copied next to the test assembly by the project reference)
+/// as a separate process with <c>dotnet</c>, with redirected output — as a script would.
+/// </summary>
+internal static class Spanrecovery
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "spanrecovery.dll");
+
+    private static string DotnetHost
+    {
+        get
+        {
+            var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+            if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+                return fromSdk;
+            var self = Environment.ProcessPath;
+            return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+        }
+    }
+
+    public static async Task<CliResult> RunAsync(params string[] args)
+    {
+        Assert.True(File.Exists(DllPath), $"{DllPath} is missing: the test project must reference the CLI project");
+        var start = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+        start.Environment["NO_COLOR"] = "1";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"spanrecovery {string.Join(' ', args)} did not finish in {Timeout}");
+        }
+
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}
