@@ -38,7 +38,7 @@ internal static class LengthPrefixedRecordReader
                 {
                     sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, position,
                         $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte limit (--max-record-bytes); skipped"));
-                    skipping = 4 + length;
+                    skipping = 4L + length; // long: a length near 2^32 must not wrap to a tiny skip
                     var skipped = Math.Min(skipping, buffer.Length);
                     buffer = buffer.Slice(skipped);
                     position += skipped;

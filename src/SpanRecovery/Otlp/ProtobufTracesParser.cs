@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Hashing;
 
 namespace SpanRecovery.Otlp;
@@ -12,6 +13,7 @@ namespace SpanRecovery.Otlp;
 public static class ProtobufTracesParser
 {
     /// <summary>Parses one record; throws <see cref="MalformedInputException"/> on bad wire data.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Parse<TSink>(ReadOnlySpan<byte> record, long recordOffset, TSink sink)
         where TSink : ISpanSink
     {
@@ -31,6 +33,7 @@ public static class ProtobufTracesParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseResourceSpans<TSink>(ProtoWireReader reader, long recordOffset, TSink sink)
         where TSink : ISpanSink
     {
@@ -49,6 +52,7 @@ public static class ProtobufTracesParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseScopeSpans<TSink>(ProtoWireReader reader, long recordOffset, TSink sink)
         where TSink : ISpanSink
     {
@@ -68,6 +72,7 @@ public static class ProtobufTracesParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseSpan<TSink>(ReadOnlySpan<byte> span, int offsetInRecord, long recordOffset, TSink sink)
         where TSink : ISpanSink
     {

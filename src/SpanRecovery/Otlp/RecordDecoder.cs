@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using ZstdSharp;
 
@@ -28,6 +29,7 @@ internal sealed class RecordDecoder : IDisposable
 
     public RecordDecoder(long maxRecordBytes) => _maxRecordBytes = maxRecordBytes;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode<TSink>(in ReadOnlySequence<byte> record, long offset, RecordPayload payload, TSink sink)
         where TSink : ISpanSink
     {

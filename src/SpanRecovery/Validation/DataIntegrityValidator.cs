@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using SpanRecovery.Otlp;
@@ -19,6 +20,8 @@ public sealed class DataIntegrityValidator : ISpanSink
     private readonly ulong _maxDurationNanos;
     private readonly SpanTable _table = new();
     private readonly RecordLocations _records = new();
+    private readonly PendingSpan[] _pending = new PendingSpan[32];
+    private int _pendingCount;
     private readonly HashSet<UInt128> _tracesOutsideTable = [];
     private readonly List<InputState> _inputs = [];
     private readonly long[] _ruleCounts = new long[Rules.Count];
@@ -61,6 +64,7 @@ public sealed class DataIntegrityValidator : ISpanSink
             _examples.Add(new Finding(rule, Current.Path, problem.Offset, "", "", problem.Message));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnSpan(in SpanView span)
     {
         _spans++;
@@ -78,8 +82,9 @@ public sealed class DataIntegrityValidator : ISpanSink
         if (traceOk && spanOk)
         {
             var record = _records.Ordinal(_inputs.Count - 1, span.RecordOffset);
-            if (!_table.TryAdd(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash, record, found.HasError, out var first))
-                found.Add(_table.HasSameContent(first, span.ContentHash) ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan);
+            _pending[_pendingCount++] = new PendingSpan(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash, record, found.HasError);
+            if (_pendingCount == _pending.Length)
+                AddPendingToTable();
         }
         else if (traceOk)
         {
@@ -97,9 +102,39 @@ public sealed class DataIntegrityValidator : ISpanSink
         }
     }
 
+    /// <summary>
+    /// Enters the batch of spans waiting for the table, in input order. Table lookups wait on memory (a
+    /// random cache line or two each), so the whole batch's loads are started before the first lookup; the
+    /// batch only reorders work in time, never the order spans are compared in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AddPendingToTable()
+    {
+        var pending = _pending.AsSpan(0, _pendingCount);
+        foreach (ref readonly var span in pending)
+            _table.Prefetch(span.TraceId, span.SpanId);
+        foreach (ref readonly var span in pending)
+        {
+            if (_table.TryAdd(span.TraceId, span.SpanId, span.ParentSpanId, span.ContentHash, span.Record, span.IsInvalid, out var first))
+                continue;
+            if (_table.HasSameContent(first, span.ContentHash))
+            {
+                AddExample(Rule.DuplicateSpanIdentical, span.Record, span.TraceId, span.SpanId, "an identical span came earlier (exporter retry?)");
+                continue;
+            }
+
+            AddExample(Rule.DuplicateSpan, span.Record, span.TraceId, span.SpanId, "a span with the same trace_id and span_id but different content came earlier");
+            if (!span.IsInvalid)
+                _invalidSpans++;
+        }
+
+        _pendingCount = 0;
+    }
+
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
     public ValidationReport Complete()
     {
+        AddPendingToTable();
         _table.ResolveParents(index => RecordTableFinding(Rule.ParentNotFound, index));
         FindCycles();
         var traces = _table.TraceCount + _tracesOutsideTable.Count(t => !_table.ContainsTrace(t));
@@ -174,6 +209,7 @@ public sealed class DataIntegrityValidator : ISpanSink
             found.Add(Rule.DurationTooLong);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindCycles()
     {
         // Parents form a forest plus, possibly, cycles (each span has at most one parent). Walk each
@@ -209,14 +245,20 @@ public sealed class DataIntegrityValidator : ISpanSink
 
     private void RecordTableFinding(Rule rule, int index)
     {
+        ref readonly var entry = ref _table[index];
+        AddExample(rule, entry.Record, entry.TraceId, entry.SpanId,
+            rule == Rule.ParentCycle ? "the span's ancestors lead back to it" : "no span of the same trace has the parent's span ID");
+    }
+
+    /// <summary>Counts a finding about a span known by its key and record, keeping it as an example if there is room.</summary>
+    private void AddExample(Rule rule, int record, UInt128 traceId, ulong spanId, string message)
+    {
         if (!CountFinding(rule))
             return;
-        ref readonly var entry = ref _table[index];
-        var (input, offset) = _records[entry.Record];
-        Span<byte> traceId = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128BigEndian(traceId, entry.TraceId);
-        _examples.Add(new Finding(rule, _inputs[input].Path, offset, Convert.ToHexStringLower(traceId), entry.SpanId.ToString("x16", null),
-            rule == Rule.ParentCycle ? "the span's ancestors lead back to it" : "no span of the same trace has the parent's span ID"));
+        var (input, offset) = _records[record];
+        Span<byte> traceBytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(traceBytes, traceId);
+        _examples.Add(new Finding(rule, _inputs[input].Path, offset, Convert.ToHexStringLower(traceBytes), spanId.ToString("x16", null), message));
     }
 
     /// <summary>Counts a finding; true when it should also be kept as an example (built only then: no allocation per finding).</summary>
@@ -239,8 +281,6 @@ public sealed class DataIntegrityValidator : ISpanSink
         Rule.EndBeforeStart => $"ends {span.StartTimeUnixNano - span.EndTimeUnixNano} ns before it starts",
         Rule.TimestampOutOfRange => "start or end is outside 2000-01-01 .. 2100-01-01",
         Rule.DurationTooLong => $"lasts {TimeSpan.FromTicks((long)((span.EndTimeUnixNano - span.StartTimeUnixNano) / 100))}, over {_options.MaxDuration}",
-        Rule.DuplicateSpan => "a span with the same trace_id and span_id but different content came earlier",
-        Rule.DuplicateSpanIdentical => "an identical span came earlier (exporter retry?)",
         _ => rule.Id(),
     };
 
@@ -258,4 +298,7 @@ public sealed class DataIntegrityValidator : ISpanSink
 
         public string? Error { get; set; }
     }
+
+    /// <summary>A span with a well-formed key on its way into the table (see <see cref="AddPendingToTable"/>).</summary>
+    private readonly record struct PendingSpan(UInt128 TraceId, ulong SpanId, ulong ParentSpanId, ulong ContentHash, int Record, bool IsInvalid);
 }

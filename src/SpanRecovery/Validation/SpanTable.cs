@@ -28,6 +28,7 @@ internal sealed class SpanTable
     /// Adds a span unless its key is already present; then returns the index of the earlier span instead.
     /// <paramref name="parentSpanId"/> is 0 for a root (or a parent that cannot be followed).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, ulong contentHash, int record, bool invalid, out int existing)
     {
         var spanHash = SpanHash(traceId, spanId);
@@ -57,6 +58,14 @@ internal sealed class SpanTable
         return true;
     }
 
+    /// <summary>Starts loading what <see cref="TryAdd"/> of this key will touch (see <see cref="TaggedIndex.Prefetch"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(UInt128 traceId, ulong spanId)
+    {
+        _spanIndex.Prefetch(SpanHash(traceId, spanId));
+        _traceIndex.Prefetch(TraceHash(traceId));
+    }
+
     public bool ContainsTrace(UInt128 traceId)
     {
         var match = new TraceKeyMatch(this, traceId);
@@ -73,10 +82,19 @@ internal sealed class SpanTable
     /// <paramref name="parentNotFound"/> for spans whose parent is not in the table. After this,
     /// <see cref="ParentOf"/> follows links without hashing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ResolveParents(Action<int> parentNotFound)
     {
+        const int PrefetchDistance = 16; // lookups are latency bound: start the one 16 entries ahead
         for (var i = 0; i < Count; i++)
         {
+            if (i + PrefetchDistance < Count)
+            {
+                ref readonly var ahead = ref this[i + PrefetchDistance];
+                if (ahead.ParentSpanId != 0)
+                    _spanIndex.Prefetch(SpanHash(ahead.TraceId, ahead.ParentSpanId));
+            }
+
             ref var entry = ref _chunks[i >> ChunkBits][i & (ChunkSize - 1)];
             if (entry.ParentSpanId == 0)
                 continue;

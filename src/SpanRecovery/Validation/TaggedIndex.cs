@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SpanRecovery.Validation;
 
@@ -64,6 +65,22 @@ internal sealed class TaggedIndex
 
             group = (group + 1) & groupMask;
         }
+    }
+
+    /// <summary>
+    /// Asks the CPU to start loading the group a later <see cref="Find"/> of this hash will look at first.
+    /// Lookups are memory-latency bound (a random cache line or two each); issuing the loads for a batch of
+    /// keys before looking any of them up overlaps those waits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Prefetch(ulong hash)
+    {
+        if (!Sse.IsSupported)
+            return;
+        var start = ((int)(hash >> 7) & ((_tags.Length / GroupSize) - 1)) * GroupSize;
+        // A prefetch never faults, so an address the GC might move right after is harmless.
+        Sse.Prefetch0(Unsafe.AsPointer(ref _tags[start]));
+        Sse.Prefetch0(Unsafe.AsPointer(ref _references[start]));
     }
 
     /// <summary>Stores a reference in the slot <see cref="Find"/> gave; grows (rehashing through <paramref name="hashOf"/>) when 7/8 full.</summary>
