@@ -9,7 +9,7 @@ namespace SpanRecovery.Fuzz;
 /// real <see cref="DataIntegrityValidator"/>, whose report is built and rendered at the end. A broken promise
 /// throws <see cref="FuzzInvariantException"/>, which the fuzzer reports as a crash like any other exception.
 /// </summary>
-internal sealed class FuzzSink : ISpanSink
+internal sealed class FuzzSink : ISpanSink, IDisposable
 {
     private const IdEncodingProblems AllEncodingProblems =
         IdEncodingProblems.TraceIdNotHex | IdEncodingProblems.SpanIdNotHex | IdEncodingProblems.ParentSpanIdNotHex;
@@ -19,6 +19,8 @@ internal sealed class FuzzSink : ISpanSink
     private ulong _checksum;
 
     public FuzzSink() => _validator.BeginInput("fuzz-input", 0);
+
+    public void Dispose() => _validator.Dispose();
 
     public void OnSpan(in SpanView span)
     {

@@ -64,7 +64,7 @@ public static class FuzzTargets
         };
         var options = new ReaderOptions { MaxRecordBytes = MaxRecordBytes, Framing = framing };
         var reader = PipeReader.Create(new PiecewiseStream(bytes, pieceSize), new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
-        var sink = new FuzzSink();
+        using var sink = new FuzzSink();
         var description = TraceFileReader.ReadAsync(reader, sink, options).GetAwaiter().GetResult();
         sink.Complete(description);
     }

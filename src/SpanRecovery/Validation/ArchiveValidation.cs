@@ -36,7 +36,7 @@ public static class ArchiveValidation
         ReadProgress? progress = null,
         CancellationToken cancellationToken = default)
     {
-        var validator = new DataIntegrityValidator(validationOptions);
+        using var validator = new DataIntegrityValidator(validationOptions);
         started?.Invoke(validator);
         readerOptions ??= new ReaderOptions();
         foreach (var file in ExpandInputs(paths))

@@ -8,10 +8,11 @@ namespace SpanRecovery.Validation;
 /// <summary>
 /// The one-pass rule engine of DESIGN §3. Feed it inputs in order (<see cref="BeginInput"/>, then spans and
 /// problems as the readers find them — it is their sink), then <see cref="Complete"/> resolves parent links
-/// and cycles over the whole data set and builds the report. Per-span work is a few comparisons and one or
-/// two probes of the <see cref="SpanTable"/>; nothing is allocated per span.
+/// and cycles over the whole data set and builds the report. Per-span work is a few comparisons here and,
+/// on a thread of its own (<see cref="TableStage"/>), one or two probes of the <see cref="SpanTable"/>;
+/// nothing is allocated per span.
 /// </summary>
-public sealed class DataIntegrityValidator : ISpanSink
+public sealed class DataIntegrityValidator : ISpanSink, IDisposable
 {
     private static readonly ulong MinTimestamp = (ulong)(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
     private static readonly ulong MaxTimestamp = (ulong)(new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
@@ -20,8 +21,7 @@ public sealed class DataIntegrityValidator : ISpanSink
     private readonly ulong _maxDurationNanos;
     private readonly SpanTable _table = new();
     private readonly RecordLocations _records = new();
-    private readonly PendingSpan[] _pending = new PendingSpan[32];
-    private int _pendingCount;
+    private readonly TableStage _tableStage;
     private readonly HashSet<UInt128> _tracesOutsideTable = [];
     private readonly List<InputState> _inputs = [];
     private readonly long[] _ruleCounts = new long[Rules.Count];
@@ -33,9 +33,13 @@ public sealed class DataIntegrityValidator : ISpanSink
     public DataIntegrityValidator(ValidationOptions? options = null)
     {
         _options = options ?? new ValidationOptions();
+        _tableStage = new TableStage(_table, _options.MaxExamples);
         // Saturate: a limit beyond ~584 years does not fit in unsigned nanoseconds and means "no limit".
         _maxDurationNanos = _options.MaxDuration.Ticks >= (long)(ulong.MaxValue / 100) ? ulong.MaxValue : (ulong)Math.Max(0, _options.MaxDuration.Ticks) * 100;
     }
+
+    /// <summary>Stops the table thread of a validator that will not be completed (an abandoned run).</summary>
+    public void Dispose() => _tableStage.Dispose();
 
     /// <summary>Spans read so far, for progress displays.</summary>
     public long SpansRead => Volatile.Read(ref _spans);
@@ -82,9 +86,8 @@ public sealed class DataIntegrityValidator : ISpanSink
         if (traceOk && spanOk)
         {
             var record = _records.Ordinal(_inputs.Count - 1, span.RecordOffset);
-            _pending[_pendingCount++] = new PendingSpan(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash, record, found.HasError);
-            if (_pendingCount == _pending.Length)
-                AddPendingToTable();
+            _tableStage.Add(new PendingSpan(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash,
+                record, found.HasError, Current.Path, span.RecordOffset));
         }
         else if (traceOk)
         {
@@ -102,39 +105,14 @@ public sealed class DataIntegrityValidator : ISpanSink
         }
     }
 
-    /// <summary>
-    /// Enters the batch of spans waiting for the table, in input order. Table lookups wait on memory (a
-    /// random cache line or two each), so the whole batch's loads are started before the first lookup; the
-    /// batch only reorders work in time, never the order spans are compared in.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddPendingToTable()
-    {
-        var pending = _pending.AsSpan(0, _pendingCount);
-        foreach (ref readonly var span in pending)
-            _table.Prefetch(span.TraceId, span.SpanId);
-        foreach (ref readonly var span in pending)
-        {
-            if (_table.TryAdd(span.TraceId, span.SpanId, span.ParentSpanId, span.ContentHash, span.Record, span.IsInvalid, out var first))
-                continue;
-            if (_table.HasSameContent(first, span.ContentHash))
-            {
-                AddExample(Rule.DuplicateSpanIdentical, span.Record, span.TraceId, span.SpanId, "an identical span came earlier (exporter retry?)");
-                continue;
-            }
-
-            AddExample(Rule.DuplicateSpan, span.Record, span.TraceId, span.SpanId, "a span with the same trace_id and span_id but different content came earlier");
-            if (!span.IsInvalid)
-                _invalidSpans++;
-        }
-
-        _pendingCount = 0;
-    }
-
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
     public ValidationReport Complete()
     {
-        AddPendingToTable();
+        _tableStage.Finish();
+        _ruleCounts[(int)Rule.DuplicateSpan] += _tableStage.DuplicateSpans;
+        _ruleCounts[(int)Rule.DuplicateSpanIdentical] += _tableStage.IdenticalDuplicates;
+        _invalidSpans += _tableStage.NewlyInvalid;
+        _examples.AddRange(_tableStage.Examples);
         _table.ResolveParents(index => RecordTableFinding(Rule.ParentNotFound, index));
         FindCycles();
         var traces = _table.TraceCount + _tracesOutsideTable.Count(t => !_table.ContainsTrace(t));
@@ -256,9 +234,7 @@ public sealed class DataIntegrityValidator : ISpanSink
         if (!CountFinding(rule))
             return;
         var (input, offset) = _records[record];
-        Span<byte> traceBytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128BigEndian(traceBytes, traceId);
-        _examples.Add(new Finding(rule, _inputs[input].Path, offset, Convert.ToHexStringLower(traceBytes), spanId.ToString("x16", null), message));
+        _examples.Add(Finding.ForSpanKey(rule, _inputs[input].Path, offset, traceId, spanId, message));
     }
 
     /// <summary>Counts a finding; true when it should also be kept as an example (built only then: no allocation per finding).</summary>
@@ -298,7 +274,4 @@ public sealed class DataIntegrityValidator : ISpanSink
 
         public string? Error { get; set; }
     }
-
-    /// <summary>A span with a well-formed key on its way into the table (see <see cref="AddPendingToTable"/>).</summary>
-    private readonly record struct PendingSpan(UInt128 TraceId, ulong SpanId, ulong ParentSpanId, ulong ContentHash, int Record, bool IsInvalid);
 }

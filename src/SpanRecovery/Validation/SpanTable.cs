@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace SpanRecovery.Validation;
 
@@ -153,11 +154,22 @@ internal sealed class SpanTable
     private readonly struct SpanKeyHash(SpanTable table) : IReferenceHash
     {
         public ulong HashOf(int reference) => SpanHash(table[reference].TraceId, table[reference].SpanId);
+
+        public void Prefetch(int reference) => table.PrefetchEntry(reference);
     }
 
     private readonly struct TraceKeyHash(SpanTable table) : IReferenceHash
     {
         public ulong HashOf(int reference) => TraceHash(table[reference].TraceId);
+
+        public void Prefetch(int reference) => table.PrefetchEntry(reference);
+    }
+
+    /// <summary>A prefetch never faults, so an address the GC might move right after is harmless.</summary>
+    private unsafe void PrefetchEntry(int index)
+    {
+        if (Sse.IsSupported)
+            Sse.Prefetch0(Unsafe.AsPointer(ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)]));
     }
 
     /// <summary>

@@ -94,6 +94,7 @@ internal sealed class TaggedIndex
             Grow(ref hashOf);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Grow<THash>(ref THash hashOf)
         where THash : struct, IReferenceHash
     {
@@ -102,8 +103,11 @@ internal sealed class TaggedIndex
         _tags = new byte[oldTags.Length * 2];
         _references = new int[oldReferences.Length * 2];
         var groupMask = (_tags.Length / GroupSize) - 1;
+        const int PrefetchDistance = 32; // rehashing reads the stored items at random: start those reads early
         for (var i = 0; i < oldTags.Length; i++)
         {
+            if (i + PrefetchDistance < oldTags.Length && oldTags[i + PrefetchDistance] != 0)
+                hashOf.Prefetch(oldReferences[i + PrefetchDistance]);
             if (oldTags[i] == 0)
                 continue;
             var hash = hashOf.HashOf(oldReferences[i]);
@@ -133,4 +137,7 @@ internal sealed class TaggedIndex
 internal interface IReferenceHash
 {
     ulong HashOf(int reference);
+
+    /// <summary>Starts loading the stored item that <see cref="HashOf"/> will read soon.</summary>
+    void Prefetch(int reference);
 }

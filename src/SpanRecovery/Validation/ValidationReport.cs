@@ -7,6 +7,14 @@ public sealed record InputReport(string Path, string? Format, string? Compressio
 public sealed record Finding(Rule Rule, string Path, long Offset, string TraceId, string SpanId, string Message)
 {
     public Severity Severity => Rule.Severity();
+
+    /// <summary>A finding about a span known by its well-formed key.</summary>
+    internal static Finding ForSpanKey(Rule rule, string path, long offset, UInt128 traceId, ulong spanId, string message)
+    {
+        Span<byte> traceBytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(traceBytes, traceId);
+        return new Finding(rule, path, offset, Convert.ToHexStringLower(traceBytes), spanId.ToString("x16", null), message);
+    }
 }
 
 /// <summary>The totals of DESIGN §3 "Counting".</summary>
