@@ -29,6 +29,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private long _spans;
     private long _invalidSpans;
+    private bool _completed;
 
     public DataIntegrityValidator(ValidationOptions? options = null)
     {
@@ -108,6 +109,9 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
     public ValidationReport Complete()
     {
+        if (_completed)
+            throw new InvalidOperationException("Complete was already called: a validator checks one data set once");
+        _completed = true;
         _tableStage.Finish();
         _ruleCounts[(int)Rule.DuplicateSpan] += _tableStage.DuplicateSpans;
         _ruleCounts[(int)Rule.DuplicateSpanIdentical] += _tableStage.IdenticalDuplicates;
