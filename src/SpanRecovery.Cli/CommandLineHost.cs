@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SpanRecovery.Repository;
 
 namespace SpanRecovery.Cli;
 
@@ -39,6 +40,22 @@ internal static class CommandLineHost
         {
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
             return ExitCodes.Usage;
+        }
+        catch (RepositoryException e)
+        {
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            return e.Error switch
+            {
+                RepositoryError.RepositoryNotFound or RepositoryError.BackupNotFound or RepositoryError.SourceNotFound => ExitCodes.NotFound,
+                RepositoryError.LockHeld => ExitCodes.Locked,
+                _ => ExitCodes.Usage,
+            };
+        }
+        catch (InvalidDataException e)
+        {
+            // A repository file that cannot be read is damage, as `backups verify` would report it.
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            return ExitCodes.IntegrityProblem;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -7,5 +7,8 @@ var root = new RootCommand("SpanRecovery: validate, back up and restore OpenTele
     ValidateCommand.Create(),
     GenerateCommand.Create(),
     DemoCommand.Create(),
+    RepoCommand.Create(),
+    BackupCommand.Create(),
+    BackupsCommand.Create(),
 };
 return await CommandLineHost.RunAsync(root, args);

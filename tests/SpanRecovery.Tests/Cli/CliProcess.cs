@@ -34,20 +34,7 @@ internal static class Spanrecovery
 
     public static async Task<CliResult> RunAsync(params string[] args)
     {
-        Assert.True(File.Exists(DllPath), $"{DllPath} is missing: the test project must reference the CLI project");
-        var start = new ProcessStartInfo(DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(DllPath);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
-        start.Environment["NO_COLOR"] = "1";
-
+        var start = StartInfo(args);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -64,5 +51,24 @@ internal static class Spanrecovery
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>How to start the CLI with <paramref name="args"/> (output redirected), for tests that manage the process themselves.</summary>
+    public static ProcessStartInfo StartInfo(params string[] args)
+    {
+        Assert.True(File.Exists(DllPath), $"{DllPath} is missing: the test project must reference the CLI project");
+        var start = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";
+        start.Environment["NO_COLOR"] = "1";
+        return start;
     }
 }

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using SpanRecovery.Repository;
+
+namespace SpanRecovery.Cli.Commands;
+
+/// <summary><c>spanrecovery backup --repo REPO --source DIR [--type …] [--json]</c>: one append-aware backup (DESIGN §5).</summary>
+internal static class BackupCommand
+{
+    public static Command Create()
+    {
+        var repo = new Option<string>("--repo") { Description = "Backup repository", Required = true };
+        var source = new Option<string>("--source") { Description = "Directory of trace archives to back up", Required = true };
+        var type = new Option<string?>("--type") { Description = "full, incremental or differential (default: from the repository's strategy)" };
+        type.AcceptOnlyFromAmong([.. Enum.GetValues<BackupType>().Select(t => t.Name())]);
+        var json = new Option<bool>("--json") { Description = "Print the new backup as JSON" };
+
+        var command = new Command("backup", "Back up a directory of trace archives into a repository") { repo, source, type, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            BackupType? requested = BackupTypeNames.TryParse(parse.GetValue(type), out var parsed) ? parsed : null;
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!));
+            var result = await manager.CreateBackupAsync(parse.GetValue(source)!, requested, cancellationToken);
+            if (parse.GetValue(json))
+                JsonOutput.Write(result.Manifest.ToSummary());
+            else
+                PrintText(result);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void PrintText(BackupResult result)
+    {
+        var manifest = result.Manifest;
+        var validation = manifest.Validation;
+        Console.WriteLine($"backup {manifest.Name} ({manifest.Type}{(manifest.Parent is null ? "" : $", parent {manifest.Parent}")})");
+        Console.WriteLine($"  source    {manifest.Source}");
+        Console.WriteLine($"  files     {manifest.Files.Count} ({manifest.Segments.Count} with new data)");
+        Console.WriteLine($"  spans     {manifest.Totals.Spans:N0}");
+        Console.WriteLine($"  bytes     {manifest.Totals.SourceBytes:N0} in, {manifest.Totals.StoredBytes:N0} stored");
+        Console.WriteLine($"  duration  {result.Duration.TotalSeconds:0.00} s");
+        Console.WriteLine($"  findings  {BackupsCommand.Findings(validation)}");
+    }
+}

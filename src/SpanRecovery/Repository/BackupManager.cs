@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using SpanRecovery.Otlp;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Repository;
+
+/// <summary>
+/// Creates, lists and verifies the backups of one repository (DESIGN §5). Creating takes the repository
+/// lock, captures each source file append-aware into zstd segments, validates what it captured and commits
+/// by writing the manifest last.
+/// </summary>
+public sealed class BackupManager(BackupRepository repository, ReaderOptions? readerOptions = null, ValidationOptions? validationOptions = null)
+{
+    private const string StampFormat = "yyyyMMdd-HHmmss";
+
+    private readonly ReaderOptions _readerOptions = readerOptions ?? new ReaderOptions();
+
+    public BackupRepository Repository { get; } = repository;
+
+    /// <summary>Committed backups, oldest first.</summary>
+    public IReadOnlyList<BackupMetadata> ListBackups() => [.. ListManifests().Select(ToMetadata)];
+
+    /// <summary>Manifests of the committed backups, oldest first (creation time, then name).</summary>
+    public IReadOnlyList<BackupManifest> ListManifests() =>
+        [.. Repository.CommittedNames().Select(ReadManifest).OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal)];
+
+    public BackupManifest ReadManifest(string name)
+    {
+        try
+        {
+            return Repository.ReadManifest(name);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"backup {name}: {e.Message} (run 'spanrecovery backups verify')", e);
+        }
+    }
+
+    /// <summary>The seed's metadata; <see cref="BackupMetadata.Size"/> is what the backup's directory holds on disk.</summary>
+    public BackupMetadata ToMetadata(BackupManifest manifest)
+    {
+        var directory = Repository.BackupDirectory(manifest.Name);
+        var size = Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length);
+        return new BackupMetadata(manifest.Name, directory, manifest.Created, manifest.BackupType, size);
+    }
+
+    /// <summary>
+    /// A warning when the newest backup is older than the strategy's interval (a schedule that stopped
+    /// running); null when it is recent enough or there is no backup yet.
+    /// </summary>
+    public string? OverdueWarning(IReadOnlyList<BackupManifest> manifests, DateTime utcNow)
+    {
+        if (manifests.Count == 0)
+            return null;
+        var newest = manifests.MaxBy(m => m.Created)!;
+        var age = utcNow - newest.Created;
+        return age <= Repository.Strategy.Interval ? null
+            : $"the newest backup {newest.Name} is {age.TotalHours:0.#} h old, older than the {Repository.Strategy.Name} strategy's interval of {Repository.Strategy.Interval.TotalHours:0.#} h";
+    }
+
+    /// <summary>Checks every segment's sha256 and the manifest hash chain of one backup's chain, or of all.</summary>
+    /// <param name="deep">Also re-read and re-validate every segment's spans and compare counts, times and digests with the manifest.</param>
+    public Task<VerificationResult> VerifyAsync(string? name = null, bool deep = false, CancellationToken cancellationToken = default) =>
+        new BackupVerifier(Repository, deep ? _readerOptions : null, validationOptions).VerifyAsync(name, cancellationToken);
+
+    /// <summary>
+    /// Backs up <paramref name="source"/> (a directory). Without a type: full when the repository has no
+    /// backup, else the strategy's type; an incremental or differential asked for in an empty repository
+    /// becomes a full, since it would have no base.
+    /// </summary>
+    public async Task<BackupResult> CreateBackupAsync(string source, BackupType? type = null, CancellationToken cancellationToken = default)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var sourceDirectory = Path.GetFullPath(source);
+        if (!Directory.Exists(sourceDirectory))
+            throw new RepositoryException(RepositoryError.SourceNotFound, $"source directory {sourceDirectory} does not exist");
+
+        using var writerLock = RepositoryLock.Acquire(Repository);
+        Repository.RemoveDebris();
+        var existing = ListManifests();
+        var latest = existing.Count == 0 ? null : existing[^1];
+        var resolved = latest is null ? BackupType.Full : type ?? Repository.Strategy.Type;
+        var parent = resolved switch
+        {
+            BackupType.Full => null,
+            BackupType.Incremental => latest,
+            _ => existing.Last(m => m.BackupType == BackupType.Full),
+        };
+
+        var created = await NextTimestampAsync(existing, cancellationToken);
+        var stamp = created.ToString(StampFormat, CultureInfo.InvariantCulture);
+        var name = parent is null ? $"{stamp}{resolved.Suffix()}" : $"{ChainRoot(parent.Name)}_{stamp}{resolved.Suffix()}";
+        var directory = Repository.BackupDirectory(name);
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var capture = CaptureFiles(sourceDirectory, directory, parent, cancellationToken);
+            var (segments, validation) = await ValidateSegmentsAsync(directory, capture.Segments, cancellationToken);
+            var manifest = new BackupManifest(
+                BackupManifest.FormatId, BackupManifest.CurrentVersion, name, resolved.Name(), created, sourceDirectory,
+                parent?.Name,
+                parent is null ? null : Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Repository.ManifestPath(parent.Name)))),
+                capture.Files, segments, validation,
+                new BackupTotals(segments.Sum(s => s.Spans), segments.Sum(s => s.SourceBytes), segments.Sum(s => s.StoredBytes)));
+            // The commit point: before this rename the backup does not exist, after it it is complete.
+            RepositoryJson.WriteAtomically(Path.Combine(directory, BackupRepository.ManifestFileName), RepositoryJson.Serialize(manifest));
+            return new BackupResult(ToMetadata(manifest), manifest, stopwatch.Elapsed);
+        }
+        catch
+        {
+            TryDelete(directory);
+            throw;
+        }
+    }
+
+    /// <summary>The full backup a name's chain starts from: the part before the first '_'.</summary>
+    private static string ChainRoot(string name) => name.Split('_')[0];
+
+    /// <summary>
+    /// Creation time at second resolution, later than every existing backup so names stay unique and sort
+    /// in time order; within the same second as the newest backup, waits for the next second.
+    /// </summary>
+    private static async Task<DateTime> NextTimestampAsync(IReadOnlyList<BackupManifest> existing, CancellationToken cancellationToken)
+    {
+        var newest = existing.Count == 0 ? DateTime.MinValue : existing.Max(m => m.Created);
+        while (true)
+        {
+            var now = DateTime.UtcNow;
+            // Waiting for a clock that went back would never end; names must keep sorting in time order.
+            if (newest > now.AddSeconds(2))
+                throw new RepositoryException(RepositoryError.InvalidRepository,
+                    $"the newest backup was created at {newest:yyyy-MM-ddTHH:mm:ssZ}, after the current time {now:yyyy-MM-ddTHH:mm:ssZ}: check the system clock");
+            var second = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+            var stamp = second.ToString(StampFormat, CultureInfo.InvariantCulture);
+            if (second > newest && !existing.Any(m => m.Name.Contains(stamp, StringComparison.Ordinal)))
+                return second;
+            await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - now.Ticks % TimeSpan.TicksPerSecond) + TimeSpan.FromMilliseconds(5), cancellationToken);
+        }
+    }
+
+    private sealed record PendingSegment(string Name, string File, long Start, long End, long StoredBytes, string Sha256);
+
+    private sealed record Capture(List<FileState> Files, List<PendingSegment> Segments);
+
+    /// <summary>
+    /// Append-aware capture (DESIGN §5): a file whose captured prefix [0, E) in the base is unchanged
+    /// contributes [E, end of its last complete record); a new, rewritten or shorter file is captured from 0.
+    /// </summary>
+    private Capture CaptureFiles(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
+    {
+        var baseStates = (parent?.Files ?? []).ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
+        // A repository inside the source must not back itself up (its segments grow while we read them).
+        var repositoryPrefix = Repository.Path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var relativePaths = Directory.EnumerateFiles(sourceDirectory, "*", options)
+            .Where(f => !f.StartsWith(repositoryPrefix, StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(sourceDirectory, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal);
+        var capture = new Capture([], []);
+        foreach (var relative in relativePaths)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var handle = File.OpenHandle(Path.Combine(sourceDirectory, relative), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            try
+            {
+                long start = 0;
+                if (baseStates.TryGetValue(relative, out var state) && length >= state.CaptureEnd)
+                {
+                    SegmentWriter.HashRange(handle, 0, state.CaptureEnd, hash, cancellationToken);
+                    if (Convert.ToHexStringLower(hash.GetCurrentHash()) == state.PrefixSha256)
+                    {
+                        start = state.CaptureEnd;
+                    }
+                    else
+                    {
+                        hash.Dispose();
+                        hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    }
+                }
+
+                var end = RecordBoundary.CompleteEnd(handle, start, length, _readerOptions.MaxRecordBytes);
+                string? segmentName = null;
+                if (end > start)
+                {
+                    segmentName = $"{capture.Segments.Count + 1:D4}.seg.zst";
+                    var (stored, sha) = SegmentWriter.Write(handle, start, end, Path.Combine(backupDirectory, segmentName), hash, cancellationToken);
+                    capture.Segments.Add(new PendingSegment(segmentName, relative, start, end, stored, sha));
+                }
+
+                capture.Files.Add(new FileState(relative, start, end, Convert.ToHexStringLower(hash.GetHashAndReset()), segmentName));
+            }
+            finally
+            {
+                hash.Dispose();
+            }
+        }
+
+        return capture;
+    }
+
+    /// <summary>
+    /// Validates the stored segments — exactly the bytes a restore will get back — as one data set, and
+    /// collects each segment's span count, time range and digest on the way. Findings are recorded, never fatal.
+    /// </summary>
+    private async Task<(List<SegmentInfo> Segments, ValidationSummary Validation)> ValidateSegmentsAsync(
+        string backupDirectory, List<PendingSegment> pending, CancellationToken cancellationToken)
+    {
+        using var validator = new DataIntegrityValidator(validationOptions);
+        var sink = new SegmentSpanSink(validator);
+        var segments = new List<SegmentInfo>(pending.Count);
+        foreach (var segment in pending)
+        {
+            sink.Reset();
+            validator.BeginInput(segment.File, segment.End - segment.Start);
+            var description = await SegmentReader.ReadAsync(Path.Combine(backupDirectory, segment.Name), sink, _readerOptions, cancellationToken);
+            validator.EndInput(description);
+            segments.Add(new SegmentInfo(segment.Name, segment.File, segment.End - segment.Start, segment.StoredBytes, segment.Sha256,
+                sink.Spans, sink.Spans == 0 ? 0 : sink.MinStart, sink.MaxEnd, sink.Digest.ToString("x16", CultureInfo.InvariantCulture)));
+        }
+
+        return (segments, Summarize(validator.Complete()));
+    }
+
+    /// <summary>
+    /// The manifest's validation summary. Rules keep DESIGN §3's ids only; captured inputs that could not be
+    /// read at all (no known format) are counted apart and also as errors.
+    /// </summary>
+    internal static ValidationSummary Summarize(ValidationReport report)
+    {
+        var unreadable = report.Inputs.Count(i => i.Error is not null);
+        var rules = report.RuleCounts.ToDictionary(r => r.Key.Id(), r => r.Value, StringComparer.Ordinal);
+        var totals = report.Totals;
+        return new ValidationSummary(totals.Spans, totals.Traces, totals.InvalidSpans, totals.Errors + unreadable, totals.Warnings, rules, unreadable);
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left as debris; the next writer removes it.
+        }
+    }
+}

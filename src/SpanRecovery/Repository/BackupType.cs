@@ -1,0 +1,48 @@
+namespace SpanRecovery.Repository;
+
+/// <summary>What a backup captures relative to its base (DESIGN §5).</summary>
+public enum BackupType
+{
+    /// <summary>Every source file whole: starts a chain.</summary>
+    Full,
+
+    /// <summary>What changed since the previous backup.</summary>
+    Incremental,
+
+    /// <summary>What changed since the chain's full backup.</summary>
+    Differential,
+}
+
+/// <summary>The names scripts see (<c>full</c> | <c>incremental</c> | <c>differential</c>) and the name suffixes.</summary>
+public static class BackupTypeNames
+{
+    public static string Name(this BackupType type) => type switch
+    {
+        BackupType.Full => "full",
+        BackupType.Incremental => "incremental",
+        _ => "differential",
+    };
+
+    /// <summary>The letter that ends a backup name: F, I or D.</summary>
+    public static char Suffix(this BackupType type) => type switch
+    {
+        BackupType.Full => 'F',
+        BackupType.Incremental => 'I',
+        _ => 'D',
+    };
+
+    public static bool TryParse(string? name, out BackupType type)
+    {
+        foreach (var candidate in Enum.GetValues<BackupType>())
+        {
+            if (candidate.Name() == name)
+            {
+                type = candidate;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
+    }
+}

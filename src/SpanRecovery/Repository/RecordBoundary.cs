@@ -1,0 +1,74 @@
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+using SpanRecovery.Otlp;
+
+namespace SpanRecovery.Repository;
+
+/// <summary>
+/// Where the complete records of a growing file end. A collector appends records; the last one may be half
+/// written when a backup runs, and capturing it would store a truncated record and shift every later
+/// append off a record boundary. So a backup takes only complete records and leaves the tail for the next.
+/// </summary>
+internal static class RecordBoundary
+{
+    private const int ScanChunk = 64 * 1024;
+
+    /// <summary>
+    /// The end of the last complete record in [<paramref name="start"/>, <paramref name="length"/>), where
+    /// <paramref name="start"/> is a record boundary. Length-prefixed files: walk the 4-byte lengths. JSON
+    /// lines: after the last '\n'. Anything else (whole-file compression, raw protobuf, unknown) has no
+    /// record boundaries we can see, so the whole file.
+    /// </summary>
+    public static long CompleteEnd(SafeFileHandle file, long start, long length, long maxRecordBytes)
+    {
+        if (length <= start)
+            return start;
+        Span<byte> prefix = stackalloc byte[FormatSniffer.PrefixLength];
+        prefix = prefix[..RandomAccess.Read(file, prefix, 0)];
+        if (FormatSniffer.SniffCompression(prefix) != InputCompression.None)
+            return length;
+        return FormatSniffer.SniffFraming(prefix, maxRecordBytes) switch
+        {
+            RecordFraming.LengthPrefixed => LengthPrefixedEnd(file, start, length, maxRecordBytes),
+            RecordFraming.Json => AfterLastNewline(file, start, length),
+            _ => length,
+        };
+    }
+
+    private static long LengthPrefixedEnd(SafeFileHandle file, long start, long length, long maxRecordBytes)
+    {
+        Span<byte> header = stackalloc byte[4];
+        var position = start;
+        while (length - position >= 4)
+        {
+            RandomAccess.Read(file, header, position);
+            var recordLength = BinaryPrimitives.ReadUInt32BigEndian(header);
+            // A length no writer produces is damage, not a record in progress: capture it all and let
+            // validation report it rather than wait forever for a record that never completes.
+            if (recordLength > maxRecordBytes)
+                return length;
+            if (position + 4 + recordLength > length)
+                break;
+            position += 4 + recordLength;
+        }
+
+        return position;
+    }
+
+    private static long AfterLastNewline(SafeFileHandle file, long start, long length)
+    {
+        var buffer = new byte[ScanChunk];
+        var end = length;
+        while (end > start)
+        {
+            var from = Math.Max(start, end - ScanChunk);
+            var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)(end - from)), from);
+            var newline = buffer.AsSpan(0, read).LastIndexOf((byte)'\n');
+            if (newline >= 0)
+                return from + newline + 1;
+            end = from;
+        }
+
+        return start;
+    }
+}

@@ -1,0 +1,22 @@
+namespace SpanRecovery.Repository;
+
+/// <summary>The contents of <c>REPO/repo.json</c>: what this directory is and how it is meant to be used.</summary>
+public sealed record RepositoryConfig(string Format, int Version, StrategyConfig Strategy, DateTime Created)
+{
+    public const string FormatId = "spanrecovery-repo";
+    public const int CurrentVersion = 1;
+}
+
+/// <summary>A <see cref="BackupStrategy"/> as stored in <c>repo.json</c> (type by name, interval in hours).</summary>
+public sealed record StrategyConfig(string Name, string Type, int RetentionDays, double IntervalHours)
+{
+    public static StrategyConfig From(BackupStrategy strategy) =>
+        new(strategy.Name, strategy.Type.Name(), strategy.RetentionDays, strategy.Interval.TotalHours);
+
+    public BackupStrategy ToStrategy()
+    {
+        if (!BackupTypeNames.TryParse(Type, out var type))
+            throw new RepositoryException(RepositoryError.InvalidRepository, $"repo.json: unknown strategy type '{Type}'");
+        return new BackupStrategy(Name, type, RetentionDays, TimeSpan.FromHours(IntervalHours));
+    }
+}

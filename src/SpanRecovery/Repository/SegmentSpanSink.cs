@@ -1,0 +1,44 @@
+using SpanRecovery.Otlp;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Repository;
+
+/// <summary>
+/// Forwards spans to the validator (which sees all of a backup's segments as one data set) and keeps the
+/// per-segment facts the manifest records: span count, min start, max end and the span digest — a sum of
+/// content hashes, so it does not depend on the order spans are read in (restore can compare it whatever
+/// way it re-reads them).
+/// </summary>
+internal sealed class SegmentSpanSink(DataIntegrityValidator validator) : ISpanSink
+{
+    public long Spans { get; private set; }
+
+    public ulong MinStart { get; private set; } = ulong.MaxValue;
+
+    public ulong MaxEnd { get; private set; }
+
+    public ulong Digest { get; private set; }
+
+    /// <summary>Starts counting the next segment.</summary>
+    public void Reset()
+    {
+        Spans = 0;
+        MinStart = ulong.MaxValue;
+        MaxEnd = 0;
+        Digest = 0;
+    }
+
+    public void OnSpan(in SpanView span)
+    {
+        validator.OnSpan(span);
+        Spans++;
+        MinStart = Math.Min(MinStart, span.StartTimeUnixNano);
+        MaxEnd = Math.Max(MaxEnd, span.EndTimeUnixNano);
+        unchecked
+        {
+            Digest += span.ContentHash;
+        }
+    }
+
+    public void OnInputProblem(InputProblem problem) => validator.OnInputProblem(problem);
+}
