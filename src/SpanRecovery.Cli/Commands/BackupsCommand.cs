@@ -3,12 +3,12 @@ using SpanRecovery.Repository;
 
 namespace SpanRecovery.Cli.Commands;
 
-/// <summary><c>spanrecovery backups list | show NAME | verify [NAME] --repo REPO [--json]</c> (DESIGN §5, §7).</summary>
+/// <summary><c>spanrecovery backups list | show NAME | verify [NAME] | expire | status --repo REPO [--json]</c> (DESIGN §5, §7).</summary>
 internal static class BackupsCommand
 {
-    public static Command Create() => new("backups", "List, show and verify the backups of a repository")
+    public static Command Create() => new("backups", "List, show, verify and expire the backups of a repository")
     {
-        List(), Show(), Verify(),
+        List(), Show(), Verify(), Expire(), Status(),
     };
 
     private static Option<string> RepoOption() => new("--repo") { Description = "Backup repository", Required = true };
@@ -101,6 +101,73 @@ internal static class BackupsCommand
             }
 
             return result.Ok ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
+        });
+        return command;
+    }
+
+    private static Command Expire()
+    {
+        var repo = RepoOption();
+        var json = JsonOption();
+        var days = new Option<int?>("--retention-days") { Description = "Remove backups created more than D days ago (default: the strategy's)" };
+        var full = new Option<int?>("--retention-full") { Description = "Keep the newest N full backups and their chains" };
+        var diff = new Option<int?>("--retention-diff") { Description = "Keep the newest N differential backups of each full" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed and why" };
+        var command = new Command("expire", "Remove backups past retention, never one a kept backup depends on") { repo, days, full, diff, dryRun, json };
+        command.SetAction(parse =>
+        {
+            var policy = new RetentionPolicy(parse.GetValue(days), parse.GetValue(full), parse.GetValue(diff));
+            try
+            {
+                policy.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
+            }
+
+            var expiry = new BackupExpiry(BackupRepository.Open(parse.GetValue(repo)!));
+            var result = expiry.Expire(policy, DateTime.UtcNow, parse.GetValue(dryRun));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(result);
+                return ExitCodes.Ok;
+            }
+
+            foreach (var removed in result.Removed)
+                Console.WriteLine($"{(result.DryRun ? "would remove" : "removed")} {removed.Name}: {removed.Reason}");
+            Console.WriteLine(result.DryRun
+                ? $"dry run: {result.Removed.Count} backups would be removed, {result.Kept.Count} kept"
+                : $"{result.Removed.Count} backups removed, {result.Kept.Count} kept");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var repo = RepoOption();
+        var json = JsonOption();
+        var command = new Command("status", "One-screen summary: backups, newest and its age, overdue or not, bytes stored") { repo, json };
+        command.SetAction(parse =>
+        {
+            var status = RepositoryStatus.Read(new BackupManager(BackupRepository.Open(parse.GetValue(repo)!)), DateTime.UtcNow);
+            if (status.Warning is { } overdue)
+                Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(status);
+                return ExitCodes.Ok;
+            }
+
+            Console.WriteLine($"repository {status.Repository}");
+            Console.WriteLine($"  strategy  {status.Strategy}: every {status.IntervalHours:0.#} h, kept {status.RetentionDays} days");
+            Console.WriteLine($"  backups   {status.Backups} ({status.Full} full, {status.Incremental} incremental, {status.Differential} differential)");
+            Console.WriteLine(status.Newest is null
+                ? "  newest    (none)"
+                : $"  newest    {status.Newest}, {status.NewestCreated:yyyy-MM-ddTHH:mm:ssZ}, {status.NewestAgeHours:0.#} h old{(status.Overdue ? " — OVERDUE" : "")}");
+            Console.WriteLine($"  stored    {status.StoredBytes:N0} bytes");
+            return ExitCodes.Ok;
         });
         return command;
     }

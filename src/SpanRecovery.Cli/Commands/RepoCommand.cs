@@ -3,7 +3,10 @@ using SpanRecovery.Repository;
 
 namespace SpanRecovery.Cli.Commands;
 
-/// <summary><c>spanrecovery repo init REPO [--strategy 3-2-1]</c>: creates a backup repository (DESIGN §5).</summary>
+/// <summary>
+/// <c>spanrecovery repo init REPO [--strategy 3-2-1]</c> creates a backup repository; <c>repo copy --from R1 --to R2</c>
+/// brings a second one up to date (DESIGN §5).
+/// </summary>
 internal static class RepoCommand
 {
     public static Command Create()
@@ -20,6 +23,40 @@ internal static class RepoCommand
             Console.WriteLine($"  strategy  {preset.Name}: {preset.Type.Name()} backups every {preset.Interval.TotalHours:0.#} h, kept {preset.RetentionDays} days");
             return ExitCodes.Ok;
         });
-        return new Command("repo", "Manage backup repositories") { init };
+        return new Command("repo", "Manage backup repositories") { init, Copy() };
+    }
+
+    private static Command Copy()
+    {
+        var from = new Option<string>("--from") { Description = "Repository to copy from", Required = true };
+        var to = new Option<string>("--to") { Description = "Repository to bring up to date (created with the same strategy if missing)", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("copy", "Copy the backups a second repository lacks, verifying each segment before its manifest") { from, to, json };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var copier = new RepositoryCopier(BackupRepository.Open(parse.GetValue(from)!), parse.GetValue(to)!);
+            var result = copier.Copy(cancellationToken);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(result);
+            }
+            else
+            {
+                if (result.Initialized)
+                    Console.WriteLine($"initialized repository {result.Destination}");
+                foreach (var name in result.Copied)
+                    Console.WriteLine($"copied   {name}");
+                foreach (var name in result.Skipped)
+                    Console.WriteLine($"skipped  {name} (already there)");
+                foreach (var problem in result.Damaged)
+                    Console.WriteLine($"damaged  {problem.Name}: {problem.Problem}");
+                foreach (var problem in result.NotCopied)
+                    Console.WriteLine($"not copied {problem.Name}: {problem.Problem}");
+                Console.WriteLine($"{result.Copied.Count} copied, {result.Skipped.Count} skipped, {result.Damaged.Count} damaged, {result.NotCopied.Count} not copied");
+            }
+
+            return Task.FromResult(result.Ok ? ExitCodes.Ok : ExitCodes.IntegrityProblem);
+        });
+        return command;
     }
 }

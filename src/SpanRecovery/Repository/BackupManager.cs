@@ -11,11 +11,14 @@ namespace SpanRecovery.Repository;
 /// lock, captures each source file append-aware into zstd segments, validates what it captured and commits
 /// by writing the manifest last.
 /// </summary>
-public sealed class BackupManager(BackupRepository repository, ReaderOptions? readerOptions = null, ValidationOptions? validationOptions = null)
+/// <param name="timeProvider">The clock backup names and creation times come from (tests pass a fake one); the system clock by default.</param>
+public sealed class BackupManager(
+    BackupRepository repository, ReaderOptions? readerOptions = null, ValidationOptions? validationOptions = null, TimeProvider? timeProvider = null)
 {
     private const string StampFormat = "yyyyMMdd-HHmmss";
 
     private readonly ReaderOptions _readerOptions = readerOptions ?? new ReaderOptions();
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     public BackupRepository Repository { get; } = repository;
 
@@ -96,8 +99,8 @@ public sealed class BackupManager(BackupRepository repository, ReaderOptions? re
         Directory.CreateDirectory(directory);
         try
         {
-            var capture = CaptureFiles(sourceDirectory, directory, parent, cancellationToken);
-            var (segments, validation) = await ValidateSegmentsAsync(directory, capture.Segments, cancellationToken);
+            var capture = await CaptureFilesAsync(sourceDirectory, directory, parent, cancellationToken);
+            var (segments, validation) = (capture.Segments, capture.Validation);
             var manifest = new BackupManifest(
                 BackupManifest.FormatId, BackupManifest.CurrentVersion, name, resolved.Name(), created, sourceDirectory,
                 parent?.Name,
@@ -122,12 +125,12 @@ public sealed class BackupManager(BackupRepository repository, ReaderOptions? re
     /// Creation time at second resolution, later than every existing backup so names stay unique and sort
     /// in time order; within the same second as the newest backup, waits for the next second.
     /// </summary>
-    private static async Task<DateTime> NextTimestampAsync(IReadOnlyList<BackupManifest> existing, CancellationToken cancellationToken)
+    private async Task<DateTime> NextTimestampAsync(IReadOnlyList<BackupManifest> existing, CancellationToken cancellationToken)
     {
         var newest = existing.Count == 0 ? DateTime.MinValue : existing.Max(m => m.Created);
         while (true)
         {
-            var now = DateTime.UtcNow;
+            var now = _time.GetUtcNow().UtcDateTime;
             // Waiting for a clock that went back would never end; names must keep sorting in time order.
             if (newest > now.AddSeconds(2))
                 throw new RepositoryException(RepositoryError.InvalidRepository,
@@ -136,19 +139,20 @@ public sealed class BackupManager(BackupRepository repository, ReaderOptions? re
             var stamp = second.ToString(StampFormat, CultureInfo.InvariantCulture);
             if (second > newest && !existing.Any(m => m.Name.Contains(stamp, StringComparison.Ordinal)))
                 return second;
-            await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - now.Ticks % TimeSpan.TicksPerSecond) + TimeSpan.FromMilliseconds(5), cancellationToken);
+            await Task.Delay(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - now.Ticks % TimeSpan.TicksPerSecond) + TimeSpan.FromMilliseconds(5), _time, cancellationToken);
         }
     }
 
-    private sealed record PendingSegment(string Name, string File, long Start, long End, long StoredBytes, string Sha256);
-
-    private sealed record Capture(List<FileState> Files, List<PendingSegment> Segments);
+    private sealed record Capture(List<FileState> Files, List<SegmentInfo> Segments, ValidationSummary Validation);
 
     /// <summary>
     /// Append-aware capture (DESIGN §5): a file whose captured prefix [0, E) in the base is unchanged
     /// contributes [E, end of its last complete record); a new, rewritten or shorter file is captured from 0.
+    /// Each captured range is read once: the same chunks are compressed into the segment and validated (on
+    /// another core) as part of one data set, collecting each segment's span count, time range and digest.
+    /// Findings are recorded, never fatal.
     /// </summary>
-    private Capture CaptureFiles(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
+    private async Task<Capture> CaptureFilesAsync(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
     {
         var baseStates = (parent?.Files ?? []).ToDictionary(f => f.Path, StringComparer.Ordinal);
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
@@ -158,7 +162,10 @@ public sealed class BackupManager(BackupRepository repository, ReaderOptions? re
             .Where(f => !f.StartsWith(repositoryPrefix, StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(sourceDirectory, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
-        var capture = new Capture([], []);
+        using var validator = new DataIntegrityValidator(validationOptions);
+        var sink = new SegmentSpanSink(validator);
+        var files = new List<FileState>();
+        var segments = new List<SegmentInfo>();
         foreach (var relative in relativePaths)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -186,12 +193,17 @@ public sealed class BackupManager(BackupRepository repository, ReaderOptions? re
                 string? segmentName = null;
                 if (end > start)
                 {
-                    segmentName = $"{capture.Segments.Count + 1:D4}.seg.zst";
-                    var (stored, sha) = SegmentWriter.Write(handle, start, end, Path.Combine(backupDirectory, segmentName), hash, cancellationToken);
-                    capture.Segments.Add(new PendingSegment(segmentName, relative, start, end, stored, sha));
+                    segmentName = $"{segments.Count + 1:D4}.seg.zst";
+                    sink.Reset();
+                    validator.BeginInput(relative, end - start);
+                    var (stored, sha, description) = await SegmentWriter.WriteAndReadAsync(
+                        handle, start, end, Path.Combine(backupDirectory, segmentName), hash, sink, _readerOptions, cancellationToken);
+                    validator.EndInput(description);
+                    segments.Add(new SegmentInfo(segmentName, relative, end - start, stored, sha,
+                        sink.Spans, sink.Spans == 0 ? 0 : sink.MinStart, sink.MaxEnd, sink.Digest.ToString("x16", CultureInfo.InvariantCulture)));
                 }
 
-                capture.Files.Add(new FileState(relative, start, end, Convert.ToHexStringLower(hash.GetHashAndReset()), segmentName));
+                files.Add(new FileState(relative, start, end, Convert.ToHexStringLower(hash.GetHashAndReset()), segmentName));
             }
             finally
             {
@@ -199,30 +211,7 @@ public sealed class BackupManager(BackupRepository repository, ReaderOptions? re
             }
         }
 
-        return capture;
-    }
-
-    /// <summary>
-    /// Validates the stored segments — exactly the bytes a restore will get back — as one data set, and
-    /// collects each segment's span count, time range and digest on the way. Findings are recorded, never fatal.
-    /// </summary>
-    private async Task<(List<SegmentInfo> Segments, ValidationSummary Validation)> ValidateSegmentsAsync(
-        string backupDirectory, List<PendingSegment> pending, CancellationToken cancellationToken)
-    {
-        using var validator = new DataIntegrityValidator(validationOptions);
-        var sink = new SegmentSpanSink(validator);
-        var segments = new List<SegmentInfo>(pending.Count);
-        foreach (var segment in pending)
-        {
-            sink.Reset();
-            validator.BeginInput(segment.File, segment.End - segment.Start);
-            var description = await SegmentReader.ReadAsync(Path.Combine(backupDirectory, segment.Name), sink, _readerOptions, cancellationToken);
-            validator.EndInput(description);
-            segments.Add(new SegmentInfo(segment.Name, segment.File, segment.End - segment.Start, segment.StoredBytes, segment.Sha256,
-                sink.Spans, sink.Spans == 0 ? 0 : sink.MinStart, sink.MaxEnd, sink.Digest.ToString("x16", CultureInfo.InvariantCulture)));
-        }
-
-        return (segments, Summarize(validator.Complete()));
+        return new Capture(files, segments, Summarize(validator.Complete()));
     }
 
     /// <summary>

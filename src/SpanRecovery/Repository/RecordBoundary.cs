@@ -17,7 +17,8 @@ internal static class RecordBoundary
     /// The end of the last complete record in [<paramref name="start"/>, <paramref name="length"/>), where
     /// <paramref name="start"/> is a record boundary. Length-prefixed files: walk the 4-byte lengths. JSON
     /// lines: after the last '\n'. Anything else (whole-file compression, raw protobuf, unknown) has no
-    /// record boundaries we can see, so the whole file.
+    /// record boundaries we can see, so the whole file — except a file of fewer than 4 bytes of unknown
+    /// format, which waits (it is most likely the first record's length, half written).
     /// </summary>
     public static long CompleteEnd(SafeFileHandle file, long start, long length, long maxRecordBytes)
     {
@@ -27,7 +28,12 @@ internal static class RecordBoundary
         prefix = prefix[..RandomAccess.Read(file, prefix, 0)];
         if (FormatSniffer.SniffCompression(prefix) != InputCompression.None)
             return length;
-        return FormatSniffer.SniffFraming(prefix, maxRecordBytes) switch
+        var framing = FormatSniffer.SniffFraming(prefix, maxRecordBytes);
+        // Fewer bytes than a record's 4-byte length: a writer has only begun its first record, and the format
+        // cannot be told yet. Capturing them whole would shift every later record off its boundary; wait.
+        if (framing is null && prefix.Length < 4)
+            return start;
+        return framing switch
         {
             RecordFraming.LengthPrefixed => LengthPrefixedEnd(file, start, length, maxRecordBytes),
             RecordFraming.Json => AfterLastNewline(file, start, length),

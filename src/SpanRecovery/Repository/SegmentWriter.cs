@@ -1,19 +1,29 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using SpanRecovery.Otlp;
 using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace SpanRecovery.Repository;
 
 /// <summary>
 /// Copies a byte range of a source file into a zstd segment, streaming through a pooled buffer: the source
 /// bytes also feed the file's prefix hash, and the stored bytes are hashed on their way to disk so the
-/// checksum is of exactly what was written.
+/// checksum is of exactly what was written. <see cref="WriteAndReadAsync"/> reads the range once and hands
+/// the same chunks to the trace reader on another core, so capture and validation run as one pass.
 /// </summary>
 internal static class SegmentWriter
 {
     public const int CompressionLevel = 3;
     private const int BufferSize = 1024 * 1024;
+
+    /// <summary>
+    /// zstd compresses in two background workers (still one frame): the task that reads and hashes the
+    /// source only feeds them, so reading, compressing and validating overlap on the cores there are.
+    /// </summary>
+    private const int CompressionWorkers = 2;
 
     /// <summary>Hashes [<paramref name="start"/>, <paramref name="end"/>) of a file into <paramref name="hash"/>.</summary>
     public static void HashRange(SafeFileHandle source, long start, long end, IncrementalHash hash, CancellationToken cancellationToken)
@@ -35,34 +45,73 @@ internal static class SegmentWriter
         }
     }
 
-    /// <summary>Writes the segment and returns its stored size and the sha256 (hex) of its bytes.</summary>
-    public static (long StoredBytes, string Sha256) Write(
-        SafeFileHandle source, long start, long end, string segmentPath, IncrementalHash prefixHash, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the segment and returns its stored size, the sha256 (hex) of its bytes and what the reader
+    /// found. In the same pass it feeds every chunk read to
+    /// <see cref="TraceFileReader"/> (with <paramref name="sink"/>) through a pipe read by another task: the
+    /// reader validates exactly the bytes that are compressed, while this task compresses the next chunk.
+    /// </summary>
+    public static async Task<(long StoredBytes, string Sha256, InputDescription Description)> WriteAndReadAsync<TSink>(
+        SafeFileHandle source, long start, long end, string segmentPath, IncrementalHash prefixHash,
+        TSink sink, ReaderOptions readerOptions, CancellationToken cancellationToken)
+        where TSink : ISpanSink
     {
+        // Chunk-sized segments, as the file reader uses: records rarely straddle a segment boundary.
+        var pipe = new Pipe(new PipeOptions(
+            pauseWriterThreshold: 4 * BufferSize, resumeWriterThreshold: 2 * BufferSize, minimumSegmentSize: BufferSize, useSynchronizationContext: false));
+        var reading = Task.Run(() => TraceFileReader.ReadAsync(pipe.Reader, sink, readerOptions, cancellationToken), cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            using var output = new FileStream(segmentPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-            using var storedHash = SHA256.Create();
-            using (var hashing = new CryptoStream(output, storedHash, CryptoStreamMode.Write, leaveOpen: true))
+            long storedBytes;
+            string sha256;
+            await using (var output = new FileStream(segmentPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                using (var zstd = new CompressionStream(hashing, CompressionLevel, leaveOpen: true))
+                using var storedHash = SHA256.Create();
+                await using (var hashing = new CryptoStream(output, storedHash, CryptoStreamMode.Write, leaveOpen: true))
                 {
-                    for (var position = start; position < end;)
+                    await using (var zstd = new CompressionStream(hashing, CompressionLevel, leaveOpen: true))
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var read = ReadSome(source, buffer, position, end);
-                        prefixHash.AppendData(buffer, 0, read);
-                        zstd.Write(buffer, 0, read);
-                        position += read;
+                        zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, CompressionWorkers);
+                        var readerDone = false;
+                        for (var position = start; position < end;)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            var read = ReadSome(source, buffer, position, end);
+                            var chunk = buffer.AsMemory(0, read);
+                            // Hand the chunk to the reader first, so it validates while this task compresses.
+                            var flush = default(ValueTask<FlushResult>);
+                            if (!readerDone)
+                            {
+                                pipe.Writer.Write(chunk.Span);
+                                flush = pipe.Writer.FlushAsync(cancellationToken);
+                            }
+
+                            prefixHash.AppendData(chunk.Span);
+                            zstd.Write(chunk.Span);
+                            position += read;
+                            // A reader that stopped early (unreadable input) has completed the pipe; keep compressing.
+                            if (!readerDone && (await flush).IsCompleted)
+                                readerDone = true;
+                        }
                     }
+
+                    await hashing.FlushFinalBlockAsync(cancellationToken);
                 }
 
-                hashing.FlushFinalBlock();
+                output.Flush(flushToDisk: true);
+                (storedBytes, sha256) = (output.Length, Convert.ToHexStringLower(storedHash.Hash!));
             }
 
-            output.Flush(flushToDisk: true);
-            return (output.Length, Convert.ToHexStringLower(storedHash.Hash!));
+            await pipe.Writer.CompleteAsync();
+            return (storedBytes, sha256, await reading);
+        }
+        catch (Exception e)
+        {
+            await pipe.Writer.CompleteAsync(e);
+            // The reader then fails with the writer's exception (or is cancelled); report the first.
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
         finally
         {

@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace SpanRecovery.Repository;
+
+/// <summary>
+/// What <c>backups expire</c> keeps (DESIGN §5): backups older than <see cref="Days"/>, fulls beyond the newest
+/// <see cref="Full"/> (with their whole chains), differentials beyond the newest <see cref="Diff"/> of each full
+/// (with the incrementals built on them). Unset forms do not apply; a backup goes when any set form selects it,
+/// unless a kept backup depends on it.
+/// </summary>
+public sealed record RetentionPolicy(int? Days = null, int? Full = null, int? Diff = null)
+{
+    /// <summary>The repository strategy's retention: its days (3-2-1: 30).</summary>
+    public static RetentionPolicy FromStrategy(BackupStrategy strategy)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        return new RetentionPolicy(Days: strategy.RetentionDays);
+    }
+
+    /// <summary>True when no form is set (the caller then uses <see cref="FromStrategy"/>).</summary>
+    public bool IsEmpty => Days is null && Full is null && Diff is null;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for negative days or fewer than one full / differential.</summary>
+    public void Validate()
+    {
+        if (Days is < 0)
+            throw new ArgumentOutOfRangeException(nameof(Days), Days, "retention days must be 0 or more");
+        if (Full is < 1)
+            throw new ArgumentOutOfRangeException(nameof(Full), Full, "retention of full backups must keep at least 1");
+        if (Diff is < 1)
+            throw new ArgumentOutOfRangeException(nameof(Diff), Diff, "retention of differential backups must keep at least 1");
+    }
+}
+
+/// <summary>A backup that expiry removes (or, in a dry run, would remove), and why.</summary>
+public sealed record ExpiredBackup(string Name, string Reason);
+
+/// <summary>The outcome of <c>backups expire</c>: removed (newest first, the order of removal), kept (oldest first).</summary>
+public sealed record ExpiryResult(IReadOnlyList<ExpiredBackup> Removed, IReadOnlyList<string> Kept, bool DryRun);
+
+/// <summary>
+/// The seed's "cleanup old backups": removes the backups a <see cref="RetentionPolicy"/> lets go, never one
+/// that a kept backup depends on (its parent chain), so no kept backup is ever orphaned; the newest backup is
+/// always kept. Removal holds the repository lock and deletes each manifest before its directory, children
+/// before parents, so an interruption leaves only debris and never a backup without its base.
+/// </summary>
+public sealed class BackupExpiry(BackupRepository repository)
+{
+    public BackupRepository Repository { get; } = repository;
+
+    /// <summary>
+    /// Applies <paramref name="policy"/> (empty or null: the strategy's) as of <paramref name="utcNow"/>;
+    /// <paramref name="dryRun"/> only reports. Throws <see cref="RepositoryException"/> (LockHeld) when a writer runs.
+    /// </summary>
+    public ExpiryResult Expire(RetentionPolicy? policy, DateTime utcNow, bool dryRun = false)
+    {
+        var effective = policy is null || policy.IsEmpty ? RetentionPolicy.FromStrategy(Repository.Strategy) : policy;
+        effective.Validate();
+        if (dryRun)
+            return Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: true);
+
+        using var writerLock = RepositoryLock.Acquire(Repository);
+        var result = Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: false);
+        foreach (var expired in result.Removed)
+        {
+            // The backup stops existing with its manifest; the directory left by a crash here is debris.
+            File.Delete(Repository.ManifestPath(expired.Name));
+            try
+            {
+                Directory.Delete(Repository.BackupDirectory(expired.Name), recursive: true);
+            }
+            catch (IOException)
+            {
+                // Already gone as a backup; what is left is debris the next writer removes.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Decides, without touching the repository, which of <paramref name="manifests"/> go and why. Removed
+    /// is ordered newest first (children before parents), kept oldest first.
+    /// </summary>
+    public static ExpiryResult Plan(IReadOnlyList<BackupManifest> manifests, RetentionPolicy policy, DateTime utcNow, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(manifests);
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        var ordered = manifests.OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal).ToList();
+        var byName = ordered.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        if (policy.Full is { } keepFulls)
+        {
+            var fulls = ordered.Where(m => m.BackupType == BackupType.Full).ToList();
+            foreach (var full in fulls.Take(Math.Max(0, fulls.Count - keepFulls)))
+            {
+                reasons.TryAdd(full.Name, $"full beyond the newest {keepFulls} (--retention-full {keepFulls})");
+                foreach (var member in ordered.Where(m => m.Name != full.Name && Root(m, byName) == full.Name))
+                    reasons.TryAdd(member.Name, $"chain of expired full {full.Name}");
+            }
+        }
+
+        if (policy.Diff is { } keepDiffs)
+        {
+            foreach (var chain in ordered.Where(m => m.BackupType == BackupType.Differential).GroupBy(m => Root(m, byName)))
+            {
+                var diffs = chain.ToList();
+                foreach (var diff in diffs.Take(Math.Max(0, diffs.Count - keepDiffs)))
+                {
+                    reasons.TryAdd(diff.Name, $"differential beyond the newest {keepDiffs} of full {chain.Key} (--retention-diff {keepDiffs})");
+                    foreach (var member in ordered.Where(m => m.BackupType == BackupType.Incremental && Ancestors(m, byName).Contains(diff.Name)))
+                        reasons.TryAdd(member.Name, $"depends on expired differential {diff.Name}");
+                }
+            }
+        }
+
+        if (policy.Days is { } days)
+        {
+            var cutoff = utcNow - TimeSpan.FromDays(days);
+            foreach (var old in ordered.Where(m => m.Created < cutoff))
+                reasons.TryAdd(old.Name, string.Create(CultureInfo.InvariantCulture, $"older than {days} days"));
+        }
+
+        // The newest backup always stays, and everything a kept backup depends on stays with it.
+        if (ordered.Count > 0)
+            reasons.Remove(ordered[^1].Name);
+        foreach (var kept in ordered.Where(m => !reasons.ContainsKey(m.Name)).ToList())
+        {
+            foreach (var ancestor in Ancestors(kept, byName))
+                reasons.Remove(ancestor);
+        }
+
+        var removed = ordered.Where(m => reasons.ContainsKey(m.Name)).Reverse().Select(m => new ExpiredBackup(m.Name, reasons[m.Name])).ToList();
+        var keptNames = ordered.Where(m => !reasons.ContainsKey(m.Name)).Select(m => m.Name).ToList();
+        return new ExpiryResult(removed, keptNames, dryRun);
+    }
+
+    /// <summary>The names of the backups <paramref name="manifest"/> depends on, nearest first (present ones only).</summary>
+    private static List<string> Ancestors(BackupManifest manifest, Dictionary<string, BackupManifest> byName)
+    {
+        var ancestors = new List<string>();
+        for (var parent = manifest.Parent; parent is not null && byName.TryGetValue(parent, out var next) && !ancestors.Contains(parent); parent = next.Parent)
+            ancestors.Add(parent);
+        return ancestors;
+    }
+
+    /// <summary>The backup a chain starts from: the oldest present ancestor (or the backup itself).</summary>
+    private static string Root(BackupManifest manifest, Dictionary<string, BackupManifest> byName)
+    {
+        var ancestors = Ancestors(manifest, byName);
+        return ancestors.Count == 0 ? manifest.Name : ancestors[^1];
+    }
+}
+
+/// <summary>The seed's <c>BackupManager</c> "cleanup old backups", for callers that hold a manager.</summary>
+public static class BackupManagerRetention
+{
+    /// <summary>Removes the backups <paramref name="policy"/> (null: the strategy's) lets go; see <see cref="BackupExpiry"/>.</summary>
+    public static ExpiryResult CleanupOldBackups(this BackupManager manager, RetentionPolicy? policy, DateTime utcNow, bool dryRun = false)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return new BackupExpiry(manager.Repository).Expire(policy, utcNow, dryRun);
+    }
+}
