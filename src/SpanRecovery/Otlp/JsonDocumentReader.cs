@@ -15,7 +15,7 @@ internal static class JsonDocumentReader
 {
     public static async Task ReadAsync<TSink>(
         PipeReader reader, RecordDecoder decoder, long maxRecordBytes, TSink sink, CancellationToken cancellationToken)
-        where TSink : ISpanSink
+        where TSink : IRecordSink
     {
         var scan = new DocumentScan();
         long position = 0; // offset of the buffer's start in the input
@@ -91,7 +91,7 @@ internal static class JsonDocumentReader
     }
 
     private static void Report<TSink>(TSink sink, long offset, string message)
-        where TSink : ISpanSink =>
+        where TSink : IRecordSink =>
         sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, offset, $"JSON at offset {offset}: {message}"));
 
     private static long CountLeadingBlanks(in ReadOnlySequence<byte> buffer)

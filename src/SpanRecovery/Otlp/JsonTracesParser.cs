@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace SpanRecovery.Otlp;
@@ -15,7 +16,7 @@ public static class JsonTracesParser
 {
     private const int MaxDecodedIdBytes = 32;
 
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128 };
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128 };
 
     /// <summary>Parses one complete document; throws <see cref="MalformedInputException"/> on bad JSON.</summary>
     public static void Parse<TSink>(ReadOnlySpan<byte> document, long recordOffset, TSink sink)
@@ -28,7 +29,7 @@ public static class JsonTracesParser
             Expect(ref reader, JsonTokenType.StartObject);
             while (NextProperty(ref reader))
             {
-                if (reader.ValueTextEquals("resourceSpans"u8) || reader.ValueTextEquals("resource_spans"u8))
+                if (IsResourceSpansName(ref reader))
                     ForEachObject(ref reader, document, recordOffset, sink, ParseResourceSpans);
                 else
                     reader.Skip();
@@ -56,9 +57,7 @@ public static class JsonTracesParser
     {
         while (NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("scopeSpans"u8) || reader.ValueTextEquals("scope_spans"u8)
-                || reader.ValueTextEquals("instrumentationLibrarySpans"u8)
-                || reader.ValueTextEquals("instrumentation_library_spans"u8))
+            if (IsScopeSpansName(ref reader))
                 ForEachObject(ref reader, document, recordOffset, sink, ParseScopeSpans);
             else
                 reader.Skip();
@@ -70,14 +69,34 @@ public static class JsonTracesParser
     {
         while (NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("spans"u8))
+            if (IsSpansName(ref reader))
                 ForEachObject(ref reader, document, recordOffset, sink, ParseSpan);
             else
                 reader.Skip();
         }
     }
 
-    private static void ParseSpan<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
+    /// <summary>The TracesData property holding ResourceSpans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsResourceSpansName(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("resourceSpans"u8) || reader.ValueTextEquals("resource_spans"u8);
+
+    /// <summary>The ResourceSpans property holding ScopeSpans, by its current or its old name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsScopeSpansName(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("scopeSpans"u8) || reader.ValueTextEquals("scope_spans"u8)
+        || reader.ValueTextEquals("instrumentationLibrarySpans"u8)
+        || reader.ValueTextEquals("instrumentation_library_spans"u8);
+
+    /// <summary>The ScopeSpans property holding Spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsSpansName(ref Utf8JsonReader reader) => reader.ValueTextEquals("spans"u8);
+
+    /// <summary>
+    /// Reports the span object the reader is at (its StartObject) and reads to its end; internal so the
+    /// restore filters report exactly the <see cref="SpanView"/> this parser gives.
+    /// </summary>
+    internal static void ParseSpan<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
         where TSink : ISpanSink
     {
         var spanStart = reader.TokenStartIndex;
@@ -183,7 +202,7 @@ public static class JsonTracesParser
     }
 
     /// <summary>Moves to the next property name of the current object; false at its end.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader)
+    internal static bool NextProperty(ref Utf8JsonReader reader)
     {
         Read(ref reader);
         if (reader.TokenType == JsonTokenType.EndObject)

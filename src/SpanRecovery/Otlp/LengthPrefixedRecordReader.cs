@@ -15,7 +15,7 @@ internal static class LengthPrefixedRecordReader
 {
     public static async Task ReadAsync<TSink>(
         PipeReader reader, RecordDecoder decoder, RecordPayload payload, long maxRecordBytes, TSink sink, CancellationToken cancellationToken)
-        where TSink : ISpanSink
+        where TSink : IRecordSink
     {
         long position = 0; // offset of the buffer's start in the input
         long skipping = 0; // bytes of an oversized record still to skip

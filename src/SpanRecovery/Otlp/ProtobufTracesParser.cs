@@ -12,6 +12,18 @@ namespace SpanRecovery.Otlp;
 /// </summary>
 public static class ProtobufTracesParser
 {
+    /// <summary>TracesData field holding ResourceSpans.</summary>
+    internal const int ResourceSpansField = 1;
+
+    /// <summary>ResourceSpans field holding ScopeSpans.</summary>
+    internal const int ScopeSpansField = 2;
+
+    /// <summary>The old ResourceSpans field <c>instrumentation_library_spans</c>: read as ScopeSpans.</summary>
+    internal const int LegacyScopeSpansField = 1000;
+
+    /// <summary>ScopeSpans field holding Spans.</summary>
+    internal const int SpansField = 2;
+
     /// <summary>Parses one record; throws <see cref="MalformedInputException"/> on bad wire data.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Parse<TSink>(ReadOnlySpan<byte> record, long recordOffset, TSink sink)
@@ -21,7 +33,7 @@ public static class ProtobufTracesParser
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field == 1)
+            if (field == ResourceSpansField)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 ParseResourceSpans(reader.ReadMessage(), recordOffset, sink);
@@ -40,7 +52,7 @@ public static class ProtobufTracesParser
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field is 2 or 1000)
+            if (field is ScopeSpansField or LegacyScopeSpansField)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 ParseScopeSpans(reader.ReadMessage(), recordOffset, sink);
@@ -59,7 +71,7 @@ public static class ProtobufTracesParser
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field == 2)
+            if (field == SpansField)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 var span = reader.ReadLengthDelimited();
@@ -72,8 +84,12 @@ public static class ProtobufTracesParser
         }
     }
 
+    /// <summary>
+    /// Reports one Span message (its bytes without tag and length); internal so the restore filters report
+    /// exactly the <see cref="SpanView"/> this parser gives.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ParseSpan<TSink>(ReadOnlySpan<byte> span, int offsetInRecord, long recordOffset, TSink sink)
+    internal static void ParseSpan<TSink>(ReadOnlySpan<byte> span, int offsetInRecord, long recordOffset, TSink sink)
         where TSink : ISpanSink
     {
         var reader = new ProtoWireReader(span, offsetInRecord);

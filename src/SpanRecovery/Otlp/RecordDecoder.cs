@@ -15,7 +15,8 @@ internal enum RecordPayload
 }
 
 /// <summary>
-/// Decodes one framed record into spans for a sink, turning a malformed record into a
+/// Unwraps one framed record (joins it when it straddles pipe segments, inflates a zstd record) and hands it
+/// to a record sink, turning a malformed record into a
 /// <c>message-malformed</c> problem so the framing can carry on with the next record. Owns the reusable
 /// buffers (a record that straddles pipe segments, a decompressed zstd record), so memory is bounded by the
 /// largest record and steady state allocates nothing.
@@ -31,7 +32,7 @@ internal sealed class RecordDecoder : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode<TSink>(in ReadOnlySequence<byte> record, long offset, RecordPayload payload, TSink sink)
-        where TSink : ISpanSink
+        where TSink : IRecordSink
     {
         var bytes = record.IsSingleSegment ? record.FirstSpan : Join(record);
         try
@@ -39,17 +40,14 @@ internal sealed class RecordDecoder : IDisposable
             switch (payload)
             {
                 case RecordPayload.Protobuf:
-                    ProtobufTracesParser.Parse(bytes, offset, sink);
+                    sink.OnRecord(bytes, offset, RecordEncoding.Protobuf);
                     break;
                 case RecordPayload.Json:
-                    JsonTracesParser.Parse(bytes, offset, sink);
+                    sink.OnRecord(bytes, offset, RecordEncoding.Json);
                     break;
                 default:
                     var inner = Decompress(bytes);
-                    if (FormatSniffer.IsJsonDocument(inner))
-                        JsonTracesParser.Parse(inner, offset, sink);
-                    else
-                        ProtobufTracesParser.Parse(inner, offset, sink);
+                    sink.OnRecord(inner, offset, FormatSniffer.IsJsonDocument(inner) ? RecordEncoding.Json : RecordEncoding.Protobuf);
                     break;
             }
         }

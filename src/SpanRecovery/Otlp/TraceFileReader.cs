@@ -36,10 +36,19 @@ public static class TraceFileReader
         }
     }
 
-    /// <summary>Reads raw input bytes from a pipe (any segmentation) and completes it.</summary>
-    public static async Task<InputDescription> ReadAsync<TSink>(
+    /// <summary>Reads raw input bytes from a pipe (any segmentation) into spans and completes it.</summary>
+    public static Task<InputDescription> ReadAsync<TSink>(
         PipeReader input, TSink sink, ReaderOptions options, CancellationToken cancellationToken = default)
-        where TSink : ISpanSink
+        where TSink : ISpanSink =>
+        ReadRecordsAsync(input, new SpanParsingSink<TSink>(sink), options, cancellationToken);
+
+    /// <summary>
+    /// Reads raw input bytes from a pipe (any segmentation) into whole records and completes it. The sink
+    /// learns the input's format (<see cref="IRecordSink.OnFormat"/>) before its first record.
+    /// </summary>
+    public static async Task<InputDescription> ReadRecordsAsync<TSink>(
+        PipeReader input, TSink sink, ReaderOptions options, CancellationToken cancellationToken = default)
+        where TSink : IRecordSink
     {
         var data = input;
         Task<CorruptCompressionException?>? producer = null;
@@ -85,6 +94,7 @@ public static class TraceFileReader
                 }
             }
 
+            sink.OnFormat(new InputDescription(framing, compression));
             using var decoder = new RecordDecoder(options.MaxRecordBytes);
             switch (framing)
             {
@@ -139,7 +149,7 @@ public static class TraceFileReader
     /// <summary>A raw message has no framing: the whole input is one record.</summary>
     private static async Task ReadRawMessageAsync<TSink>(
         PipeReader reader, RecordDecoder decoder, long maxRecordBytes, TSink sink, CancellationToken cancellationToken)
-        where TSink : ISpanSink
+        where TSink : IRecordSink
     {
         while (true)
         {
