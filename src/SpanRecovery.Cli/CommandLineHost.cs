@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SpanRecovery.Repository;
+using SpanRecovery.Restore;
 
 namespace SpanRecovery.Cli;
 
@@ -40,6 +41,11 @@ internal static class CommandLineHost
         {
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
             return ExitCodes.Usage;
+        }
+        catch (RecoveryException e)
+        {
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            return e is BackupNotFoundException ? ExitCodes.NotFound : ExitCodes.IntegrityProblem;
         }
         catch (RepositoryException e)
         {

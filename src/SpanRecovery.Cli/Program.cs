@@ -10,5 +10,6 @@ var root = new RootCommand("SpanRecovery: validate, back up and restore OpenTele
     RepoCommand.Create(),
     BackupCommand.Create(),
     BackupsCommand.Create(),
+    RestoreCommand.Create(),
 };
 return await CommandLineHost.RunAsync(root, args);

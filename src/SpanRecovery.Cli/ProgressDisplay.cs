@@ -10,7 +10,8 @@ internal static class ProgressDisplay
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(700);
 
-    public static async Task<T> RunAsync<T>(string title, long total, Func<long> current, Func<string> detail, Task<T> work)
+    /// <param name="totalLater">For work that learns its total as it starts: read at each refresh instead of <paramref name="total"/>.</param>
+    public static async Task<T> RunAsync<T>(string title, long total, Func<long> current, Func<string> detail, Task<T> work, Func<long>? totalLater = null)
     {
         if (Console.IsErrorRedirected || await Task.WhenAny(work, Task.Delay(Delay)) == work)
             return await work;
@@ -24,6 +25,8 @@ internal static class ProgressDisplay
                 var task = context.AddTask(title, maxValue: Math.Max(total, 1));
                 while (!work.IsCompleted)
                 {
+                    if (totalLater is not null)
+                        task.MaxValue = Math.Max(totalLater(), 1);
                     task.Value = Math.Min(current(), task.MaxValue);
                     task.Description = $"{title} {detail()}";
                     await Task.WhenAny(work, Task.Delay(200));

@@ -7,9 +7,9 @@ namespace SpanRecovery.Repository;
 /// Forwards spans to the validator (which sees all of a backup's segments as one data set) and keeps the
 /// per-segment facts the manifest records: span count, min start, max end and the span digest — a sum of
 /// content hashes, so it does not depend on the order spans are read in (restore can compare it whatever
-/// way it re-reads them).
+/// way it re-reads them). Without a validator it only counts (restore's tally of the spans it kept).
 /// </summary>
-internal sealed class SegmentSpanSink(DataIntegrityValidator validator) : ISpanSink
+internal sealed class SegmentSpanSink(DataIntegrityValidator? validator) : ISpanSink
 {
     public long Spans { get; private set; }
 
@@ -30,7 +30,7 @@ internal sealed class SegmentSpanSink(DataIntegrityValidator validator) : ISpanS
 
     public void OnSpan(in SpanView span)
     {
-        validator.OnSpan(span);
+        validator?.OnSpan(span);
         Spans++;
         MinStart = Math.Min(MinStart, span.StartTimeUnixNano);
         MaxEnd = Math.Max(MaxEnd, span.EndTimeUnixNano);
@@ -40,5 +40,5 @@ internal sealed class SegmentSpanSink(DataIntegrityValidator validator) : ISpanS
         }
     }
 
-    public void OnInputProblem(InputProblem problem) => validator.OnInputProblem(problem);
+    public void OnInputProblem(InputProblem problem) => validator?.OnInputProblem(problem);
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using SpanRecovery.Otlp;
@@ -56,10 +55,7 @@ internal static class SegmentWriter
         TSink sink, ReaderOptions readerOptions, CancellationToken cancellationToken)
         where TSink : ISpanSink
     {
-        // Chunk-sized segments, as the file reader uses: records rarely straddle a segment boundary.
-        var pipe = new Pipe(new PipeOptions(
-            pauseWriterThreshold: 4 * BufferSize, resumeWriterThreshold: 2 * BufferSize, minimumSegmentSize: BufferSize, useSynchronizationContext: false));
-        var reading = Task.Run(() => TraceFileReader.ReadAsync(pipe.Reader, sink, readerOptions, cancellationToken), cancellationToken);
+        var reader = BackgroundReader.Start(sink, readerOptions, cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
@@ -73,26 +69,16 @@ internal static class SegmentWriter
                     await using (var zstd = new CompressionStream(hashing, CompressionLevel, leaveOpen: true))
                     {
                         zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, CompressionWorkers);
-                        var readerDone = false;
                         for (var position = start; position < end;)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
                             var read = ReadSome(source, buffer, position, end);
                             var chunk = buffer.AsMemory(0, read);
                             // Hand the chunk to the reader first, so it validates while this task compresses.
-                            var flush = default(ValueTask<FlushResult>);
-                            if (!readerDone)
-                            {
-                                pipe.Writer.Write(chunk.Span);
-                                flush = pipe.Writer.FlushAsync(cancellationToken);
-                            }
-
+                            await reader.WriteAsync(chunk, cancellationToken);
                             prefixHash.AppendData(chunk.Span);
                             zstd.Write(chunk.Span);
                             position += read;
-                            // A reader that stopped early (unreadable input) has completed the pipe; keep compressing.
-                            if (!readerDone && (await flush).IsCompleted)
-                                readerDone = true;
                         }
                     }
 
@@ -103,14 +89,11 @@ internal static class SegmentWriter
                 (storedBytes, sha256) = (output.Length, Convert.ToHexStringLower(storedHash.Hash!));
             }
 
-            await pipe.Writer.CompleteAsync();
-            return (storedBytes, sha256, await reading);
+            return (storedBytes, sha256, await reader.CompleteAsync());
         }
         catch (Exception e)
         {
-            await pipe.Writer.CompleteAsync(e);
-            // The reader then fails with the writer's exception (or is cancelled); report the first.
-            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await reader.FailAsync(e);
             throw;
         }
         finally

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using SpanRecovery.Repository;
+using SpanRecovery.Restore;
+
+namespace SpanRecovery.Cli.Commands;
+
+/// <summary>
+/// <c>spanrecovery restore --repo REPO (--backup NAME | --to-time T) --target DIR|URL …</c> (DESIGN §6): a
+/// whole backup or a point in time, into a directory or an OTLP/HTTP backend, verified before and after.
+/// </summary>
+internal static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var repo = new Option<string>("--repo") { Description = "Backup repository", Required = true };
+        var backup = new Option<string?>("--backup") { Description = "Restore this backup (its chain) byte for byte" };
+        var toTime = new Option<string?>("--to-time") { Description = "Restore the spans that ended by this time: RFC 3339 or Unix nanoseconds" };
+        var target = new Option<string>("--target") { Description = "Directory to restore into (replaced only on success), or http(s)://host:port of an OTLP/HTTP receiver", Required = true };
+        var preHook = new Option<string?>("--pre-hook") { Description = "Shell command run before the target is touched (e.g. stop the collector); failure aborts" };
+        var postHook = new Option<string?>("--post-hook") { Description = "Shell command run at the end, whether the restore succeeded or not (e.g. start the collector)" };
+        var force = new Option<bool>("--force") { Description = "Restore what can be read even when the chain fails its checksums (exit 1 all the same)" };
+        var batchBytes = new Option<int>("--batch-bytes") { Description = "OTLP/HTTP: largest request body", DefaultValueFactory = _ => new OtlpHttpOptions().MaxBatchBytes };
+        var concurrency = new Option<int>("--concurrency") { Description = "OTLP/HTTP: requests in flight", DefaultValueFactory = _ => new OtlpHttpOptions().MaxConcurrency };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+
+        var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
+        {
+            repo, backup, toTime, target, preHook, postHook, force, batchBytes, concurrency, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var name = parse.GetValue(backup);
+            var time = parse.GetValue(toTime);
+            if ((name is null) == (time is null))
+                throw new UsageException("give exactly one of --backup NAME and --to-time T");
+            if (parse.GetValue(batchBytes) < 1024 || parse.GetValue(concurrency) < 1)
+                throw new UsageException("--batch-bytes must be at least 1024 and --concurrency at least 1");
+            var destination = parse.GetValue(target)!;
+            if (RecoveryManager.IsHttpTarget(destination) && !Uri.TryCreate(destination, UriKind.Absolute, out _))
+                throw new UsageException($"'{destination}' is not a valid URL");
+
+            var progress = new RestoreProgress();
+            var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
+                new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency)), Console.Error, progress);
+            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!));
+            var asJson = parse.GetValue(json);
+            var restoring = name is not null
+                ? manager.RestoreFromBackupAsync(name, destination, options, cancellationToken)
+                : manager.RestoreToPointInTimeAsync(PointInTimeParser.ParseUnixNano(time!), destination, options, cancellationToken);
+            RecoveryResult result;
+            try
+            {
+                result = await ProgressDisplay.RunAsync("restoring", 0, () => progress.Bytes, () => $"{progress.Bytes / (1024 * 1024):N0} MiB", restoring, () => progress.Total);
+            }
+            catch (RecoveryException e) when (asJson && e.Result is not null)
+            {
+                JsonOutput.Write(e.Result);
+                throw;
+            }
+
+            if (asJson)
+                JsonOutput.Write(result);
+            else
+                PrintText(result);
+            return result.Verified ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
+        });
+        return command;
+    }
+
+    private static void PrintText(RecoveryResult result)
+    {
+        Console.WriteLine($"restored {string.Join(", ", result.Backups)} to {result.Target}");
+        Console.WriteLine($"  files     {result.Files}");
+        Console.WriteLine($"  spans     {result.Spans:N0}{(result.SpansDropped > 0 ? $" ({result.SpansDropped:N0} left out: ended after the time or restored from the other chain)" : "")}");
+        Console.WriteLine($"  bytes     {result.Bytes:N0}");
+        if (result.Delivery is { } delivery)
+        {
+            Console.WriteLine($"  batches   {delivery.Batches:N0} sent, {delivery.BatchesSkipped:N0} skipped (acknowledged by an earlier run)");
+            if (delivery.SpansRejected > 0)
+                Console.WriteLine($"  rejected  {delivery.SpansRejected:N0} spans (partial success)");
+        }
+
+        Console.WriteLine($"  verified  {(result.Verified ? "yes" : "NO")}");
+        if (result.PreHookExit is { } pre)
+            Console.WriteLine($"  pre-hook  exit {pre}");
+        if (result.PostHookExit is { } post)
+            Console.WriteLine($"  post-hook exit {post}");
+        Console.WriteLine($"  duration  {result.DurationSeconds:0.00} s");
+    }
+}

@@ -1,0 +1,26 @@
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// A restore that could not deliver what was asked (DESIGN §6), with what was done up to then: the hooks'
+/// exit codes and whether the target was touched. The CLI maps each kind to an exit code.
+/// </summary>
+public abstract class RecoveryException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The restore as far as it got (never verified); set by <see cref="RecoveryManager"/>.</summary>
+    public RecoveryResult? Result { get; internal set; }
+}
+
+/// <summary>No backup by that name, or no full backup created at or before the point in time (exit 3).</summary>
+public sealed class BackupNotFoundException(string message) : RecoveryException(message);
+
+/// <summary>The chain to restore failed its checksums before anything was written (exit 1; <c>--force</c> skips the check).</summary>
+public sealed class CorruptedBackupException(string message, IReadOnlyList<Repository.Damage> damaged) : RecoveryException(message)
+{
+    public IReadOnlyList<Repository.Damage> Damaged { get; } = damaged;
+}
+
+/// <summary>What was restored is not what the backups hold, or could not be delivered; the target was not switched (exit 1).</summary>
+public sealed class VerificationFailedException(string message, Exception? inner = null) : RecoveryException(message, inner);
+
+/// <summary>The pre-hook failed: the restore stopped before touching the target (exit 1).</summary>
+public sealed class HookFailedException(string message) : RecoveryException(message);

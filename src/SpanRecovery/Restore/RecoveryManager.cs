@@ -1,0 +1,371 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
+using System.Text;
+using SpanRecovery.Otlp;
+using SpanRecovery.Repository;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// Restores trace archives from a repository (DESIGN §6): verify the chain → pre-hook (stop services) →
+/// restore into staging or send to a backend → verify what was restored → switch into place → post-hook
+/// (start services), which runs whether the restore succeeded or not.
+/// </summary>
+public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? readerOptions = null, ValidationOptions? validationOptions = null)
+{
+    private const int CopyBufferSize = 1024 * 1024;
+
+    private readonly ReaderOptions _readerOptions = readerOptions ?? new ReaderOptions();
+
+    /// <summary>Rebuilds the source files as <paramref name="backupName"/>'s chain captured them, byte for byte.</summary>
+    /// <param name="target">A directory (replaced only when everything succeeded) or an OTLP/HTTP base URL.</param>
+    public Task<RecoveryResult> RestoreFromBackupAsync(string backupName, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
+        RestoreAsync(manifests => RestorePlan.ForBackup(manifests, backupName), target, options ?? new RestoreOptions(), cancellationToken);
+
+    /// <summary>Restores every captured span that ended at or before the time, from the backups around it (DESIGN §6).</summary>
+    public Task<RecoveryResult> RestoreToPointInTimeAsync(ulong pointInTimeUnixNano, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
+        RestoreAsync(manifests => RestorePlan.ForPointInTime(manifests, pointInTimeUnixNano), target, options ?? new RestoreOptions(), cancellationToken);
+
+    /// <summary>Whether a restore target names an OTLP/HTTP backend rather than a directory.</summary>
+    public static bool IsHttpTarget(string target) =>
+        target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<RecoveryResult> RestoreAsync(Func<IReadOnlyList<BackupManifest>, RestorePlan> plan, string target, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var run = new Run(target);
+        RecoveryResult? result = null;
+        RecoveryException? failure = null;
+        try
+        {
+            var chosen = plan(new BackupManager(repository).ListManifests());
+            run.Backups = [.. chosen.Backups.Select(b => b.Name)];
+            await VerifyChainAsync(chosen, options, cancellationToken);
+            if (options.PreHook is not null)
+            {
+                run.PreHookExit = await ServiceHook.RunAsync(options.PreHook, run.HookEnvironment("pre"), options.Log, cancellationToken);
+                if (run.PreHookExit != 0)
+                    throw new HookFailedException($"the pre-hook exited with {run.PreHookExit}; nothing was restored");
+            }
+
+            result = IsHttpTarget(target)
+                ? await RestoreToBackendAsync(chosen, new Uri(target), options, cancellationToken)
+                : await RestoreToDirectoryAsync(chosen, target, options, cancellationToken);
+        }
+        catch (RecoveryException e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            // Services come back whatever happened, also after a failure or a cancelled restore.
+            if (options.PostHook is not null)
+                run.PostHookExit = await ServiceHook.RunAsync(options.PostHook, run.HookEnvironment("post", succeeded: failure is null && result is not null), options.Log, CancellationToken.None);
+        }
+
+        if (failure is not null)
+        {
+            failure.Result = new RecoveryResult(run.Backups, 0, 0, stopwatch.Elapsed.TotalSeconds, target, false, run.PreHookExit, run.PostHookExit);
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return result! with { DurationSeconds = stopwatch.Elapsed.TotalSeconds, PreHookExit = run.PreHookExit, PostHookExit = run.PostHookExit };
+    }
+
+    /// <summary>Checksums of every segment and manifest link of the chains, before anything is touched.</summary>
+    private async Task VerifyChainAsync(RestorePlan plan, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var damaged = new List<Damage>();
+        var heads = new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0).Select(c => c[^1].Name);
+        foreach (var head in heads)
+            damaged.AddRange((await new BackupVerifier(repository).VerifyAsync(head, cancellationToken)).Damaged);
+        if (damaged.Count == 0)
+            return;
+        var list = string.Join("; ", damaged.Select(d => $"{d.Path}: {d.Problem}"));
+        if (!options.Force)
+            throw new CorruptedBackupException($"the backup chain is damaged, nothing was restored (--force restores what can be read): {list}", damaged);
+        options.Log?.WriteLine($"spanrecovery: warning: restoring from a damaged chain (--force): {list}");
+    }
+
+    /// <summary>
+    /// Restores into a staging directory beside the target and switches it into place when verification
+    /// passed (or, with <c>--force</c>, whatever it found).
+    /// </summary>
+    private async Task<RecoveryResult> RestoreToDirectoryAsync(RestorePlan plan, string target, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        using var staging = StagingDirectory.Create(target);
+        var verification = new RestoreVerification();
+        var restored = plan.PointInTimeUnixNano is { } time
+            ? await WritePointInTimeAsync(plan, time, staging.Path, verification, options, cancellationToken)
+            : await CopyChainAsync(plan.Primary, staging.Path, verification, options, cancellationToken);
+        verification.ExpectNoNewErrors(restored.Validation, plan.Backups);
+        if (!verification.Ok && !options.Force)
+            throw new VerificationFailedException($"the restored data does not match the backups, the target was left as it was: {string.Join("; ", verification.Problems)}");
+        foreach (var problem in verification.Problems)
+            options.Log?.WriteLine($"spanrecovery: warning: {problem}");
+        staging.Commit();
+        return new RecoveryResult([.. plan.Backups.Select(b => b.Name)], restored.Spans, restored.Bytes, 0, Path.GetFullPath(target), verification.Ok, null, null,
+            restored.Files, restored.SpansDropped);
+    }
+
+    private sealed record Restored(int Files, long Spans, long Bytes, long SpansDropped, ValidationSummary Validation);
+
+    /// <summary>
+    /// Whole backup: each file is its segments decompressed and concatenated. The bytes are hashed on their
+    /// way to disk and parsed on the other core, so the file's sha256 and span tally are of exactly what was
+    /// written, and compared with the manifests'.
+    /// </summary>
+    private async Task<Restored> CopyChainAsync(IReadOnlyList<BackupManifest> chain, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        using var validator = new DataIntegrityValidator(validationOptions);
+        var sink = new SegmentSpanSink(validator);
+        var files = FilesToRead(chain, options);
+        long spans = 0, bytes = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            foreach (var file in files)
+            {
+                sink.Reset();
+                validator.BeginInput(file.Path, file.Length);
+                var reader = BackgroundReader.Start(sink, _readerOptions, cancellationToken);
+                string sha256;
+                long written = 0;
+                try
+                {
+                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    await using (var output = CreateOutputFile(directory, file.Path))
+                    await using (var input = new ChainFileStream(file, options.Progress))
+                    {
+                        int read;
+                        while ((read = ReadOrReport(input, buffer, options)) > 0)
+                        {
+                            var chunk = buffer.AsMemory(0, read);
+                            await reader.WriteAsync(chunk, cancellationToken);
+                            hash.AppendData(chunk.Span);
+                            await output.WriteAsync(chunk, cancellationToken);
+                            written += read;
+                        }
+
+                        output.Flush(flushToDisk: true);
+                    }
+
+                    sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+                }
+                catch (Exception e)
+                {
+                    await reader.FailAsync(e);
+                    throw;
+                }
+
+                validator.EndInput(await reader.CompleteAsync());
+                verification.Expect(written == file.Length && sha256 == file.Sha256,
+                    $"{file.Path}: restored {written} bytes with sha256 {sha256}, the backup captured {file.Length} bytes with sha256 {file.Sha256}");
+                verification.Expect(sink.Spans == file.Spans && sink.Digest == file.SpanDigest,
+                    $"{file.Path}: restored {sink.Spans} spans (digest {sink.Digest:x16}), the backup recorded {file.Spans} (digest {file.SpanDigest:x16})");
+                spans += sink.Spans;
+                bytes += written;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return new Restored(files.Count, spans, bytes, 0, BackupManager.Summarize(validator.Complete()));
+    }
+
+    /// <summary>Reads decompressed bytes; with <c>--force</c> a damaged segment ends its file early instead of the restore.</summary>
+    private static int ReadOrReport(ChainFileStream input, byte[] buffer, RestoreOptions options)
+    {
+        try
+        {
+            return input.Read(buffer);
+        }
+        catch (CorruptedBackupException e) when (options.Force)
+        {
+            options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the file is restored up to there (--force)");
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Point in time: every file of the chain(s) is read record by record and written in its own format
+    /// without the spans that ended after the time; the second chain adds only spans the first did not
+    /// restore, appended to the same file when the path is the same. Then the written files are read back
+    /// and must hold exactly the spans kept.
+    /// </summary>
+    private async Task<Restored> WritePointInTimeAsync(RestorePlan plan, ulong time, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var selection = SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0);
+        var kept = new SegmentSpanSink(null);
+        long dropped = 0;
+        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var chain in new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0))
+        {
+            selection.ReadingSecondChain = chain == plan.Secondary;
+            foreach (var file in FilesToRead(chain, options))
+            {
+                var path = OutputPath(directory, file.Path);
+                var output = new ArchiveFileOutput(path);
+                var sink = new RestoringRecordSink(file.Path, output, selection.Keep, kept, options.Log);
+                InputDescription format;
+                await using (output)
+                    format = await ReadRecordsAsync(file, sink, options, cancellationToken);
+                if (format.Framing is null && file.Length > 0 && !File.Exists(path))
+                    await CopyUnreadableAsync(file, path, options, cancellationToken);
+                dropped += sink.SpansDropped;
+                if (File.Exists(path))
+                    paths.Add(file.Path);
+            }
+        }
+
+        using var validator = new DataIntegrityValidator(validationOptions);
+        var reread = new SegmentSpanSink(validator);
+        long bytes = 0;
+        foreach (var path in paths)
+        {
+            var full = OutputPath(directory, path);
+            validator.BeginInput(path, new FileInfo(full).Length);
+            validator.EndInput(await TraceFileReader.ReadFileAsync(full, reread, _readerOptions, cancellationToken: cancellationToken));
+            bytes += new FileInfo(full).Length;
+        }
+
+        verification.Expect(reread.Spans == kept.Spans && reread.Digest == kept.Digest,
+            $"the restored files hold {reread.Spans} spans (digest {reread.Digest:x16}), the restore kept {kept.Spans} (digest {kept.Digest:x16})");
+        return new Restored(paths.Count, kept.Spans, bytes, dropped, BackupManager.Summarize(validator.Complete()));
+    }
+
+    /// <summary>
+    /// Sends the chain's spans (all, or those ended by the time) to an OTLP/HTTP backend, with a resume
+    /// journal in the repository so a rerun after an interruption skips what the backend acknowledged.
+    /// </summary>
+    private async Task<RecoveryResult> RestoreToBackendAsync(RestorePlan plan, Uri endpoint, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var http = options.Http ?? new OtlpHttpOptions();
+        var names = plan.Backups.Select(b => b.Name).ToList();
+        var key = string.Join('|', endpoint.AbsoluteUri, string.Join(',', names), plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes);
+        var journal = Path.Combine(repository.Path, "restore-journals", $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.journal");
+        Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
+
+        var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0) : SpanSelection.All();
+        using var validator = new DataIntegrityValidator(validationOptions);
+        var kept = new SegmentSpanSink(validator);
+        var verification = new RestoreVerification();
+        long dropped = 0, bytes = 0;
+        var files = 0;
+        OtlpDeliveryResult delivery;
+        await using (var target = new OtlpHttpTarget(endpoint, http, journal, key, log: options.Log))
+        {
+            var output = new HttpRecordOutput(target);
+            foreach (var chain in new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0))
+            {
+                selection.ReadingSecondChain = chain == plan.Secondary;
+                foreach (var file in FilesToRead(chain, options))
+                {
+                    var sink = new RestoringRecordSink(file.Path, output, selection.Keep, kept, options.Log);
+                    var spansBefore = kept.Spans;
+                    var digestBefore = kept.Digest;
+                    validator.BeginInput(file.Path, file.Length);
+                    validator.EndInput(await ReadRecordsAsync(file, sink, options, cancellationToken));
+                    if (plan.PointInTimeUnixNano is null)
+                    {
+                        verification.Expect(kept.Spans - spansBefore == file.Spans && unchecked(kept.Digest - digestBefore) == file.SpanDigest,
+                            $"{file.Path}: read {kept.Spans - spansBefore} spans from the backup, its manifests record {file.Spans}");
+                    }
+
+                    dropped += sink.SpansDropped;
+                    bytes += sink.RecordBytes;
+                    files++;
+                }
+            }
+
+            delivery = await target.CompleteAsync(cancellationToken);
+        }
+
+        verification.Expect(delivery.Complete, $"{delivery.Failures.Count} batches were not delivered: {string.Join("; ", delivery.Failures)}");
+        verification.Expect(delivery.SpansSent + delivery.SpansSkipped == kept.Spans,
+            $"{delivery.SpansSent + delivery.SpansSkipped} spans were sent or acknowledged before, {kept.Spans} were read");
+        verification.Expect(delivery.SpansRejected == 0, $"the backend rejected {delivery.SpansRejected} spans (partial success)");
+        verification.ExpectNoNewErrors(BackupManager.Summarize(validator.Complete()), plan.Backups);
+        var result = new RecoveryResult(names, kept.Spans, bytes, 0, endpoint.AbsoluteUri, verification.Ok, null, null, files, dropped, delivery);
+        if (!verification.Ok)
+            throw new VerificationFailedException($"the restore to {endpoint} is incomplete: {string.Join("; ", verification.Problems)}") { Result = result };
+        return result;
+    }
+
+    private IReadOnlyList<ChainFile> FilesToRead(IReadOnlyList<BackupManifest> chain, RestoreOptions options)
+    {
+        var files = ChainFile.Of(repository, chain);
+        options.Progress?.AddTotal(files.Sum(f => f.Length));
+        return files;
+    }
+
+    /// <summary>
+    /// A captured file in no known format has no spans to select; it is restored as it was rather than lost
+    /// (the backup recorded it as unreadable).
+    /// </summary>
+    private static async Task CopyUnreadableAsync(ChainFile file, string path, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        options.Log?.WriteLine($"spanrecovery: warning: {file.Path} is in no known trace format; restored as captured");
+        await using var input = new ChainFileStream(file, options.Progress);
+        await using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        await input.CopyToAsync(output, cancellationToken);
+    }
+
+    /// <summary>Reads a chain file's records into a restoring sink; with <c>--force</c> a damaged segment ends its file early.</summary>
+    private async Task<InputDescription> ReadRecordsAsync(ChainFile file, RestoringRecordSink sink, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var input = PipeReader.Create(new ChainFileStream(file, options.Progress), new StreamPipeReaderOptions(bufferSize: CopyBufferSize));
+        try
+        {
+            return await TraceFileReader.ReadRecordsAsync(input, sink, _readerOptions, cancellationToken);
+        }
+        catch (CorruptedBackupException e) when (options.Force)
+        {
+            options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the records before the damage are restored (--force)");
+            return new InputDescription(null, InputCompression.None);
+        }
+    }
+
+    private static FileStream CreateOutputFile(string directory, string relative) =>
+        new(OutputPath(directory, relative), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+
+    /// <summary>A restored file's path under the staging directory; a manifest path never escapes it.</summary>
+    private static string OutputPath(string directory, string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(directory, relative));
+        if (!path.StartsWith(Path.GetFullPath(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new CorruptedBackupException($"a manifest names the file '{relative}', which is outside the restore target", []);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return path;
+    }
+
+    /// <summary>What the hooks are told, and their exit codes.</summary>
+    private sealed class Run(string target)
+    {
+        public IReadOnlyList<string> Backups { get; set; } = [];
+
+        public int? PreHookExit { get; set; }
+
+        public int? PostHookExit { get; set; }
+
+        public Dictionary<string, string> HookEnvironment(string phase, bool succeeded = false)
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["SPANRECOVERY_PHASE"] = phase,
+                ["SPANRECOVERY_TARGET"] = target,
+                ["SPANRECOVERY_BACKUPS"] = string.Join(' ', Backups),
+            };
+            if (phase == "post")
+                environment["SPANRECOVERY_OUTCOME"] = succeeded ? "success" : "failure";
+            return environment;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// What a restore did (DESIGN §6, <c>restore --json</c>): the backups whose data it used, the spans and
+/// (uncompressed) bytes it wrote or sent, and how the checks and hooks went.
+/// </summary>
+/// <param name="SpansDropped">Point in time: spans left out because they ended after the time (or were already restored from the other chain).</param>
+/// <param name="Delivery">OTLP/HTTP targets: batches, retries' outcome, rejected spans.</param>
+public sealed record RecoveryResult(
+    IReadOnlyList<string> Backups,
+    long Spans,
+    long Bytes,
+    double DurationSeconds,
+    string Target,
+    bool Verified,
+    int? PreHookExit,
+    int? PostHookExit,
+    int Files = 0,
+    long SpansDropped = 0,
+    OtlpDeliveryResult? Delivery = null);

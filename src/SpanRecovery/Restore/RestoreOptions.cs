@@ -1,0 +1,16 @@
+namespace SpanRecovery.Restore;
+
+/// <summary>How a restore runs besides what and where.</summary>
+/// <param name="PreHook">Shell command run before the target is touched (stop services); a non-zero exit aborts.</param>
+/// <param name="PostHook">Shell command run at the end whether the restore succeeded or not (start services).</param>
+/// <param name="Force">Restore even when the chain fails its checksums (what can still be read is restored).</param>
+/// <param name="Http">Batching, concurrency and retries for OTLP/HTTP targets.</param>
+/// <param name="Log">Where hook output and retry notes go (the CLI's stderr); null discards them.</param>
+/// <param name="Progress">Updated as backup data is read, for a progress display.</param>
+public sealed record RestoreOptions(
+    string? PreHook = null,
+    string? PostHook = null,
+    bool Force = false,
+    OtlpHttpOptions? Http = null,
+    TextWriter? Log = null,
+    RestoreProgress? Progress = null);

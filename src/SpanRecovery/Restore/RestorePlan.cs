@@ -1,0 +1,64 @@
+using SpanRecovery.Repository;
+
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// Which backups a restore reads (DESIGN §6). <see cref="Primary"/> is the chain whose files are restored
+/// (oldest first: the full, then the members its last backup depends on). A point-in-time restore may add
+/// <see cref="Secondary"/>: the chain of the first backup after the time when that backup starts a new chain,
+/// read only for spans the primary chain does not hold.
+/// </summary>
+public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnlyList<BackupManifest> Secondary, ulong? PointInTimeUnixNano)
+{
+    /// <summary>Every backup the restore reads, in the order it reads them.</summary>
+    public IEnumerable<BackupManifest> Backups => Primary.Concat(Secondary);
+
+    /// <summary>The chain that restores <paramref name="name"/> as it was captured.</summary>
+    public static RestorePlan ForBackup(IReadOnlyList<BackupManifest> manifests, string name)
+    {
+        var backup = manifests.FirstOrDefault(m => m.Name == name)
+            ?? throw new BackupNotFoundException($"no backup named '{name}' in the repository");
+        return new RestorePlan(ChainOf(manifests, backup), [], null);
+    }
+
+    /// <summary>
+    /// The newest full created at or before <paramref name="unixNano"/>; in its chain the earliest backup
+    /// created after that time, or the newest at or before it when none is later. When the first backup
+    /// created after the time is not in that chain, its chain is read too (DESIGN §6).
+    /// </summary>
+    public static RestorePlan ForPointInTime(IReadOnlyList<BackupManifest> manifests, ulong unixNano)
+    {
+        var ordered = manifests.OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal).ToList();
+        var full = ordered.LastOrDefault(m => m.BackupType == BackupType.Full && UnixNano(m.Created) <= unixNano)
+            ?? throw new BackupNotFoundException(
+                $"no full backup was created at or before {FormatTime(unixNano)}; the oldest backup is {(ordered.Count == 0 ? "none" : ordered[0].Name)}");
+        var family = ordered.Where(m => ChainOf(ordered, m)[0].Name == full.Name).ToList();
+        var member = family.FirstOrDefault(m => UnixNano(m.Created) > unixNano) ?? family[^1];
+        var primary = ChainOf(ordered, member);
+        var firstAfter = ordered.FirstOrDefault(m => UnixNano(m.Created) > unixNano);
+        var secondary = firstAfter is null || primary.Contains(firstAfter) ? [] : ChainOf(ordered, firstAfter);
+        return new RestorePlan(primary, secondary, unixNano);
+    }
+
+    /// <summary>A backup and the backups it depends on, oldest first.</summary>
+    private static List<BackupManifest> ChainOf(IReadOnlyList<BackupManifest> manifests, BackupManifest backup)
+    {
+        var byName = manifests.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var chain = new List<BackupManifest> { backup };
+        for (var current = backup; current.Parent is not null;)
+        {
+            if (!byName.TryGetValue(current.Parent, out var parent) || chain.Contains(parent))
+                throw new CorruptedBackupException($"backup {current.Name} depends on {current.Parent}, which is not in the repository", []);
+            chain.Add(parent);
+            current = parent;
+        }
+
+        chain.Reverse();
+        return chain;
+    }
+
+    internal static ulong UnixNano(DateTime utc) => (ulong)(utc - DateTime.UnixEpoch).Ticks * 100;
+
+    internal static string FormatTime(ulong unixNano) =>
+        DateTime.UnixEpoch.AddTicks((long)(unixNano / 100)).ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFZ", System.Globalization.CultureInfo.InvariantCulture);
+}

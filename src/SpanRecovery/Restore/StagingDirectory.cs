@@ -1,0 +1,85 @@
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// A directory beside the target (same parent, so the same file system) that a restore fills and then
+/// switches into place with renames: until <see cref="Commit"/> the target is untouched, and a restore that
+/// fails or is killed leaves only the staging directory, which the next restore to that target removes.
+/// </summary>
+internal sealed class StagingDirectory : IDisposable
+{
+    private const string StagingMarker = ".spanrecovery-staging-";
+    private const string PreviousMarker = ".spanrecovery-previous-";
+
+    private readonly string _target;
+    private bool _committed;
+
+    private StagingDirectory(string target, string path)
+    {
+        _target = target;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Creates a fresh staging directory for <paramref name="target"/>, removing those left by interrupted restores.</summary>
+    public static StagingDirectory Create(string target)
+    {
+        var full = System.IO.Path.GetFullPath(target).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        var parent = System.IO.Path.GetDirectoryName(full) ?? throw new IOException($"cannot restore into the root directory {full}");
+        Directory.CreateDirectory(parent);
+        var name = System.IO.Path.GetFileName(full);
+        foreach (var leftover in Directory.EnumerateDirectories(parent, $".{name}{StagingMarker}*").Concat(Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*")))
+            Directory.Delete(leftover, recursive: true);
+        var path = System.IO.Path.Combine(parent, $".{name}{StagingMarker}{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return new StagingDirectory(full, path);
+    }
+
+    /// <summary>
+    /// Puts the staged files in place of the target: the old target is renamed aside, the staging directory
+    /// renamed to the target, and only then the old one deleted. If the second rename fails the old target
+    /// is put back.
+    /// </summary>
+    public void Commit()
+    {
+        string? previous = null;
+        if (Directory.Exists(_target))
+        {
+            previous = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_target)!, $".{System.IO.Path.GetFileName(_target)}{PreviousMarker}{Guid.NewGuid():N}");
+            Directory.Move(_target, previous);
+        }
+        else if (File.Exists(_target))
+        {
+            throw new IOException($"the restore target {_target} is a file, not a directory");
+        }
+
+        try
+        {
+            Directory.Move(Path, _target);
+        }
+        catch
+        {
+            if (previous is not null)
+                Directory.Move(previous, _target);
+            throw;
+        }
+
+        _committed = true;
+        if (previous is not null)
+            Directory.Delete(previous, recursive: true);
+    }
+
+    public void Dispose()
+    {
+        if (_committed || !Directory.Exists(Path))
+            return;
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the next restore to this target to remove.
+        }
+    }
+}

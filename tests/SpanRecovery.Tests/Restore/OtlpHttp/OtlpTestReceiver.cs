@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Google.Protobuf;
+using OpenTelemetry.Proto.Collector.Trace.V1;
+
+namespace SpanRecovery.Tests.Restore;
+
+/// <summary>
+/// A real OTLP/HTTP receiver on 127.0.0.1 (HttpListener on a free port). Every body is decoded with the
+/// generated <see cref="ExportTraceServiceRequest"/> parser; requests answered 200 count as delivered. The
+/// script picks the reply for the n-th request (1-based, in arrival order) so tests can make it misbehave.
+/// </summary>
+internal sealed class OtlpTestReceiver : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Func<int, ReceiverReply> _script;
+    private readonly Task _loop;
+    private int _requests;
+
+    public OtlpTestReceiver(Func<int, ReceiverReply>? script = null)
+    {
+        _script = script ?? (_ => ReceiverReply.Ok);
+        var port = FreePort();
+        Endpoint = new Uri($"http://127.0.0.1:{port}");
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _loop = Task.Run(AcceptAsync);
+    }
+
+    public Uri Endpoint { get; }
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public ConcurrentQueue<int> BodySizes { get; } = new();
+
+    public ConcurrentQueue<(byte[] Body, ExportTraceServiceRequest Request)> Delivered { get; } = new();
+
+    /// <summary>(trace id, span id) in hex of every delivered span, repeats included.</summary>
+    public List<(string TraceId, string SpanId)> DeliveredSpans() =>
+        [.. Delivered.SelectMany(d => d.Request.ResourceSpans).SelectMany(r => r.ScopeSpans).SelectMany(s => s.Spans)
+            .Select(s => (Convert.ToHexStringLower(s.TraceId.Span), Convert.ToHexStringLower(s.SpanId.Span)))];
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (HttpListenerException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (_listener.IsListening)
+        {
+            var context = await _listener.GetContextAsync();
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var number = Interlocked.Increment(ref _requests);
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        var bytes = body.ToArray();
+        BodySizes.Enqueue(bytes.Length);
+        var reply = _script(number);
+        while (reply is ReceiverReply.Delayed delayed)
+        {
+            await Task.Delay(delayed.Delay);
+            reply = delayed.Then;
+        }
+
+        var response = context.Response;
+        switch (reply)
+        {
+            case ReceiverReply.Drop:
+                // Abort alone lets the managed HttpListener send an empty 200; a body cut short is
+                // what a connection dropped mid-response looks like to the client.
+                response.ContentLength64 = 1000;
+                await response.OutputStream.WriteAsync(new byte[10]);
+                await response.OutputStream.FlushAsync();
+                response.Abort();
+                return;
+            case ReceiverReply.Status status:
+                response.StatusCode = status.Code;
+                if (status.RetryAfter is not null)
+                    response.AddHeader("Retry-After", status.RetryAfter);
+                await WriteAsync(response, Encoding.UTF8.GetBytes(status.Body));
+                return;
+            case ReceiverReply.Accept accept:
+                ExportTraceServiceRequest request;
+                try
+                {
+                    request = ExportTraceServiceRequest.Parser.ParseFrom(bytes);
+                }
+                catch (InvalidProtocolBufferException e)
+                {
+                    response.StatusCode = 400;
+                    await WriteAsync(response, Encoding.UTF8.GetBytes(e.Message));
+                    return;
+                }
+
+                Delivered.Enqueue((bytes, request));
+                var answer = new ExportTraceServiceResponse();
+                if (accept.Rejected > 0)
+                    answer.PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = accept.Rejected, ErrorMessage = accept.Message };
+                response.ContentType = "application/x-protobuf";
+                await WriteAsync(response, answer.ToByteArray());
+                return;
+        }
+    }
+
+    private static async Task WriteAsync(HttpListenerResponse response, byte[] body)
+    {
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body);
+        response.Close();
+    }
+}
