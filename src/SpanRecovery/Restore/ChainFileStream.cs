@@ -37,7 +37,7 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
             {
                 read = _inflated!.Read(buffer);
             }
-            catch (ZstdException e)
+            catch (Exception e) when (e is ZstdException or EndOfStreamException)
             {
                 throw new CorruptedBackupException($"segment {file.SegmentPaths[_next - 1]} of {file.Path} does not decompress: {e.Message}", []);
             }
@@ -62,7 +62,15 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
     {
         if (_next == file.SegmentPaths.Count)
             return false;
-        _stored = new FileStream(file.SegmentPaths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        try
+        {
+            _stored = new FileStream(file.SegmentPaths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new CorruptedBackupException($"segment {file.SegmentPaths[_next - 1]} of {file.Path} is missing", []);
+        }
+
         _inflated = new DecompressionStream(_stored, SegmentReadBuffer, leaveOpen: false);
         return true;
     }
