@@ -70,8 +70,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
 
         if (failure is not null)
         {
-            failure.Result = (failure.Result ?? new RecoveryResult(run.Backups, 0, 0, 0, target, false, null, null))
-                with { DurationSeconds = stopwatch.Elapsed.TotalSeconds, PreHookExit = run.PreHookExit, PostHookExit = run.PostHookExit };
+            var partial = failure.Result ?? new RecoveryResult(run.Backups, 0, 0, 0, target, false, null, null);
+            failure.Result = partial with { DurationSeconds = stopwatch.Elapsed.TotalSeconds, PreHookExit = run.PreHookExit, PostHookExit = run.PostHookExit };
             ExceptionDispatchInfo.Throw(failure);
         }
 
