@@ -1,0 +1,106 @@
+using System.Text.Json;
+using SpanRecovery.Tests.CliProcess;
+using SpanRecovery.Tests.OtlpReading;
+using SpanRecovery.Tests.RepositoryBackups;
+
+namespace SpanRecovery.Tests.Restore;
+
+/// <summary><c>spanrecovery restore</c> as a process: exit codes 0/1/2/3, JSON result, hooks' output (DESIGN §6–7).</summary>
+public sealed class RestoreCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly string _repo;
+    private readonly string _source;
+    private readonly string _target;
+
+    public RestoreCommandTests()
+    {
+        _repo = _dir.File("repo");
+        _source = _dir.File("source");
+        _target = _dir.File("target");
+        _dir.WriteFile("source/a.bin", RepositoryTestKit.Records(1, 3, 2));
+        _dir.WriteFile("source/b.jsonl", TestInputs.JsonLines(TestInputs.JsonDocument(4, 0), TestInputs.JsonDocument(4, 1)));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static void AssertClean(CliResult result, int exitCode)
+    {
+        Assert.True(result.ExitCode == exitCode, result.ToString());
+        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.StdErr, StringComparison.Ordinal);
+    }
+
+    private async Task<string> BackUpAsync()
+    {
+        AssertClean(await Spanrecovery.RunAsync("repo", "init", _repo), 0);
+        var backup = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source, "--json");
+        AssertClean(backup, 0);
+        using var json = JsonDocument.Parse(backup.StdOut);
+        return json.RootElement.GetProperty("name").GetString()!;
+    }
+
+    [Fact]
+    public async Task Restore_prints_the_result_as_json_with_the_hooks_exit_codes()
+    {
+        var name = await BackUpAsync();
+
+        var restore = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _target, "--json",
+            "--pre-hook", "echo stopping collector", "--post-hook", "echo starting collector; exit 3");
+
+        AssertClean(restore, 0);
+        Assert.Equal(RepositoryTestKit.Snapshot(_source), RepositoryTestKit.Snapshot(_target));
+        using var json = JsonDocument.Parse(restore.StdOut);
+        var result = json.RootElement;
+        Assert.Equal([name], result.GetProperty("backups").EnumerateArray().Select(b => b.GetString()));
+        Assert.Equal(7, result.GetProperty("spans").GetInt64());
+        Assert.True(result.GetProperty("verified").GetBoolean());
+        Assert.Equal(0, result.GetProperty("preHookExit").GetInt32());
+        Assert.Equal(3, result.GetProperty("postHookExit").GetInt32());
+        Assert.True(result.GetProperty("bytes").GetInt64() > 0);
+        Assert.True(result.GetProperty("durationSeconds").GetDouble() > 0);
+        Assert.Equal(Path.GetFullPath(_target), result.GetProperty("target").GetString());
+        Assert.Contains("[pre-hook] stopping collector", restore.StdErr, StringComparison.Ordinal);
+        Assert.Contains("[post-hook] starting collector", restore.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exit_codes_name_what_went_wrong()
+    {
+        var name = await BackUpAsync();
+
+        var unknown = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", "20990101-000000F", "--target", _target);
+        AssertClean(unknown, 3);
+        Assert.Contains("20990101-000000F", unknown.StdErr, StringComparison.Ordinal);
+
+        var beforeFirst = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2001-01-01T00:00:00Z", "--target", _target);
+        AssertClean(beforeFirst, 3);
+        Assert.Contains("no full backup", beforeFirst.StdErr, StringComparison.Ordinal);
+
+        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--target", _target), 2);
+        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--to-time", "1", "--target", _target), 2);
+        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "yesterday", "--target", _target), 2);
+        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _dir.File("nothing"), "--backup", name, "--target", _target), 3);
+
+        var segment = Directory.GetFiles(Path.Combine(_repo, "backups", name), "*.seg.zst")[0];
+        RepositoryTestKit.FlipByte(segment, 20);
+        var corrupted = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _target, "--post-hook", "echo post ran");
+        AssertClean(corrupted, 1);
+        Assert.Contains(Path.GetFileName(segment), corrupted.StdErr, StringComparison.Ordinal);
+        Assert.Contains("[post-hook] post ran", corrupted.StdErr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_target));
+    }
+
+    [Fact]
+    public async Task To_time_accepts_rfc3339_and_unix_nanoseconds()
+    {
+        await BackUpAsync();
+        var now = DateTimeOffset.UtcNow.AddMinutes(1);
+
+        var rfc = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", now.ToString("yyyy-MM-ddTHH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture) + "12Z", "--target", _target);
+        AssertClean(rfc, 0);
+        var nanos = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", RestoreTestKit.UnixNano(now).ToString(System.Globalization.CultureInfo.InvariantCulture), "--target", _target);
+        AssertClean(nanos, 0);
+        Assert.Equal(RepositoryTestKit.Snapshot(_source), RepositoryTestKit.Snapshot(_target));
+    }
+}
