@@ -263,7 +263,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         OtlpDeliveryResult delivery;
         await using (var target = new OtlpHttpTarget(endpoint, http, journal, key, log: options.Log))
         {
-            var output = new HttpRecordOutput(target);
+            var output = new HttpRecordOutput(target, cancellationToken);
             foreach (var chain in new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0))
             {
                 selection.ReadingSecondChain = chain == plan.Secondary;
