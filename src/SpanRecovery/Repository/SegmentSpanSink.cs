@@ -1,15 +1,14 @@
 using SpanRecovery.Otlp;
-using SpanRecovery.Validation;
 
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// Forwards spans to the validator (which sees all of a backup's segments as one data set) and keeps the
+/// Forwards spans to a validator (which sees all of a backup's segments as one data set) and keeps the
 /// per-segment facts the manifest records: span count, min start, max end and the span digest — a sum of
 /// content hashes, so it does not depend on the order spans are read in (restore can compare it whatever
 /// way it re-reads them). Without a validator it only counts (restore's tally of the spans it kept).
 /// </summary>
-internal sealed class SegmentSpanSink(DataIntegrityValidator? validator) : ISpanSink
+internal sealed class SegmentSpanSink(ISpanSink? validator) : ISpanSink
 {
     public long Spans { get; private set; }
 

@@ -114,71 +114,83 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             restored.Files, restored.SpansDropped);
     }
 
-    private sealed record Restored(int Files, long Spans, long Bytes, long SpansDropped, ValidationSummary Validation);
+    private sealed record Restored(int Files, long Spans, long Bytes, long SpansDropped, SpanRuleTally Validation);
 
     /// <summary>
-    /// Whole backup: each file is its segments decompressed and concatenated. The bytes are hashed on their
-    /// way to disk and parsed on the other core, so the file's sha256 and span tally are of exactly what was
-    /// written, and compared with the manifests'.
+    /// Whole backup: each file is its segments decompressed and concatenated, and must come out with the
+    /// sha256 and the span count and digest its manifests recorded.
     /// </summary>
     private async Task<Restored> CopyChainAsync(IReadOnlyList<BackupManifest> chain, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
-        using var validator = new DataIntegrityValidator(validationOptions);
-        var sink = new SegmentSpanSink(validator);
+        var tally = new SpanRuleTally(validationOptions);
+        var sink = new SegmentSpanSink(tally);
         var files = FilesToRead(chain, options);
         long spans = 0, bytes = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        foreach (var file in files)
+        {
+            sink.Reset();
+            var (written, sha256) = await CopyFileAsync(file, OutputPath(directory, file.Path), sink, options, cancellationToken);
+            verification.Expect(written == file.Length && sha256 == file.Sha256,
+                $"{file.Path}: restored {written} bytes with sha256 {sha256}, the backup captured {file.Length} bytes with sha256 {file.Sha256}");
+            verification.Expect(sink.Spans == file.Spans && sink.Digest == file.SpanDigest,
+                $"{file.Path}: restored {sink.Spans} spans (digest {sink.Digest:x16}), the backup recorded {file.Spans} (digest {file.SpanDigest:x16})");
+            spans += sink.Spans;
+            bytes += written;
+        }
+
+        return new Restored(files.Count, spans, bytes, 0, tally);
+    }
+
+    /// <summary>
+    /// Decompresses a chain file into <paramref name="path"/> on this thread, while the same chunks are
+    /// hashed on another and parsed into <paramref name="sink"/> on a third: the checks are of exactly the
+    /// bytes written, and cost no time on the thread that writes them.
+    /// </summary>
+    private async Task<(long Written, string Sha256)> CopyFileAsync(ChainFile file, string path, SegmentSpanSink sink, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        var reader = BackgroundReader.Start(sink, _readerOptions, cancellationToken);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // Two buffers: one is hashed while the next chunk is decompressed into the other.
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(CopyBufferSize), ArrayPool<byte>.Shared.Rent(CopyBufferSize)];
+        var hashing = Task.CompletedTask;
+        long written = 0;
         try
         {
-            foreach (var file in files)
+            await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            await using (var input = new ChainFileStream(file, options.Progress))
             {
-                sink.Reset();
-                validator.BeginInput(file.Path, file.Length);
-                var reader = BackgroundReader.Start(sink, _readerOptions, cancellationToken);
-                string sha256;
-                long written = 0;
-                try
+                for (var turn = 0; ; turn ^= 1)
                 {
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    await using (var output = CreateOutputFile(directory, file.Path))
-                    await using (var input = new ChainFileStream(file, options.Progress))
-                    {
-                        int read;
-                        while ((read = ReadOrReport(input, buffer, options)) > 0)
-                        {
-                            var chunk = buffer.AsMemory(0, read);
-                            await reader.WriteAsync(chunk, cancellationToken);
-                            hash.AppendData(chunk.Span);
-                            await output.WriteAsync(chunk, cancellationToken);
-                            written += read;
-                        }
-
-                        output.Flush(flushToDisk: true);
-                    }
-
-                    sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
-                }
-                catch (Exception e)
-                {
-                    await reader.FailAsync(e);
-                    throw;
+                    var buffer = buffers[turn];
+                    var read = ReadOrReport(input, buffer, options);
+                    if (read == 0)
+                        break;
+                    await reader.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    await hashing;
+                    hashing = Task.Run(() => hash.AppendData(buffer, 0, read), cancellationToken);
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    written += read;
                 }
 
-                validator.EndInput(await reader.CompleteAsync());
-                verification.Expect(written == file.Length && sha256 == file.Sha256,
-                    $"{file.Path}: restored {written} bytes with sha256 {sha256}, the backup captured {file.Length} bytes with sha256 {file.Sha256}");
-                verification.Expect(sink.Spans == file.Spans && sink.Digest == file.SpanDigest,
-                    $"{file.Path}: restored {sink.Spans} spans (digest {sink.Digest:x16}), the backup recorded {file.Spans} (digest {file.SpanDigest:x16})");
-                spans += sink.Spans;
-                bytes += written;
+                await hashing;
+                output.Flush(flushToDisk: true);
             }
+
+            await reader.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await reader.FailAsync(e);
+            throw;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
 
-        return new Restored(files.Count, spans, bytes, 0, BackupManager.Summarize(validator.Complete()));
+        return (written, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     /// <summary>Reads decompressed bytes; with <c>--force</c> a damaged segment ends its file early instead of the restore.</summary>
@@ -226,20 +238,19 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             }
         }
 
-        using var validator = new DataIntegrityValidator(validationOptions);
-        var reread = new SegmentSpanSink(validator);
+        var tally = new SpanRuleTally(validationOptions);
+        var reread = new SegmentSpanSink(tally);
         long bytes = 0;
         foreach (var path in paths)
         {
             var full = OutputPath(directory, path);
-            validator.BeginInput(path, new FileInfo(full).Length);
-            validator.EndInput(await TraceFileReader.ReadFileAsync(full, reread, _readerOptions, cancellationToken: cancellationToken));
+            await TraceFileReader.ReadFileAsync(full, reread, _readerOptions, cancellationToken: cancellationToken);
             bytes += new FileInfo(full).Length;
         }
 
         verification.Expect(reread.Spans == kept.Spans && reread.Digest == kept.Digest,
             $"the restored files hold {reread.Spans} spans (digest {reread.Digest:x16}), the restore kept {kept.Spans} (digest {kept.Digest:x16})");
-        return new Restored(paths.Count, kept.Spans, bytes, dropped, BackupManager.Summarize(validator.Complete()));
+        return new Restored(paths.Count, kept.Spans, bytes, dropped, tally);
     }
 
     /// <summary>
@@ -255,10 +266,10 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
 
         var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0) : SpanSelection.All();
-        using var validator = new DataIntegrityValidator(validationOptions);
-        var kept = new SegmentSpanSink(validator);
+        var tally = new SpanRuleTally(validationOptions);
+        var kept = new SegmentSpanSink(tally);
         var verification = new RestoreVerification();
-        long dropped = 0, bytes = 0;
+        long dropped = 0;
         var files = 0;
         OtlpDeliveryResult delivery;
         await using (var target = new OtlpHttpTarget(endpoint, http, journal, key, log: options.Log))
@@ -272,8 +283,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
                     var sink = new RestoringRecordSink(file.Path, output, selection.Keep, kept, options.Log);
                     var spansBefore = kept.Spans;
                     var digestBefore = kept.Digest;
-                    validator.BeginInput(file.Path, file.Length);
-                    validator.EndInput(await ReadRecordsAsync(file, sink, options, cancellationToken));
+                    await ReadRecordsAsync(file, sink, options, cancellationToken);
                     if (plan.PointInTimeUnixNano is null)
                     {
                         verification.Expect(kept.Spans - spansBefore == file.Spans && unchecked(kept.Digest - digestBefore) == file.SpanDigest,
@@ -281,7 +291,6 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
                     }
 
                     dropped += sink.SpansDropped;
-                    bytes += sink.RecordBytes;
                     files++;
                 }
             }
@@ -293,8 +302,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         verification.Expect(delivery.SpansSent + delivery.SpansSkipped == kept.Spans,
             $"{delivery.SpansSent + delivery.SpansSkipped} spans were sent or acknowledged before, {kept.Spans} were read");
         verification.Expect(delivery.SpansRejected == 0, $"the backend rejected {delivery.SpansRejected} spans (partial success)");
-        verification.ExpectNoNewErrors(BackupManager.Summarize(validator.Complete()), plan.Backups);
-        var result = new RecoveryResult(names, kept.Spans, bytes, 0, endpoint.AbsoluteUri, verification.Ok, null, null, files, dropped, delivery);
+        verification.ExpectNoNewErrors(tally, plan.Backups);
+        var result = new RecoveryResult(names, kept.Spans, delivery.BytesSent, 0, endpoint.AbsoluteUri, verification.Ok, null, null, files, dropped, delivery);
         if (!verification.Ok)
             throw new VerificationFailedException($"the restore to {endpoint} is incomplete: {string.Join("; ", verification.Problems)}") { Result = result };
         return result;
@@ -333,9 +342,6 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             return new InputDescription(null, InputCompression.None);
         }
     }
-
-    private static FileStream CreateOutputFile(string directory, string relative) =>
-        new(OutputPath(directory, relative), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
 
     /// <summary>A restored file's path under the staging directory; a manifest path never escapes it.</summary>
     private static string OutputPath(string directory, string relative)

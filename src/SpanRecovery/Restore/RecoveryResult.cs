@@ -1,8 +1,9 @@
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// What a restore did (DESIGN §6, <c>restore --json</c>): the backups whose data it used, the spans and
-/// (uncompressed) bytes it wrote or sent, and how the checks and hooks went.
+/// What a restore did (DESIGN §6, <c>restore --json</c>): the backups whose data it used, the spans it
+/// restored, the bytes it wrote (files) or sent in this run (OTLP/HTTP request bodies), and how the checks
+/// and hooks went.
 /// </summary>
 /// <param name="SpansDropped">Point in time: spans left out because they ended after the time (or were already restored from the other chain).</param>
 /// <param name="Delivery">OTLP/HTTP targets: batches, retries' outcome, rejected spans.</param>

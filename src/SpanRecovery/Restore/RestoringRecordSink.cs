@@ -16,8 +16,6 @@ internal sealed class RestoringRecordSink(string path, IRecordOutput output, Spa
 
     public long SpansDropped { get; private set; }
 
-    public long RecordBytes { get; private set; }
-
     public long Problems { get; private set; }
 
     public void OnFormat(InputDescription format) => output.OnFormat(format);
@@ -32,7 +30,6 @@ internal sealed class RestoringRecordSink(string path, IRecordOutput output, Spa
         if (_filtered.WrittenCount == 0)
             return;
         output.Write(_filtered.WrittenSpan, encoding);
-        RecordBytes += _filtered.WrittenCount;
     }
 
     public void OnInputProblem(InputProblem problem)

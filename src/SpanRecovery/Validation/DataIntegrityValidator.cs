@@ -14,11 +14,8 @@ namespace SpanRecovery.Validation;
 /// </summary>
 public sealed class DataIntegrityValidator : ISpanSink, IDisposable
 {
-    private static readonly ulong MinTimestamp = (ulong)(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
-    private static readonly ulong MaxTimestamp = (ulong)(new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
-
     private readonly ValidationOptions _options;
-    private readonly ulong _maxDurationNanos;
+    private readonly SpanRules _spanRules;
     private readonly SpanTable _table = new();
     private readonly RecordLocations _records = new();
     private readonly TableStage _tableStage;
@@ -35,8 +32,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     {
         _options = options ?? new ValidationOptions();
         _tableStage = new TableStage(_table, _options.MaxExamples);
-        // Saturate: a limit beyond ~584 years does not fit in unsigned nanoseconds and means "no limit".
-        _maxDurationNanos = _options.MaxDuration.Ticks >= (long)(ulong.MaxValue / 100) ? ulong.MaxValue : (ulong)Math.Max(0, _options.MaxDuration.Ticks) * 100;
+        _spanRules = new SpanRules(_options.MaxDuration);
     }
 
     /// <summary>Stops the table thread of a validator that will not be completed (an abandoned run).</summary>
@@ -76,12 +72,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         Current.Spans++;
         var found = new RuleSet();
 
-        var traceOk = CheckId(span.TraceId, 16, (span.EncodingProblems & IdEncodingProblems.TraceIdNotHex) != 0,
-            Rule.TraceIdMissing, Rule.TraceIdInvalidLength, Rule.TraceIdZero, ref found);
-        var spanOk = CheckId(span.SpanId, 8, (span.EncodingProblems & IdEncodingProblems.SpanIdNotHex) != 0,
-            Rule.SpanIdMissing, Rule.SpanIdInvalidLength, Rule.SpanIdZero, ref found);
-        var parent = CheckParent(span, ref found);
-        CheckTimes(span.StartTimeUnixNano, span.EndTimeUnixNano, ref found);
+        var (traceOk, spanOk, parent) = _spanRules.Check(span, ref found);
 
         var traceId = traceOk ? BinaryPrimitives.ReadUInt128BigEndian(span.TraceId) : default;
         if (traceOk && spanOk)
@@ -140,56 +131,6 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     }
 
     private InputState Current => _inputs.Count > 0 ? _inputs[^1] : throw new InvalidOperationException("BeginInput was not called");
-
-    private static bool CheckId(ReadOnlySpan<byte> id, int length, bool notHex, Rule missing, Rule invalidLength, Rule zero, ref RuleSet found)
-    {
-        if (notHex)
-            found.Add(Rule.IdInvalidEncoding);
-        else if (id.IsEmpty)
-            found.Add(missing);
-        else if (id.Length != length)
-            found.Add(invalidLength);
-        else if (!id.ContainsAnyExcept((byte)0))
-            found.Add(zero);
-        else
-            return true;
-        return false;
-    }
-
-    /// <summary>The parent span ID to follow, or 0 when there is none to follow.</summary>
-    private static ulong CheckParent(in SpanView span, ref RuleSet found)
-    {
-        var parent = span.ParentSpanId;
-        if ((span.EncodingProblems & IdEncodingProblems.ParentSpanIdNotHex) != 0)
-            found.Add(Rule.IdInvalidEncoding);
-        else if (parent.IsEmpty)
-            return 0;
-        else if (parent.Length != 8)
-            found.Add(Rule.ParentIdInvalidLength);
-        else if (!parent.ContainsAnyExcept((byte)0))
-            found.Add(Rule.ParentIdZero);
-        else if (parent.SequenceEqual(span.SpanId))
-            found.Add(Rule.ParentIsSelf);
-        else
-            return BinaryPrimitives.ReadUInt64BigEndian(parent);
-        return 0;
-    }
-
-    private void CheckTimes(ulong start, ulong end, ref RuleSet found)
-    {
-        if (start == 0)
-            found.Add(Rule.StartTimeMissing);
-        if (end == 0)
-            found.Add(Rule.EndTimeMissing);
-        if ((start != 0 && (start < MinTimestamp || start >= MaxTimestamp)) || (end != 0 && (end < MinTimestamp || end >= MaxTimestamp)))
-            found.Add(Rule.TimestampOutOfRange);
-        if (start == 0 || end == 0)
-            return;
-        if (end < start)
-            found.Add(Rule.EndBeforeStart);
-        else if (end - start > _maxDurationNanos)
-            found.Add(Rule.DurationTooLong);
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindCycles()
