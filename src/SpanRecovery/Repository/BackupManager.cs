@@ -109,6 +109,7 @@ public sealed class BackupManager(
                 new BackupTotals(segments.Sum(s => s.Spans), segments.Sum(s => s.SourceBytes), segments.Sum(s => s.StoredBytes)));
             // The commit point: before this rename the backup does not exist, after it it is complete.
             RepositoryJson.WriteAtomically(Path.Combine(directory, BackupRepository.ManifestFileName), RepositoryJson.Serialize(manifest));
+            DirectorySync.Flush(Repository.BackupsDirectory); // the backup's own directory entry
             return new BackupResult(ToMetadata(manifest), manifest, stopwatch.Elapsed);
         }
         catch

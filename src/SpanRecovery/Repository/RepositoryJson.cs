@@ -19,7 +19,8 @@ public static class RepositoryJson
 
     /// <summary>
     /// Writes a file so that it is either absent or complete: a temp file in the same directory, flushed to
-    /// disk, then renamed over the target. A crash leaves at most the temp file, which readers ignore.
+    /// disk, then renamed over the target and the directory flushed. A crash leaves at most the temp file,
+    /// which readers ignore.
     /// </summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
@@ -31,5 +32,6 @@ public static class RepositoryJson
         }
 
         File.Move(temp, path, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 }

@@ -1,9 +1,12 @@
+using SpanRecovery.Repository;
+
 namespace SpanRecovery.Restore;
 
 /// <summary>
 /// A directory beside the target (same parent, so the same file system) that a restore fills and then
-/// switches into place with renames: until <see cref="Commit"/> the target is untouched, and a restore that
-/// fails or is killed leaves only the staging directory, which the next restore to that target removes.
+/// switches into place with renames, flushing the directories so the switch survives a crash: until
+/// <see cref="Commit"/> the target is untouched, and a restore that fails or is killed leaves only the
+/// staging directory, which the next restore to that target removes.
 /// </summary>
 internal sealed class StagingDirectory : IDisposable
 {
@@ -42,6 +45,8 @@ internal sealed class StagingDirectory : IDisposable
     /// </summary>
     public void Commit()
     {
+        foreach (var directory in Directory.EnumerateDirectories(Path, "*", SearchOption.AllDirectories).Append(Path))
+            DirectorySync.Flush(directory); // the restored files' names, before they become the target
         string? previous = null;
         if (Directory.Exists(_target))
         {
@@ -65,6 +70,7 @@ internal sealed class StagingDirectory : IDisposable
         }
 
         _committed = true;
+        DirectorySync.Flush(System.IO.Path.GetDirectoryName(_target)!);
         if (previous is not null)
             Directory.Delete(previous, recursive: true);
     }
