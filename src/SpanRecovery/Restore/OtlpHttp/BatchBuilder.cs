@@ -27,7 +27,7 @@ internal sealed class BatchBuilder(int maxBatchBytes)
 
     private OtlpBatch Close()
     {
-        var batch = new OtlpBatch(_nextIndex++, _body.WrittenSpan.ToArray(), _spans);
+        var batch = new OtlpBatch(_nextIndex++, _body.WrittenSpan, _spans);
         _body.ResetWrittenCount();
         _spans = 0;
         return batch;

@@ -27,7 +27,7 @@ internal sealed class BatchSender(HttpClient client, Uri tracesUri, OtlpHttpOpti
             RetryConditionHeaderValue? retryAfter = null;
             try
             {
-                using var content = new ByteArrayContent(batch.Body);
+                using var content = new ByteArrayContent(batch.Body, 0, batch.Length);
                 content.Headers.ContentType = Protobuf;
                 using var response = await client.PostAsync(tracesUri, content, cancellationToken);
                 var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);

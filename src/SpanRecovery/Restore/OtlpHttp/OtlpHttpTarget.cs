@@ -128,6 +128,7 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
             return _queue.Writer.WriteAsync(batch, cancellationToken);
         _batchesSkipped++;
         _spansSkipped += batch.Spans;
+        batch.Release();
         return ValueTask.CompletedTask;
     }
 
@@ -151,7 +152,16 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
 
     private async Task SendAsync(OtlpBatch batch)
     {
-        var outcome = await _sender.SendAsync(batch, _stop.Token);
+        BatchOutcome outcome;
+        try
+        {
+            outcome = await _sender.SendAsync(batch, _stop.Token);
+        }
+        finally
+        {
+            batch.Release();
+        }
+
         if (!outcome.Delivered)
         {
             _failures.Enqueue(outcome.Failure!);
@@ -162,7 +172,7 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         Interlocked.Increment(ref _batchesSent);
         Interlocked.Add(ref _spansSent, batch.Spans);
         Interlocked.Add(ref _spansRejected, outcome.RejectedSpans);
-        Interlocked.Add(ref _bytesSent, batch.Body.Length);
+        Interlocked.Add(ref _bytesSent, batch.Length);
     }
 
     /// <summary>Lets the strict protobuf parser check a whole record before any of it is queued.</summary>
