@@ -2,8 +2,6 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -13,13 +11,14 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using SpanRecovery.Repository;
 using SpanRecovery.Restore;
+using SpanRecovery.Tests.OtlpReading;
 using OtlpSpan = OpenTelemetry.Proto.Trace.V1.Span;
 
 namespace SpanRecovery.Tests.Restore;
 
 /// <summary>
 /// Interop with the real OpenTelemetry .NET SDK and its OTLP/HTTP exporter: the SDK exports to a local
-/// receiver that archives every request body as the collector's file exporter does (4-byte big-endian
+/// receiver whose request bodies are archived as the collector's file exporter does (4-byte big-endian
 /// length + body); that archive is backed up and restored to a directory (byte for byte) and, over
 /// OTLP/HTTP, to a second receiver, which must get every span the SDK exported, unchanged.
 /// </summary>
@@ -41,10 +40,11 @@ public sealed class OtelExporterInteropTests : IDisposable
         Directory.CreateDirectory(source);
         var archive = Path.Combine(source, "traces.binpb");
 
-        // 1. The real SDK exports over OTLP/HTTP protobuf to a collector-like receiver writing the archive.
+        // 1. The real SDK exports over OTLP/HTTP protobuf to a receiver; its request bodies become the archive,
+        //    one length-prefixed record each, as the collector's file exporter writes them.
         var ended = new ConcurrentQueue<Activity>();
         int requests;
-        await using (var collector = new ArchivingReceiver(archive))
+        await using (var collector = new OtlpTestReceiver())
         {
             var sourceName = $"SpanRecovery.Tests.Interop.{Guid.NewGuid():N}";
             using (var provider = Sdk.CreateTracerProviderBuilder()
@@ -68,7 +68,7 @@ public sealed class OtelExporterInteropTests : IDisposable
             }
 
             requests = collector.Requests;
-            Assert.Equal(0, collector.Failures);
+            File.WriteAllBytes(archive, TestInputs.LengthPrefixed([.. collector.Delivered.Select(d => d.Body)]));
         }
 
         Assert.Equal(Traces * SpansPerTrace, ended.Count);
@@ -217,109 +217,5 @@ public sealed class OtelExporterInteropTests : IDisposable
     private sealed class RecordingProcessor(ConcurrentQueue<Activity> ended) : BaseProcessor<Activity>
     {
         public override void OnEnd(Activity data) => ended.Enqueue(data);
-    }
-
-    /// <summary>
-    /// A collector stand-in: accepts <c>POST /v1/traces</c> with a protobuf body and appends the body to one
-    /// file as a length-prefixed record, as the collector's file exporter writes them; answers 200 with an
-    /// empty <see cref="ExportTraceServiceResponse"/>.
-    /// </summary>
-    private sealed class ArchivingReceiver : IAsyncDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly FileStream _file;
-        private readonly SemaphoreSlim _append = new(1, 1);
-        private readonly Task _loop;
-        private int _requests;
-        private int _failures;
-
-        public ArchivingReceiver(string path)
-        {
-            _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
-            int port;
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-
-            Endpoint = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Add(Endpoint.AbsoluteUri);
-            _listener.Start();
-            _loop = Task.Run(AcceptAsync);
-        }
-
-        public Uri Endpoint { get; }
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        /// <summary>Requests that were not an OTLP/HTTP protobuf trace export.</summary>
-        public int Failures => Volatile.Read(ref _failures);
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            _listener.Close();
-            try
-            {
-                await _loop;
-            }
-            catch (HttpListenerException)
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-
-            await _file.DisposeAsync();
-            _append.Dispose();
-        }
-
-        private async Task AcceptAsync()
-        {
-            while (_listener.IsListening)
-            {
-                var context = await _listener.GetContextAsync();
-                await HandleAsync(context); // one at a time, as the SDK's batch processor sends
-            }
-        }
-
-        private async Task HandleAsync(HttpListenerContext context)
-        {
-            Interlocked.Increment(ref _requests);
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            var bytes = body.ToArray();
-            var response = context.Response;
-            if (context.Request.HttpMethod != "POST" || context.Request.Url?.AbsolutePath != "/v1/traces"
-                || context.Request.ContentType?.StartsWith("application/x-protobuf", StringComparison.Ordinal) != true)
-            {
-                Interlocked.Increment(ref _failures);
-                response.StatusCode = 400;
-                response.Close();
-                return;
-            }
-
-            await _append.WaitAsync();
-            try
-            {
-                var prefix = new byte[4];
-                BinaryPrimitives.WriteInt32BigEndian(prefix, bytes.Length);
-                await _file.WriteAsync(prefix);
-                await _file.WriteAsync(bytes);
-                await _file.FlushAsync();
-            }
-            finally
-            {
-                _append.Release();
-            }
-
-            var answer = new ExportTraceServiceResponse().ToByteArray();
-            response.StatusCode = 200;
-            response.ContentType = "application/x-protobuf";
-            response.ContentLength64 = answer.Length;
-            await response.OutputStream.WriteAsync(answer);
-            response.Close();
-        }
     }
 }
