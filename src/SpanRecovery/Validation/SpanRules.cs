@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Validation;
@@ -22,6 +23,7 @@ internal readonly struct SpanRules
     /// Adds the rules <paramref name="span"/> breaks to <paramref name="found"/>. Returns whether its trace
     /// and span IDs are well formed (the span's key) and the parent span ID to follow, 0 when there is none.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (bool TraceOk, bool SpanOk, ulong Parent) Check(in SpanView span, ref RuleSet found)
     {
         var traceOk = CheckId(span.TraceId, 16, (span.EncodingProblems & IdEncodingProblems.TraceIdNotHex) != 0,
