@@ -198,7 +198,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     {
         try
         {
-            return input.Read(buffer);
+            return input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false); // whole chunks: fewer hand-offs
         }
         catch (CorruptedBackupException e) when (options.Force)
         {
