@@ -136,6 +136,8 @@ internal static class BackupsCommand
 
             foreach (var removed in result.Removed)
                 Console.WriteLine($"{(result.DryRun ? "would remove" : "removed")} {removed.Name}: {removed.Reason}");
+            foreach (var kept in result.InUse)
+                Console.WriteLine($"kept {kept.Name} this time: {kept.Reason}");
             Console.WriteLine(result.DryRun
                 ? $"dry run: {result.Removed.Count} backups would be removed, {result.Kept.Count} kept"
                 : $"{result.Removed.Count} backups removed, {result.Kept.Count} kept");

@@ -35,8 +35,11 @@ public sealed record RetentionPolicy(int? Days = null, int? Full = null, int? Di
 /// <summary>A backup that expiry removes (or, in a dry run, would remove), and why.</summary>
 public sealed record ExpiredBackup(string Name, string Reason);
 
-/// <summary>The outcome of <c>backups expire</c>: removed (newest first, the order of removal), kept (oldest first).</summary>
-public sealed record ExpiryResult(IReadOnlyList<ExpiredBackup> Removed, IReadOnlyList<string> Kept, bool DryRun);
+/// <summary>
+/// The outcome of <c>backups expire</c>: removed (newest first, the order of removal), kept (oldest first),
+/// and those retention let go but a running restore is reading (kept this time).
+/// </summary>
+public sealed record ExpiryResult(IReadOnlyList<ExpiredBackup> Removed, IReadOnlyList<string> Kept, bool DryRun, IReadOnlyList<ExpiredBackup> InUse);
 
 /// <summary>
 /// The seed's "cleanup old backups": removes the backups a <see cref="RetentionPolicy"/> lets go, never one
@@ -60,9 +63,17 @@ public sealed class BackupExpiry(BackupRepository repository)
             return Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: true);
 
         using var writerLock = RepositoryLock.Acquire(Repository);
+        var inUse = new List<ExpiredBackup>();
         var result = Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: false);
         foreach (var expired in result.Removed)
         {
+            // A restore reading it keeps it (and it keeps its own parents, which that restore reads too).
+            if (InUse(expired.Name) is { } reader)
+            {
+                inUse.Add(new ExpiredBackup(expired.Name, $"in use by a restore ({reader})"));
+                continue;
+            }
+
             // The backup stops existing with its manifest; the directory left by a crash here is debris.
             File.Delete(Repository.ManifestPath(expired.Name));
             try
@@ -75,8 +86,17 @@ public sealed class BackupExpiry(BackupRepository repository)
             }
         }
 
-        return result;
+        return inUse.Count == 0 ? result : result with
+        {
+            Removed = [.. result.Removed.Where(r => inUse.All(u => u.Name != r.Name))],
+            Kept = [.. result.Kept.Concat(inUse.Select(u => u.Name)).Order(StringComparer.Ordinal)],
+            InUse = inUse,
+        };
     }
+
+    /// <summary>The live restore reading <paramref name="name"/>, if any; asked right before each removal.</summary>
+    private LockHolder? InUse(string name) =>
+        RepositoryReaders.Live(Repository, removeStale: true).FirstOrDefault(r => r.Backups.Contains(name))?.Reader;
 
     /// <summary>
     /// Decides, without touching the repository, which of <paramref name="manifests"/> go and why. Removed
@@ -134,7 +154,7 @@ public sealed class BackupExpiry(BackupRepository repository)
 
         var removed = ordered.Where(m => reasons.ContainsKey(m.Name)).Reverse().Select(m => new ExpiredBackup(m.Name, reasons[m.Name])).ToList();
         var keptNames = ordered.Where(m => !reasons.ContainsKey(m.Name)).Select(m => m.Name).ToList();
-        return new ExpiryResult(removed, keptNames, dryRun);
+        return new ExpiryResult(removed, keptNames, dryRun, []);
     }
 
     /// <summary>The names of the backups <paramref name="manifest"/> depends on, nearest first (present ones only).</summary>

@@ -7,6 +7,30 @@ namespace SpanRecovery.Repository;
 public sealed record LockHolder(int Pid, string Host, DateTime Started)
 {
     public override string ToString() => $"pid {Pid} on {Host} since {Started:yyyy-MM-ddTHH:mm:ssZ}";
+
+    /// <summary>This process, started now (second resolution).</summary>
+    internal static LockHolder Current()
+    {
+        using var self = Process.GetCurrentProcess();
+        var now = DateTime.UtcNow;
+        return new LockHolder(self.Id, Environment.MachineName, new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc));
+    }
+
+    /// <summary>A process of this host that no longer runs: what it held is free. (Another host's process cannot be checked.)</summary>
+    internal bool IsGone => Host == Environment.MachineName && !IsRunning(Pid);
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>
@@ -34,9 +58,7 @@ public sealed class RepositoryLock : IDisposable
     public static RepositoryLock Acquire(BackupRepository repository)
     {
         var path = repository.LockPath;
-        using var self = Process.GetCurrentProcess();
-        var now = DateTime.UtcNow;
-        var holder = new LockHolder(self.Id, Environment.MachineName, new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc));
+        var holder = LockHolder.Current();
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -78,20 +100,7 @@ public sealed class RepositoryLock : IDisposable
     {
         if (holder is null)
             return File.Exists(path) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > UnreadableLockGrace;
-        return holder.Host == Environment.MachineName && !IsRunning(holder.Pid);
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
+        return holder.IsGone;
     }
 
     public void Dispose()

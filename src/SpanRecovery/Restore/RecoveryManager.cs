@@ -45,6 +45,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         {
             var chosen = plan(new BackupManager(repository).ListManifests());
             run.Backups = [.. chosen.Backups.Select(b => b.Name)];
+            // From here `backups expire` leaves these backups alone; one it removed just before is missing below.
+            using var reading = RepositoryReaders.Register(repository, run.Backups);
             await VerifyChainAsync(chosen, options, cancellationToken);
             if (options.PreHook is not null)
             {
@@ -262,8 +264,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         var http = options.Http ?? new OtlpHttpOptions();
         var names = plan.Backups.Select(b => b.Name).ToList();
         var key = string.Join('|', endpoint.AbsoluteUri, string.Join(',', names), plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes);
-        var journal = Path.Combine(repository.Path, "restore-journals", $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.journal");
-        Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
+        var journal = JournalPath(key, options);
 
         var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0) : SpanSelection.All();
         var tally = new SpanRuleTally(validationOptions);
@@ -326,6 +327,28 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         await using var input = new ChainFileStream(file, options.Progress);
         await using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         await input.CopyToAsync(output, cancellationToken);
+    }
+
+    /// <summary>
+    /// The resume journal of one restore (target, backups, time, batch size) in <c>REPO/restore-journals/</c>;
+    /// null, with a warning, when the repository cannot be written (a read-only copy): the restore then runs
+    /// without resume.
+    /// </summary>
+    private string? JournalPath(string key, RestoreOptions options)
+    {
+        var directory = Path.Combine(repository.Path, "restore-journals");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.journal");
+            File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite).Dispose();
+            return path;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            options.Log?.WriteLine($"spanrecovery: warning: no resume journal ({e.Message}); an interrupted restore will send everything again");
+            return null;
+        }
     }
 
     /// <summary>Reads a chain file's records into a restoring sink; with <c>--force</c> a damaged segment ends its file early.</summary>

@@ -168,4 +168,38 @@ public sealed class BackupExpiryTests : IDisposable
     [Fact]
     public void Plan_of_an_empty_repository_removes_nothing() =>
         Assert.Empty(BackupExpiry.Plan([], new RetentionPolicy(Days: 0, Full: 1, Diff: 1), DateTime.UtcNow, dryRun: false).Removed);
+
+    [Fact]
+    public async Task A_backup_a_running_restore_reads_is_kept_until_the_restore_ends_and_a_dead_readers_entry_protects_nothing()
+    {
+        var f1 = await BackUpAsync(BackupType.Full);
+        var i1 = await BackUpAsync(BackupType.Incremental);
+        await BackUpAsync(BackupType.Full);
+        var expiry = new BackupExpiry(_manager.Repository);
+        var policy = new RetentionPolicy(Full: 1);
+
+        // A reader whose process is gone (a restore killed with -9) protects nothing.
+        using (var gone = System.Diagnostics.Process.Start("true"))
+        {
+            gone.WaitForExit();
+            var stale = new RepositoryReaderEntry(new LockHolder(gone.Id, Environment.MachineName, DateTime.UtcNow), [f1.Name]);
+            Directory.CreateDirectory(RepositoryReaders.Directory(_manager.Repository));
+            File.WriteAllBytes(Path.Combine(RepositoryReaders.Directory(_manager.Repository), $"{gone.Id}-stale.json"), RepositoryJson.Serialize(stale));
+        }
+
+        ExpiryResult whileRestoring;
+        using (RepositoryReaders.Register(_manager.Repository, [f1.Name, i1.Name]))
+            whileRestoring = expiry.Expire(policy, DateTime.UtcNow);
+
+        Assert.Empty(whileRestoring.Removed);
+        Assert.Equal([i1.Name, f1.Name], whileRestoring.InUse.Select(u => u.Name));
+        Assert.Contains("in use by a restore", whileRestoring.InUse[0].Reason, StringComparison.Ordinal);
+        Assert.Contains(f1.Name, Names());
+        Assert.Empty(Directory.GetFiles(RepositoryReaders.Directory(_manager.Repository))); // the dead one removed, ours ended
+        var afterRestore = expiry.Expire(policy, DateTime.UtcNow);
+        Assert.Equal([i1.Name, f1.Name], afterRestore.Removed.Select(r => r.Name));
+        Assert.Empty(afterRestore.InUse);
+        Assert.Empty(Directory.GetFiles(RepositoryReaders.Directory(_manager.Repository)));
+        AssertNoOrphans();
+    }
 }
