@@ -44,8 +44,9 @@ public sealed record ExpiryResult(IReadOnlyList<ExpiredBackup> Removed, IReadOnl
 /// <summary>
 /// The seed's "cleanup old backups": removes the backups a <see cref="RetentionPolicy"/> lets go, never one
 /// that a kept backup depends on (its parent chain), so no kept backup is ever orphaned; the newest backup is
-/// always kept. Removal holds the repository lock and deletes each manifest before its directory, children
-/// before parents, so an interruption leaves only debris and never a backup without its base.
+/// always kept. Removal holds the repository lock (and first clears the debris of interrupted writers) and
+/// deletes each manifest before its directory, children before parents, so an interruption leaves only
+/// debris and never a backup without its base.
 /// </summary>
 public sealed class BackupExpiry(BackupRepository repository)
 {
@@ -63,6 +64,7 @@ public sealed class BackupExpiry(BackupRepository repository)
             return Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: true);
 
         using var writerLock = RepositoryLock.Acquire(Repository);
+        Repository.RemoveDebris();
         var inUse = new List<ExpiredBackup>();
         var result = Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: false);
         foreach (var expired in result.Removed)

@@ -202,4 +202,19 @@ public sealed class BackupExpiryTests : IDisposable
         Assert.Empty(Directory.GetFiles(RepositoryReaders.Directory(_manager.Repository)));
         AssertNoOrphans();
     }
+
+    [Fact]
+    public async Task Expire_clears_the_debris_of_an_interrupted_writer()
+    {
+        var full = await BackUpAsync(BackupType.Full);
+        var debris = _manager.Repository.BackupDirectory($"{full.Name}_20990101-000000I");
+        Directory.CreateDirectory(debris);
+        File.WriteAllBytes(Path.Combine(debris, "0001.seg.zst"), [1, 2, 3]);
+
+        var result = new BackupExpiry(_manager.Repository).Expire(new RetentionPolicy(Full: 1), DateTime.UtcNow);
+
+        Assert.Empty(result.Removed);
+        Assert.False(Directory.Exists(debris));
+        Assert.Equal([full.Name], Names());
+    }
 }
