@@ -47,7 +47,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             run.Backups = [.. chosen.Backups.Select(b => b.Name)];
             // From here `backups expire` leaves these backups alone; one it removed just before is missing below.
             using var reading = RepositoryReaders.Register(repository, run.Backups);
-            await VerifyChainAsync(chosen, options, cancellationToken);
+            var verification = new RestoreVerification();
+            await VerifyChainAsync(chosen, verification, options, cancellationToken);
             if (options.PreHook is not null)
             {
                 run.PreHookExit = await ServiceHook.RunAsync(options.PreHook, run.HookEnvironment("pre"), options.Log, cancellationToken);
@@ -56,8 +57,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             }
 
             result = IsHttpTarget(target)
-                ? await RestoreToBackendAsync(chosen, new Uri(target), options, cancellationToken)
-                : await RestoreToDirectoryAsync(chosen, target, options, cancellationToken);
+                ? await RestoreToBackendAsync(chosen, new Uri(target), verification, options, cancellationToken)
+                : await RestoreToDirectoryAsync(chosen, target, verification, options, cancellationToken);
         }
         catch (RecoveryException e)
         {
@@ -80,8 +81,11 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         return result! with { DurationSeconds = stopwatch.Elapsed.TotalSeconds, PreHookExit = run.PreHookExit, PostHookExit = run.PostHookExit };
     }
 
-    /// <summary>Checksums of every segment and manifest link of the chains, before anything is touched.</summary>
-    private async Task VerifyChainAsync(RestorePlan plan, RestoreOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checksums of every segment and manifest link of the chains, before anything is touched. With
+    /// <c>--force</c> the restore goes on, and the damage makes it unverified.
+    /// </summary>
+    private async Task VerifyChainAsync(RestorePlan plan, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         var damaged = new List<Damage>();
         var heads = new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0).Select(c => c[^1].Name);
@@ -92,17 +96,16 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         var list = string.Join("; ", damaged.Select(d => $"{d.Path}: {d.Problem}"));
         if (!options.Force)
             throw new CorruptedBackupException($"the backup chain is damaged, nothing was restored (--force restores what can be read): {list}", damaged);
-        options.Log?.WriteLine($"spanrecovery: warning: restoring from a damaged chain (--force): {list}");
+        verification.Expect(false, $"restored from a damaged chain (--force): {list}");
     }
 
     /// <summary>
     /// Restores into a staging directory beside the target and switches it into place when verification
     /// passed (or, with <c>--force</c>, whatever it found).
     /// </summary>
-    private async Task<RecoveryResult> RestoreToDirectoryAsync(RestorePlan plan, string target, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<RecoveryResult> RestoreToDirectoryAsync(RestorePlan plan, string target, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         using var staging = StagingDirectory.Create(target);
-        var verification = new RestoreVerification();
         var restored = plan.PointInTimeUnixNano is { } time
             ? await WritePointInTimeAsync(plan, time, staging.Path, verification, options, cancellationToken)
             : await CopyChainAsync(plan.Primary, staging.Path, verification, options, cancellationToken);
@@ -229,10 +232,10 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
                 var path = OutputPath(directory, file.Path);
                 var output = new ArchiveFileOutput(path);
                 var sink = new RestoringRecordSink(file.Path, output, selection.Keep, kept, options.Log);
-                InputDescription format;
+                InputDescription? format;
                 await using (output)
                     format = await ReadRecordsAsync(file, sink, options, cancellationToken);
-                if (format.Framing is null && file.Length > 0 && !File.Exists(path))
+                if (format is { Framing: null } && file.Length > 0 && !File.Exists(path))
                     await CopyUnreadableAsync(file, path, options, cancellationToken);
                 dropped += sink.SpansDropped;
                 if (File.Exists(path))
@@ -259,7 +262,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     /// Sends the chain's spans (all, or those ended by the time) to an OTLP/HTTP backend, with a resume
     /// journal in the repository so a rerun after an interruption skips what the backend acknowledged.
     /// </summary>
-    private async Task<RecoveryResult> RestoreToBackendAsync(RestorePlan plan, Uri endpoint, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<RecoveryResult> RestoreToBackendAsync(RestorePlan plan, Uri endpoint, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         var http = options.Http ?? new OtlpHttpOptions();
         var names = plan.Backups.Select(b => b.Name).ToList();
@@ -269,7 +272,6 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0) : SpanSelection.All();
         var tally = new SpanRuleTally(validationOptions);
         var kept = new SegmentSpanSink(tally);
-        var verification = new RestoreVerification();
         long dropped = 0;
         var files = 0;
         OtlpDeliveryResult delivery;
@@ -351,8 +353,11 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         }
     }
 
-    /// <summary>Reads a chain file's records into a restoring sink; with <c>--force</c> a damaged segment ends its file early.</summary>
-    private async Task<InputDescription> ReadRecordsAsync(ChainFile file, RestoringRecordSink sink, RestoreOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a chain file's records into a restoring sink and returns the format it found; with
+    /// <c>--force</c> a damaged segment ends its file early, and the format is null.
+    /// </summary>
+    private async Task<InputDescription?> ReadRecordsAsync(ChainFile file, RestoringRecordSink sink, RestoreOptions options, CancellationToken cancellationToken)
     {
         var input = PipeReader.Create(new ChainFileStream(file, options.Progress), new StreamPipeReaderOptions(bufferSize: CopyBufferSize));
         try
@@ -362,7 +367,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         catch (CorruptedBackupException e) when (options.Force)
         {
             options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the records before the damage are restored (--force)");
-            return new InputDescription(null, InputCompression.None);
+            return null;
         }
     }
 

@@ -94,6 +94,10 @@ public sealed class RecoveryManagerTests : IDisposable
         Assert.False(result.Verified);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_source, "a.bin")), File.ReadAllBytes(Path.Combine(_target, "a.bin")));
         Assert.Equal(["pre", "post success"], HookLog());
+
+        var pointInTime = await _recovery.RestoreToPointInTimeAsync(UnixNano(DateTimeOffset.UtcNow.AddMinutes(1)), _dir.File("pitr"), new RestoreOptions(Force: true));
+        Assert.False(pointInTime.Verified);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_source, "a.bin")), File.ReadAllBytes(_dir.File("pitr/a.bin")));
     }
 
     [Fact]
