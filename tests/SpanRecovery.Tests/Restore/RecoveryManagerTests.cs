@@ -227,4 +227,27 @@ public sealed class RecoveryManagerTests : IDisposable
         Assert.Equal(expected, again.DeliveredSpans().ToHashSet());
         Assert.Empty(Directory.EnumerateFiles(_dir.File("repo/restore-journals")));
     }
+
+    [Fact]
+    public async Task A_point_in_time_sent_to_an_OTLP_HTTP_backend_holds_only_the_spans_that_ended_by_then()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero));
+        var backups = new BackupManager(_backups.Repository, timeProvider: clock);
+        var full = UnixNano(clock.Now);
+        const ulong Minute = 60_000_000_000;
+        File.WriteAllBytes(Path.Combine(_source, "a.bin"), TimedRecord(1, full - Minute, full - (2 * Minute)));
+        Directory.Delete(Path.Combine(_source, "sub"), recursive: true);
+        await backups.CreateBackupAsync(_source);
+        RepositoryTestKit.Append(Path.Combine(_source, "a.bin"), TimedRecord(2, full + Minute, full + (40 * Minute), full + (5 * Minute)));
+        clock.Now = clock.Now.AddHours(1);
+        await backups.CreateBackupAsync(_source, BackupType.Incremental);
+        await using var backend = new OtlpTestReceiver();
+
+        var result = await _recovery.RestoreToPointInTimeAsync(full + (10 * Minute), backend.Endpoint.AbsoluteUri);
+
+        var expected = (await SpansIn(_source)).Where(s => s.End <= full + (10 * Minute)).Select(s => (s.TraceId.ToLowerInvariant(), s.SpanId.ToLowerInvariant()));
+        Assert.Equal(expected.Order(), backend.DeliveredSpans().Order());
+        Assert.Equal((4, 1), (result.Spans, result.SpansDropped));
+        Assert.True(result.Verified);
+    }
 }
