@@ -81,6 +81,35 @@ public static class CorpusBuilder
         seeds[nameof(FuzzTargets.Json)]["handmade-lines.jsonl"] = jsonLines;
         seeds[nameof(FuzzTargets.Json)]["handmade-oddities.json"] = jsonOdd;
 
+        // The restore parsers take one record: the records of the LengthPrefixed/Raw seeds without framing, and
+        // single JSON documents (the Json seeds split into their documents).
+        seeds[nameof(FuzzTargets.ProtobufRecordFilter)] = new()
+        {
+            ["sample-" + RawSample] = raw,
+            ["sample-" + LargerRawSample] = Sample(LargerRawSample),
+            ["valid.binpb"] = valid,
+            ["defects.binpb"] = defects,
+            ["legacy-field-1000.binpb"] = legacy,
+            ["resources-and-scopes.binpb"] = ResourcesAndScopes().ToByteArray(),
+        };
+        var jsonDocuments = new Dictionary<string, byte[]>();
+        foreach (var name in JsonSamples)
+            jsonDocuments["sample-" + name] = Sample(name);
+        var handmadeLines = HandmadeJsonLines.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < handmadeLines.Length; i++)
+            jsonDocuments[$"handmade-line-{i + 1}.json"] = Encoding.UTF8.GetBytes(handmadeLines[i]);
+        for (var i = 0; i < jsonOddDocuments.Length; i++)
+            jsonDocuments[$"handmade-oddities-{i + 1}.json"] = jsonOddDocuments[i];
+        jsonDocuments["handmade-resources-and-scopes.json"] = Encoding.UTF8.GetBytes(HandmadeJsonResourcesAndScopes);
+        seeds[nameof(FuzzTargets.JsonRecordFilter)] = jsonDocuments;
+        seeds[nameof(FuzzTargets.OtlpJsonToProtobuf)] = new(jsonDocuments)
+        {
+            ["handmade-every-field.json"] = Encoding.UTF8.GetBytes(HandmadeJsonEveryField),
+            // Found by this harness: a repeated property name made JsonObject throw an ArgumentException.
+            ["regression-duplicate-property.json"] = Encoding.UTF8.GetBytes(
+                """{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b173","spanId":"eee19b7ec3c1b174","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"""),
+        };
+
         foreach (var (harness, files) in seeds)
         {
             var directory = Path.Combine(corpusDirectory, harness);
@@ -176,6 +205,31 @@ public static class CorpusBuilder
         },
     };
 
+    /// <summary>
+    /// Two resources of two scopes each, the valid and the defective spans spread over them, plus a resource and
+    /// a scope without spans: what the filters splice when they drop some spans of some scopes.
+    /// </summary>
+    private static TracesData ResourcesAndScopes()
+    {
+        var spans = ValidTrace().Concat(DefectiveSpans().Take(4)).ToArray();
+        ScopeSpans Scope(string name, IEnumerable<Span> scopeSpans) => new() { Scope = new InstrumentationScope { Name = name }, Spans = { scopeSpans } };
+        ResourceSpans Resource(string service, params ScopeSpans[] scopes) => new()
+        {
+            Resource = new Resource { Attributes = { new KeyValue { Key = "service.name", Value = new AnyValue { StringValue = service } } } },
+            ScopeSpans = { scopes },
+            SchemaUrl = "https://opentelemetry.io/schemas/1.26.0",
+        };
+        return new TracesData
+        {
+            ResourceSpans =
+            {
+                Resource("cart", Scope("a", spans[..2]), Scope("empty", []), Scope("b", spans[2..4])),
+                Resource("no-spans"),
+                Resource("db", Scope("c", spans[4..5]), Scope("d", spans[5..])),
+            },
+        };
+    }
+
     /// <summary>ResourceSpans with the spans under the deprecated field 1000 (instrumentation_library_spans).</summary>
     private static byte[] LegacyScopeField(IEnumerable<Span> spans)
     {
@@ -203,6 +257,42 @@ public static class CorpusBuilder
         {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeSpans":[{"scope":{"name":"fuzz"},"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","parentSpanId":"eee19b7ec3c1b173","name":"a","kind":2,"startTimeUnixNano":"1764000000000000000","endTimeUnixNano":1764000001000000000,"attributes":[{"key":"n","value":{"intValue":"1"}}],"events":[{"timeUnixNano":"1764000000500000000","name":"e"}],"status":{"code":1}}]}]}]}
         {"resource_spans":[{"scope_spans":[{"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B173","parent_span_id":null,"start_time_unix_nano":1763999999000000000,"end_time_unix_nano":"1764000002000000000"}]}]}]}
 
+        """;
+
+    /// <summary>Two resources of two scopes each, with a scope and a resource without spans, and the legacy scope name next to the new one.</summary>
+    private const string HandmadeJsonResourcesAndScopes =
+        """
+        {"resourceSpans":[
+         {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeSpans":[
+          {"scope":{"name":"a"},"spans":[
+           {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b173","name":"root","startTimeUnixNano":"1764000000000000000","endTimeUnixNano":"1764000003000000000"},
+           {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","parentSpanId":"eee19b7ec3c1b173","name":"child","startTimeUnixNano":"1764000001000000000","endTimeUnixNano":"1764000002000000000"}]},
+          {"scope":{"name":"empty"},"spans":[]},
+          {"scope":{"name":"b"},"spans":[
+           {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b175","parentSpanId":"eee19b7ec3c1b174","startTimeUnixNano":1764000001500000000,"endTimeUnixNano":1764000001600000000}]}],
+          "instrumentationLibrarySpans":[{"instrumentationLibrary":{"name":"old"},"spans":[
+           {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","startTimeUnixNano":"1764000000000000000","endTimeUnixNano":"1764000004000000000"}]}]},
+         {"resource":{},"scopeSpans":[{"scope":{"name":"no-spans"}}]},
+         {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"db"}}]},"scope_spans":[
+          {"scope":{"name":"c"},"spans":[
+           {"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203332","start_time_unix_nano":"1764000000000000000","end_time_unix_nano":"1764000000500000000"},
+           {"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203333","parent_span_id":"b7ad6b7169203332","start_time_unix_nano":"1764000000100000000","end_time_unix_nano":"1764000000400000000"}]}]}
+        ]}
+        """;
+
+    /// <summary>A span with every kind of field the OTLP/JSON converter fixes up: 64-bit numbers, nested attribute values, events, links, the legacy scope.</summary>
+    private const string HandmadeJsonEveryField =
+        """
+        {"resourceSpans":[{"resource":{"attributes":[{"key":"n","value":{"intValue":9007199254740993}}],"droppedAttributesCount":0},
+         "instrumentationLibrarySpans":[{"instrumentationLibrary":{"name":"lib","version":"1"},"spans":[
+          {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b173","parentSpanId":"","traceState":"a=b","name":"s","kind":"SPAN_KIND_CLIENT","flags":257,
+           "startTimeUnixNano":1764000000000000001,"endTimeUnixNano":"1764000000000000002",
+           "attributes":[{"key":"a","value":{"arrayValue":{"values":[{"intValue":1},{"doubleValue":1.5},{"boolValue":true},{"bytesValue":"AQI="},
+             {"kvlistValue":{"values":[{"key":"k","value":{"intValue":"-9223372036854775808"}}]}}]}}}],
+           "events":[{"timeUnixNano":1764000000000000001,"name":"e","attributes":[{"key":"x","value":{"stringValue":"y"}}],"droppedAttributesCount":1}],
+           "links":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","traceState":"","attributes":[],"flags":1}],
+           "droppedAttributesCount":0,"droppedEventsCount":0,"droppedLinksCount":0,"status":{"message":"ok","code":"STATUS_CODE_OK"}}]}],
+         "schemaUrl":""}]}
         """;
 
     /// <summary>Two pretty documents back to back: the legacy scope field, an escaped ID, non-hex and odd-length IDs, a BOM-less blank line.</summary>

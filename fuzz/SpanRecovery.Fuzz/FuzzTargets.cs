@@ -8,6 +8,8 @@ namespace SpanRecovery.Fuzz;
 /// <see cref="TraceFileReader.ReadAsync"/> into a <see cref="FuzzSink"/> (which reads every span field, checks
 /// the reader's promises and forwards everything to the real validator) and returns normally whatever the
 /// bytes are: malformed input must become <see cref="InputProblem"/>s, so any exception that escapes is a bug.
+/// The restore path's record parsers have harnesses of their own (<see cref="RestoreHarnesses"/>): they throw
+/// <see cref="MalformedInputException"/> on bad input, and any other exception or broken contract is a bug.
 /// </summary>
 public static class FuzzTargets
 {
@@ -27,6 +29,9 @@ public static class FuzzTargets
             [nameof(Gzip)] = data => Gzip(data.Span),
             [nameof(Json)] = data => Json(data.Span),
             [nameof(Raw)] = data => Raw(data.Span),
+            [nameof(ProtobufRecordFilter)] = data => ProtobufRecordFilter(data.Span),
+            [nameof(JsonRecordFilter)] = data => JsonRecordFilter(data.Span),
+            [nameof(OtlpJsonToProtobuf)] = data => OtlpJsonToProtobuf(data.Span),
         };
 
     /// <summary>Length-prefixed protobuf records (framing forced, as <c>--input-format length-prefixed</c>).</summary>
@@ -46,6 +51,23 @@ public static class FuzzTargets
 
     /// <summary>One protobuf message without a length prefix (framing forced).</summary>
     public static void Raw(ReadOnlySpan<byte> data) => Read(data, RecordFraming.Raw);
+
+    /// <summary>
+    /// One protobuf <c>TracesData</c> record through the restore filter (<c>ProtobufRecordFilter</c>), with a
+    /// predicate derived from the input; checks the filter's contract (<see cref="RestoreHarnesses.Filter"/>).
+    /// </summary>
+    public static void ProtobufRecordFilter(ReadOnlySpan<byte> data) =>
+        RestoreHarnesses.Filter(data, nameof(ProtobufRecordFilter), Restore.ProtobufRecordFilter.Filter, json: false);
+
+    /// <summary>One OTLP/JSON document through the restore filter (<c>JsonRecordFilter</c>); as <see cref="ProtobufRecordFilter"/>.</summary>
+    public static void JsonRecordFilter(ReadOnlySpan<byte> data) =>
+        RestoreHarnesses.Filter(data, nameof(JsonRecordFilter), Restore.JsonRecordFilter.Filter, json: true);
+
+    /// <summary>
+    /// One OTLP/JSON document converted to protobuf for OTLP/HTTP restore (<c>OtlpJsonToProtobuf</c>); checks the
+    /// result against the JSON reader (<see cref="RestoreHarnesses.OtlpJsonToProtobuf"/>).
+    /// </summary>
+    public static void OtlpJsonToProtobuf(ReadOnlySpan<byte> data) => RestoreHarnesses.OtlpJsonToProtobuf(data);
 
     /// <summary>
     /// Reads the input once, in pieces whose size is chosen from the input itself (so a run is reproducible):

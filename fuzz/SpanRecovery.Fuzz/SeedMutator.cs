@@ -25,6 +25,16 @@ public sealed class SeedMutator(int seed)
     public byte[] Next(string harness, IReadOnlyList<byte[]> seeds, out string description)
     {
         var input = seeds[_random.Next(seeds.Count)];
+        if (harness is nameof(FuzzTargets.JsonRecordFilter) or nameof(FuzzTargets.OtlpJsonToProtobuf) && _random.Next(2) == 0)
+        {
+            var edits = 1 + _random.Next(3);
+            var what = new List<string>();
+            for (var i = 0; i < edits; i++)
+                input = MutateJson(input, what);
+            description = string.Join(", then ", what);
+            return input;
+        }
+
         if (_random.Next(2) == 0 && ContainerFormats.TryOpen(harness, input, out var payloads))
         {
             var what = MutatePayloads(payloads, seeds);
@@ -145,6 +155,118 @@ public sealed class SeedMutator(int seed)
 
         return [.. bytes];
     }
+
+    /// <summary>
+    /// A structure-aware edit of a JSON document that mostly keeps it well-formed, so that the record parsers
+    /// get past the syntax into the OTLP structure: an object inside an array (a resourceSpans, scopeSpans or
+    /// span entry, an attribute…) deleted, repeated, or copied after another array element (possibly at another
+    /// level), or a string value replaced by another value (IDs and times of other shapes and types).
+    /// </summary>
+    private byte[] MutateJson(byte[] input, List<string> steps)
+    {
+        var (elements, strings) = JsonLandmarks(input);
+        var bytes = new List<byte>(input);
+        switch (_random.Next(4))
+        {
+            case 0 when elements.Count > 0:
+                var (start, end) = elements[_random.Next(elements.Count)];
+                var (from, to) = (start, end);
+                var after = SkipWhitespace(input, end);
+                if (after < input.Length && input[after] == ',')
+                {
+                    to = after + 1;
+                }
+                else
+                {
+                    var before = start - 1;
+                    while (before >= 0 && IsWhitespace(input[before]))
+                        before--;
+                    if (before >= 0 && input[before] == ',')
+                        from = before;
+                }
+
+                bytes.RemoveRange(from, to - from);
+                steps.Add($"deleted the array element at {start}");
+                break;
+            case 1 when elements.Count > 0:
+                var (copyStart, copyEnd) = elements[_random.Next(elements.Count)];
+                var (_, targetEnd) = _random.Next(2) == 0 ? (copyStart, copyEnd) : elements[_random.Next(elements.Count)];
+                bytes.InsertRange(targetEnd, [(byte)',', .. input.AsSpan(copyStart, copyEnd - copyStart)]);
+                steps.Add($"copied the array element at {copyStart} after the one ending at {targetEnd}");
+                break;
+            case 2 when strings.Count > 0:
+                var (valueStart, valueEnd) = strings[_random.Next(strings.Count)];
+                var replacement = JsonValues[_random.Next(JsonValues.Length)];
+                bytes.RemoveRange(valueStart, valueEnd - valueStart);
+                bytes.InsertRange(valueStart, System.Text.Encoding.UTF8.GetBytes(replacement));
+                steps.Add($"replaced the string at {valueStart} with {replacement}");
+                break;
+            default:
+                return MutateBytes(input, [input], steps);
+        }
+
+        return [.. bytes];
+    }
+
+    private static readonly string[] JsonValues =
+    [
+        "null", "\"\"", "0", "1", "-1", "1.5", "1e3", "18446744073709551615", "18446744073709551616", "\"1764000000000000000\"",
+        "1764000000000000000", "\" 1\"", "\"5b8efff798038103d269b633813fc60c\"", "\"5B8EFFF798038103\"", "\"abc\"", "\"zz\"",
+        "\"W47/95gDgQPSabYzgT/GDA==\"", "\"\\u0030\\u0031\"", "true", "[]", "{}", "[1]", "\"SPAN_KIND_SERVER\"",
+    ];
+
+    /// <summary>The objects that are array elements ([start, end) each) and the string values (not property names) of a JSON text.</summary>
+    private static (List<(int Start, int End)> Elements, List<(int Start, int End)> Strings) JsonLandmarks(byte[] json)
+    {
+        var elements = new List<(int, int)>();
+        var strings = new List<(int, int)>();
+        var open = new Stack<(int Start, bool Element)>();
+        var previous = (byte)0;
+        for (var i = 0; i < json.Length; i++)
+        {
+            var c = json[i];
+            if (c == '"')
+            {
+                var start = i;
+                for (i++; i < json.Length && json[i] != '"'; i++)
+                {
+                    if (json[i] == '\\')
+                        i++;
+                }
+
+                var next = SkipWhitespace(json, i + 1);
+                if (i < json.Length && (next >= json.Length || json[next] != ':'))
+                    strings.Add((start, i + 1));
+                previous = (byte)'"';
+                continue;
+            }
+
+            if (c == '{' || c == '[')
+            {
+                open.Push((i, c == '{' && previous is (byte)'[' or (byte)','));
+            }
+            else if ((c == '}' || c == ']') && open.Count > 0)
+            {
+                var (start, element) = open.Pop();
+                if (element && c == '}')
+                    elements.Add((start, i + 1));
+            }
+
+            if (!IsWhitespace(c))
+                previous = c;
+        }
+
+        return (elements, strings);
+    }
+
+    private static int SkipWhitespace(byte[] json, int at)
+    {
+        while (at < json.Length && IsWhitespace(json[at]))
+            at++;
+        return at;
+    }
+
+    private static bool IsWhitespace(byte c) => c is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t';
 
     /// <summary>Where the 4-byte length prefixes are, following the chain from the start while it holds.</summary>
     private static List<int> LengthPrefixPositions(List<byte> bytes)

@@ -24,7 +24,11 @@ internal static class OtlpJsonToProtobuf
 
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128 };
+    /// <summary>
+    /// Duplicate property names are rejected while parsing (as OTLP receivers' protojson does): JsonObject would
+    /// otherwise throw an ArgumentException on first access to such an object.
+    /// </summary>
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128, AllowDuplicateProperties = false };
 
     /// <summary>Throws <see cref="MalformedInputException"/> for a document that is not OTLP/JSON traces.</summary>
     public static byte[] Convert(ReadOnlySpan<byte> document)
