@@ -58,11 +58,23 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
         }
     }
 
+    /// <summary>Ports this process handed out: the OS may offer a probed port again once the probe closed,
+    /// and two listeners of one process on one port share (and tear down) one socket.</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
     private static int FreePort()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        while (true)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                    return port;
+            }
+        }
     }
 
     private async Task AcceptAsync()
