@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace SpanRecovery.Repository;
 
 /// <summary>Who holds <c>REPO/lock</c>: enough to tell a live writer from a dead one and to name it to the user.</summary>
-public sealed record LockHolder(int Pid, string Host, DateTime Started)
+/// <param name="Nonce">Tells two holders with the same pid apart (a pid reused, two locks of one process).</param>
+public sealed record LockHolder(int Pid, string Host, DateTime Started, Guid Nonce = default)
 {
     public override string ToString() => $"pid {Pid} on {Host} since {Started:yyyy-MM-ddTHH:mm:ssZ}";
 
@@ -44,6 +45,9 @@ public sealed class RepositoryLock : IDisposable
     /// <summary>An unreadable lock this old is from a writer killed between creating and filling it.</summary>
     private static readonly TimeSpan UnreadableLockGrace = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a writer that took over a stale lock waits before checking the lock is still its own.</summary>
+    private static readonly TimeSpan TakeoverSettle = TimeSpan.FromMilliseconds(100);
+
     private readonly string _path;
     private bool _released;
 
@@ -59,40 +63,75 @@ public sealed class RepositoryLock : IDisposable
     {
         var path = repository.LockPath;
         var holder = LockHolder.Current();
+        var content = RepositoryJson.Serialize(holder with { Nonce = Guid.NewGuid() });
+        var tookOver = false;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-                file.Write(RepositoryJson.Serialize(holder));
-                file.Flush(flushToDisk: true);
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    file.Write(content);
+                    file.Flush(flushToDisk: true);
+                }
+
+                // Two writers that both found the same stale lock could both take it over: the later one
+                // deletes the earlier one's new lock. After a takeover, look again a moment later: only the
+                // writer whose lock is still there goes on.
+                if (tookOver)
+                {
+                    Thread.Sleep(TakeoverSettle);
+                    if (!ReadBytes(path).AsSpan().SequenceEqual(content))
+                        throw Held(repository, TryRead(path));
+                }
+
                 return new RepositoryLock(path, holder);
             }
             catch (IOException) when (File.Exists(path) && attempt < 3)
             {
-                var existing = TryRead(path);
-                if (!IsStale(path, existing))
-                {
-                    throw new RepositoryException(RepositoryError.LockHeld, existing is null
-                        ? $"repository {repository.Path} is locked ({path} exists)"
-                        : $"repository {repository.Path} is locked by {existing}");
-                }
-
+                var existing = ReadBytes(path);
+                var existingHolder = TryParse(existing);
+                if (!IsStale(path, existingHolder))
+                    throw Held(repository, existingHolder);
+                // Delete only the stale lock we looked at, not one another writer put there since.
+                if (!ReadBytes(path).AsSpan().SequenceEqual(existing))
+                    continue;
                 File.Delete(path);
+                tookOver = true;
             }
         }
     }
 
+    private static RepositoryException Held(BackupRepository repository, LockHolder? holder) =>
+        new(RepositoryError.LockHeld, holder is null
+            ? $"repository {repository.Path} is locked ({repository.LockPath} exists)"
+            : $"repository {repository.Path} is locked by {holder}");
+
     /// <summary>The holder recorded in a lock file, or null when the file is gone or unreadable.</summary>
-    public static LockHolder? TryRead(string path)
+    public static LockHolder? TryRead(string path) => TryParse(ReadBytes(path));
+
+    private static LockHolder? TryParse(byte[] content)
     {
         try
         {
-            return RepositoryJson.Deserialize<LockHolder>(File.ReadAllBytes(path));
+            return content.Length == 0 ? null : RepositoryJson.Deserialize<LockHolder>(content);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>A lock file's bytes; empty when it is gone or cannot be read.</summary>
+    private static byte[] ReadBytes(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
         }
     }
 

@@ -52,6 +52,32 @@ public sealed class RepositoryLockTests : IDisposable
     }
 
     [Fact]
+    public async Task Writers_racing_to_take_over_one_stale_lock_end_with_exactly_one_holder()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            WriteLock(DeadPid);
+            using var start = new Barrier(6);
+            var outcomes = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    return RepositoryLock.Acquire(_repository);
+                }
+                catch (RepositoryException e) when (e.Error == RepositoryError.LockHeld)
+                {
+                    return null;
+                }
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            var holders = (await Task.WhenAll(outcomes)).OfType<RepositoryLock>().ToList();
+            Assert.Single(holders);
+            holders[0].Dispose();
+            Assert.False(File.Exists(_repository.LockPath));
+        }
+    }
+
+    [Fact]
     public async Task The_lock_is_released_when_a_backup_fails()
     {
         // Cancellation is a failure we can cause on every platform after the lock is taken.
