@@ -9,6 +9,9 @@ namespace SpanRecovery.Cli;
 /// </summary>
 internal static partial class PointInTimeParser
 {
+    /// <summary>The first moment a 64-bit count of Unix nanoseconds cannot hold (2554-07-21).</summary>
+    private static readonly DateTimeOffset LatestUnixNano = DateTimeOffset.UnixEpoch.AddTicks((long)(ulong.MaxValue / 100));
+
     public static ulong ParseUnixNano(string text)
     {
         if (text.Length > 0 && text.All(char.IsAsciiDigit))
@@ -21,8 +24,8 @@ internal static partial class PointInTimeParser
         var match = Rfc3339().Match(text);
         if (!match.Success || !DateTimeOffset.TryParse(match.Groups["seconds"].Value + match.Groups["zone"].Value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
             throw new UsageException($"'{text}' is not an RFC 3339 time (2026-11-24T10:15:00Z) or Unix nanoseconds");
-        if (time < DateTimeOffset.UnixEpoch)
-            throw new UsageException($"'{text}' is before 1970");
+        if (time < DateTimeOffset.UnixEpoch || time >= LatestUnixNano)
+            throw new UsageException($"'{text}' is outside what Unix nanoseconds can hold (1970 to 2554)");
         var fraction = match.Groups["fraction"].Value;
         var nanosOfSecond = fraction.Length == 0 ? 0UL : ulong.Parse(fraction.PadRight(9, '0'), CultureInfo.InvariantCulture);
         return (ulong)(time - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerSecond * 1_000_000_000UL + nanosOfSecond;

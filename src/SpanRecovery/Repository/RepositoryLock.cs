@@ -51,10 +51,13 @@ public sealed class RepositoryLock : IDisposable
     private readonly string _path;
     private bool _released;
 
-    private RepositoryLock(string path, LockHolder holder)
+    private readonly byte[] _content;
+
+    private RepositoryLock(string path, LockHolder holder, byte[] content)
     {
         _path = path;
         Holder = holder;
+        _content = content;
     }
 
     public LockHolder Holder { get; }
@@ -85,13 +88,16 @@ public sealed class RepositoryLock : IDisposable
                         throw Held(repository, TryRead(path));
                 }
 
-                return new RepositoryLock(path, holder);
+                return new RepositoryLock(path, holder, content);
             }
-            catch (IOException) when (File.Exists(path) && attempt < 3)
+            catch (IOException) when (attempt < 10 || File.Exists(path))
             {
+                // Gone again before we could look (another writer released or took it over): try again.
+                if (!File.Exists(path))
+                    continue;
                 var existing = ReadBytes(path);
                 var existingHolder = TryParse(existing);
-                if (!IsStale(path, existingHolder))
+                if (attempt >= 3 || !IsStale(path, existingHolder))
                     throw Held(repository, existingHolder);
                 // Delete only the stale lock we looked at, not one another writer put there since.
                 if (!ReadBytes(path).AsSpan().SequenceEqual(existing))
@@ -149,7 +155,9 @@ public sealed class RepositoryLock : IDisposable
         _released = true;
         try
         {
-            File.Delete(_path);
+            // Only our own lock: never one another writer holds.
+            if (ReadBytes(_path).AsSpan().SequenceEqual(_content))
+                File.Delete(_path);
         }
         catch (IOException)
         {

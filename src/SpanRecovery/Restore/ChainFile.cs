@@ -20,6 +20,8 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
         var files = new List<ChainFile>();
         foreach (var state in chain[^1].Files)
         {
+            if (string.IsNullOrEmpty(state.Path) || state.CaptureEnd < 0)
+                throw new CorruptedBackupException($"backup {chain[^1].Name}: its manifest lists a file without a path or with a negative length", []);
             var parts = new List<(FileState State, SegmentInfo Segment, BackupManifest Backup)>();
             var expectedEnd = state.CaptureEnd;
             for (var i = chain.Count - 1; i >= 0 && expectedEnd > 0; i--)
@@ -30,7 +32,11 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
                 if (captured.Segment is null)
                     continue; // this member captured nothing new of the file: its bytes are further back
 
-                parts.Add((captured, chain[i].Segments.Single(s => s.Name == captured.Segment), chain[i]));
+                var segment = chain[i].Segments.FirstOrDefault(s => s.Name == captured.Segment)
+                    ?? throw new CorruptedBackupException($"backup {chain[i].Name}: {state.Path} names segment {captured.Segment}, which its manifest does not list", []);
+                if (captured.CaptureStart < 0 || captured.CaptureStart >= captured.CaptureEnd)
+                    throw Broken(chain[^1], state.Path, expectedEnd);
+                parts.Add((captured, segment, chain[i]));
                 expectedEnd = captured.CaptureStart;
             }
 
@@ -43,12 +49,17 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
                 state.PrefixSha256,
                 [.. parts.Select(p => System.IO.Path.Combine(repository.BackupDirectory(p.Backup.Name), p.Segment.Name))],
                 parts.Sum(p => p.Segment.Spans),
-                parts.Aggregate(0UL, (digest, p) => unchecked(digest + ulong.Parse(p.Segment.SpanDigest, NumberStyles.HexNumber, CultureInfo.InvariantCulture))),
+                parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment))),
                 parts.Count == 0 ? 0 : parts.Max(p => p.Segment.MaxEndTimeUnixNano)));
         }
 
         return files;
     }
+
+    private static ulong Digest(BackupManifest backup, SegmentInfo segment) =>
+        ulong.TryParse(segment.SpanDigest, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var digest)
+            ? digest
+            : throw new CorruptedBackupException($"backup {backup.Name}: segment {segment.Name} has no valid span digest", []);
 
     private static CorruptedBackupException Broken(BackupManifest backup, string path, long missingEnd) =>
         new($"backup {backup.Name}: no backup of its chain holds the bytes of {path} that end at offset {missingEnd}", []);

@@ -22,6 +22,9 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
 
     public override long Length => file.Length;
 
+    /// <summary>Decompressed bytes read so far: a whole read must come to <see cref="ChainFile.Length"/>.</summary>
+    public long BytesRead { get; private set; }
+
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -43,6 +46,7 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
             }
 
             progress?.Add(read);
+            BytesRead += read;
             if (read > 0 || buffer.IsEmpty)
                 return read;
             CloseCurrent();

@@ -45,6 +45,9 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         {
             var chosen = plan(new BackupManager(repository).ListManifests());
             run.Backups = [.. chosen.Backups.Select(b => b.Name)];
+            // Which segments make which file: a manifest that does not add up stops the restore here, before the pre-hook.
+            var chains = new[] { chosen.Primary, chosen.Secondary }.Where(c => c.Count > 0).Select(c => ChainFile.Of(repository, c)).ToList();
+            options.Progress?.AddTotal(chains.Sum(files => files.Sum(f => f.Length)));
             // From here `backups expire` leaves these backups alone; one it removed just before is missing below.
             using var reading = RepositoryReaders.Register(repository, run.Backups);
             var verification = new RestoreVerification();
@@ -57,8 +60,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             }
 
             result = IsHttpTarget(target)
-                ? await RestoreToBackendAsync(chosen, new Uri(target), verification, options, cancellationToken)
-                : await RestoreToDirectoryAsync(chosen, target, verification, options, cancellationToken);
+                ? await RestoreToBackendAsync(chosen, chains, new Uri(target), verification, options, cancellationToken)
+                : await RestoreToDirectoryAsync(chosen, chains, target, verification, options, cancellationToken);
         }
         catch (RecoveryException e)
         {
@@ -103,12 +106,13 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     /// Restores into a staging directory beside the target and switches it into place when verification
     /// passed (or, with <c>--force</c>, whatever it found).
     /// </summary>
-    private async Task<RecoveryResult> RestoreToDirectoryAsync(RestorePlan plan, string target, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<RecoveryResult> RestoreToDirectoryAsync(
+        RestorePlan plan, List<IReadOnlyList<ChainFile>> chains, string target, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         using var staging = StagingDirectory.Create(target);
         var restored = plan.PointInTimeUnixNano is { } time
-            ? await WritePointInTimeAsync(plan, time, staging.Path, verification, options, cancellationToken)
-            : await CopyChainAsync(plan.Primary, staging.Path, verification, options, cancellationToken);
+            ? await WritePointInTimeAsync(chains, time, staging.Path, verification, options, cancellationToken)
+            : await CopyChainAsync(chains[0], staging.Path, verification, options, cancellationToken);
         verification.ExpectNoNewErrors(restored.Validation, plan.Backups);
         if (!verification.Ok && !options.Force)
             throw new VerificationFailedException($"the restored data does not match the backups, the target was left as it was: {string.Join("; ", verification.Problems)}");
@@ -125,11 +129,10 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     /// Whole backup: each file is its segments decompressed and concatenated, and must come out with the
     /// sha256 and the span count and digest its manifests recorded.
     /// </summary>
-    private async Task<Restored> CopyChainAsync(IReadOnlyList<BackupManifest> chain, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<Restored> CopyChainAsync(IReadOnlyList<ChainFile> files, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         var tally = new SpanRuleTally(validationOptions);
         var sink = new SegmentSpanSink(tally);
-        var files = FilesToRead(chain, options);
         long spans = 0, bytes = 0;
         foreach (var file in files)
         {
@@ -218,23 +221,24 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     /// restore, appended to the same file when the path is the same. Then the written files are read back
     /// and must hold exactly the spans kept.
     /// </summary>
-    private async Task<Restored> WritePointInTimeAsync(RestorePlan plan, ulong time, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<Restored> WritePointInTimeAsync(
+        List<IReadOnlyList<ChainFile>> chains, ulong time, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
-        var selection = SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0);
+        var selection = SpanSelection.EndedBy(time, secondChain: chains.Count > 1);
         var kept = new SegmentSpanSink(null);
         long dropped = 0;
         var paths = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var chain in new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0))
+        for (var chain = 0; chain < chains.Count; chain++)
         {
-            selection.ReadingSecondChain = chain == plan.Secondary;
-            foreach (var file in FilesToRead(chain, options))
+            selection.ReadingSecondChain = chain > 0;
+            foreach (var file in chains[chain])
             {
                 var path = OutputPath(directory, file.Path);
                 var output = new ArchiveFileOutput(path);
-                var sink = new RestoringRecordSink(file.Path, output, selection.Keep, kept, options.Log);
+                var sink = new RestoringRecordSink(file.Path, output, selection, kept, options.Log);
                 InputDescription? format;
                 await using (output)
-                    format = await ReadRecordsAsync(file, sink, options, cancellationToken);
+                    format = await ReadRecordsAsync(file, sink, verification, options, cancellationToken);
                 if (format is { Framing: null } && file.Length > 0 && !File.Exists(path))
                     await CopyUnreadableAsync(file, path, options, cancellationToken);
                 dropped += sink.SpansDropped;
@@ -262,14 +266,15 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     /// Sends the chain's spans (all, or those ended by the time) to an OTLP/HTTP backend, with a resume
     /// journal in the repository so a rerun after an interruption skips what the backend acknowledged.
     /// </summary>
-    private async Task<RecoveryResult> RestoreToBackendAsync(RestorePlan plan, Uri endpoint, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<RecoveryResult> RestoreToBackendAsync(
+        RestorePlan plan, List<IReadOnlyList<ChainFile>> chains, Uri endpoint, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         var http = options.Http ?? new OtlpHttpOptions();
         var names = plan.Backups.Select(b => b.Name).ToList();
         var key = string.Join('|', endpoint.AbsoluteUri, string.Join(',', names), plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes);
         var journal = JournalPath(key, options);
 
-        var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: plan.Secondary.Count > 0) : SpanSelection.All();
+        var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: chains.Count > 1) : SpanSelection.All();
         var tally = new SpanRuleTally(validationOptions);
         var kept = new SegmentSpanSink(tally);
         long dropped = 0;
@@ -278,21 +283,14 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         await using (var target = new OtlpHttpTarget(endpoint, http, journal, key, log: options.Log))
         {
             var output = new HttpRecordOutput(target, cancellationToken);
-            foreach (var chain in new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0))
+            for (var chain = 0; chain < chains.Count; chain++)
             {
-                selection.ReadingSecondChain = chain == plan.Secondary;
-                foreach (var file in FilesToRead(chain, options))
+                selection.ReadingSecondChain = chain > 0;
+                foreach (var file in chains[chain])
                 {
-                    var sink = new RestoringRecordSink(file.Path, output, selection.Keep, kept, options.Log);
-                    var spansBefore = kept.Spans;
-                    var digestBefore = kept.Digest;
-                    await ReadRecordsAsync(file, sink, options, cancellationToken);
-                    if (plan.PointInTimeUnixNano is null)
-                    {
-                        verification.Expect(kept.Spans - spansBefore == file.Spans && unchecked(kept.Digest - digestBefore) == file.SpanDigest,
-                            $"{file.Path}: read {kept.Spans - spansBefore} spans from the backup, its manifests record {file.Spans}");
-                    }
-
+                    var sink = new RestoringRecordSink(file.Path, output, selection, kept, options.Log);
+                    if (await ReadRecordsAsync(file, sink, verification, options, cancellationToken) is { Framing: null } && file.Length > 0)
+                        options.Log?.WriteLine($"spanrecovery: warning: {file.Path} is in no known trace format; not sent");
                     dropped += sink.SpansDropped;
                     files++;
                 }
@@ -310,13 +308,6 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         if (!verification.Ok)
             throw new VerificationFailedException($"the restore to {endpoint} is incomplete: {string.Join("; ", verification.Problems)}") { Result = result };
         return result;
-    }
-
-    private IReadOnlyList<ChainFile> FilesToRead(IReadOnlyList<BackupManifest> chain, RestoreOptions options)
-    {
-        var files = ChainFile.Of(repository, chain);
-        options.Progress?.AddTotal(files.Sum(f => f.Length));
-        return files;
     }
 
     /// <summary>
@@ -354,21 +345,36 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     }
 
     /// <summary>
-    /// Reads a chain file's records into a restoring sink and returns the format it found; with
-    /// <c>--force</c> a damaged segment ends its file early, and the format is null.
+    /// Reads a chain file's records into a restoring sink and returns the format it found; the bytes and the
+    /// spans read (kept or not) must be what the manifests recorded. With <c>--force</c> a damaged segment
+    /// ends its file early, and the format is null.
     /// </summary>
-    private async Task<InputDescription?> ReadRecordsAsync(ChainFile file, RestoringRecordSink sink, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<InputDescription?> ReadRecordsAsync(
+        ChainFile file, RestoringRecordSink sink, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
-        var input = PipeReader.Create(new ChainFileStream(file, options.Progress), new StreamPipeReaderOptions(bufferSize: CopyBufferSize));
+        var stream = new ChainFileStream(file, options.Progress);
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: CopyBufferSize, leaveOpen: true));
+        InputDescription? format;
         try
         {
-            return await TraceFileReader.ReadRecordsAsync(input, sink, _readerOptions, cancellationToken);
+            format = await TraceFileReader.ReadRecordsAsync(input, sink, _readerOptions, cancellationToken);
         }
         catch (CorruptedBackupException e) when (options.Force)
         {
             options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the records before the damage are restored (--force)");
-            return null;
+            format = null;
         }
+        finally
+        {
+            await stream.DisposeAsync();
+        }
+
+        // A file in no known format has no records to read (it is restored as captured, or cannot be sent).
+        var readWhole = format is not { Framing: null } || file.Length == 0;
+        verification.Expect((!readWhole || stream.BytesRead == file.Length) && sink.SpansRead == file.Spans && sink.DigestRead == file.SpanDigest,
+            $"{file.Path}: read {stream.BytesRead} bytes and {sink.SpansRead} spans (digest {sink.DigestRead:x16}) from the backup, "
+            + $"its manifests record {file.Length} bytes and {file.Spans} spans (digest {file.SpanDigest:x16})");
+        return format;
     }
 
     /// <summary>A restored file's path under the staging directory; a manifest path never escapes it.</summary>

@@ -32,12 +32,27 @@ public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnl
         var full = ordered.LastOrDefault(m => m.BackupType == BackupType.Full && UnixNano(m.Created) <= unixNano)
             ?? throw new BackupNotFoundException(
                 $"no full backup was created at or before {FormatTime(unixNano)}; the oldest backup is {(ordered.Count == 0 ? "none" : ordered[0].Name)}");
-        var family = ordered.Where(m => ChainOf(ordered, m)[0].Name == full.Name).ToList();
+        var byName = ordered.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var family = ordered.Where(m => RootOf(byName, m) == full.Name).ToList();
         var member = family.FirstOrDefault(m => UnixNano(m.Created) > unixNano) ?? family[^1];
         var primary = ChainOf(ordered, member);
         var firstAfter = ordered.FirstOrDefault(m => UnixNano(m.Created) > unixNano);
         var secondary = firstAfter is null || primary.Contains(firstAfter) ? [] : ChainOf(ordered, firstAfter);
         return new RestorePlan(primary, secondary, unixNano);
+    }
+
+    /// <summary>The full a backup's chain starts from; null when the chain is broken (that backup is not in the family).</summary>
+    private static string? RootOf(Dictionary<string, BackupManifest> byName, BackupManifest backup)
+    {
+        var current = backup;
+        for (var hops = 0; current.Parent is not null; hops++)
+        {
+            if (hops > byName.Count || !byName.TryGetValue(current.Parent, out var parent))
+                return null;
+            current = parent;
+        }
+
+        return current.Name;
     }
 
     /// <summary>A backup and the backups it depends on, oldest first.</summary>

@@ -8,7 +8,7 @@ namespace SpanRecovery.Restore;
 /// before it; when a second chain is read (DESIGN §6), the spans restored from the first are remembered by
 /// (trace ID, span ID) and a span found in both is restored once.
 /// </summary>
-internal sealed class SpanSelection
+internal sealed class SpanSelection : ISpanSink
 {
     private readonly ulong _endedBy;
     private readonly HashSet<UInt128>? _restored;
@@ -26,14 +26,22 @@ internal sealed class SpanSelection
     /// <summary>Set while reading the second chain: spans already restored from the first are skipped.</summary>
     public bool ReadingSecondChain { get; set; }
 
-    public bool Keep(in SpanView span)
+    public bool Keep(in SpanView span) =>
+        span.EndTimeUnixNano <= _endedBy && (_restored is null || !ReadingSecondChain || !_restored.Contains(Key(span)));
+
+    /// <summary>
+    /// A span the first chain restored (called for kept spans only, once their record was read whole: a
+    /// record found malformed after some of its spans were asked about restores none of them).
+    /// </summary>
+    public void OnSpan(in SpanView span)
     {
-        if (span.EndTimeUnixNano > _endedBy)
-            return false;
-        if (_restored is null)
-            return true;
-        var key = Key(span);
-        return ReadingSecondChain ? !_restored.Contains(key) : _restored.Add(key) || true;
+        if (_restored is not null && !ReadingSecondChain)
+            _restored.Add(Key(span));
+    }
+
+    public void OnInputProblem(InputProblem problem)
+    {
+        // Problems are the restoring sink's to report.
     }
 
     /// <summary>A span's identity whatever its IDs' lengths (malformed IDs included): a hash of both, length-prefixed.</summary>

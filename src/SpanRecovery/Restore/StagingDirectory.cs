@@ -24,15 +24,27 @@ internal sealed class StagingDirectory : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Creates a fresh staging directory for <paramref name="target"/>, removing those left by interrupted restores.</summary>
+    /// <summary>
+    /// Creates a fresh staging directory for <paramref name="target"/> after tidying what interrupted restores
+    /// left: their staging directories go; a previous target renamed aside comes back when the target is
+    /// missing (the restore died between the two renames), and goes only when the switch completed.
+    /// </summary>
     public static StagingDirectory Create(string target)
     {
         var full = System.IO.Path.GetFullPath(target).TrimEnd(System.IO.Path.DirectorySeparatorChar);
         var parent = System.IO.Path.GetDirectoryName(full) ?? throw new IOException($"cannot restore into the root directory {full}");
         Directory.CreateDirectory(parent);
         var name = System.IO.Path.GetFileName(full);
-        foreach (var leftover in Directory.EnumerateDirectories(parent, $".{name}{StagingMarker}*").Concat(Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*")))
+        foreach (var leftover in Directory.EnumerateDirectories(parent, $".{name}{StagingMarker}*"))
             Directory.Delete(leftover, recursive: true);
+        foreach (var previous in Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*").Order(StringComparer.Ordinal))
+        {
+            if (Directory.Exists(full) || File.Exists(full))
+                Directory.Delete(previous, recursive: true);
+            else
+                Directory.Move(previous, full);
+        }
+
         var path = System.IO.Path.Combine(parent, $".{name}{StagingMarker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return new StagingDirectory(full, path);

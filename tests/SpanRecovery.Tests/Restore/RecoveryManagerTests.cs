@@ -250,4 +250,56 @@ public sealed class RecoveryManagerTests : IDisposable
         Assert.Equal((4, 1), (result.Spans, result.SpansDropped));
         Assert.True(result.Verified);
     }
+
+    /// <summary>Rewrites a backup's manifest (a test's stand-in for damage that checksums do not catch).</summary>
+    private void Tamper(BackupManifest manifest, Func<BackupManifest, BackupManifest> change) =>
+        File.WriteAllBytes(_backups.Repository.ManifestPath(manifest.Name), RepositoryJson.Serialize(change(manifest)));
+
+    [Fact]
+    public async Task A_segment_that_holds_less_than_its_manifest_says_fails_a_point_in_time_restore()
+    {
+        var backup = await _backups.CreateBackupAsync(_source);
+        // The segment of a.bin replaced by a valid zstd stream of only its first record, with a matching sha256.
+        var segment = backup.Manifest.Segments.Single(s => s.File == "a.bin");
+        var path = Path.Combine(backup.Metadata.Path, segment.Name);
+        var shorter = TestInputs.Zstd(RepositoryTestKit.Records(1, 3));
+        File.WriteAllBytes(path, shorter);
+        Tamper(backup.Manifest, m => m with
+        {
+            Segments = [.. m.Segments.Select(s => s.Name == segment.Name
+                ? s with { StoredBytes = shorter.Length, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(shorter)) }
+                : s)],
+        });
+        Assert.True((await _backups.VerifyAsync()).Ok);
+
+        var failure = await Assert.ThrowsAsync<VerificationFailedException>(() =>
+            _recovery.RestoreToPointInTimeAsync(UnixNano(DateTimeOffset.UtcNow.AddMinutes(1)), _target));
+
+        Assert.Contains("a.bin", failure.Message, StringComparison.Ordinal);
+        AssertTargetUntouched();
+    }
+
+    [Fact]
+    public async Task A_manifest_naming_a_segment_it_does_not_list_is_CorruptedBackup_before_the_pre_hook()
+    {
+        var backup = await _backups.CreateBackupAsync(_source);
+        Tamper(backup.Manifest, m => m with { Files = [.. m.Files.Select(f => f with { Segment = "9999.seg.zst" })] });
+
+        await Assert.ThrowsAsync<CorruptedBackupException>(() => _recovery.RestoreFromBackupAsync(backup.Manifest.Name, _target, Hooks()));
+
+        AssertTargetUntouched();
+        Assert.Equal(["post failure"], HookLog());
+    }
+
+    [Fact]
+    public async Task A_target_renamed_aside_by_a_restore_that_died_mid_switch_comes_back()
+    {
+        var backup = await _backups.CreateBackupAsync(_source);
+        Directory.Move(_target, _dir.File(".target.spanrecovery-previous-0123"));
+        Tamper(backup.Manifest, m => m with { Segments = [.. m.Segments.Select(s => s with { SpanDigest = "0123456789abcdef" })] });
+
+        await Assert.ThrowsAsync<VerificationFailedException>(() => _recovery.RestoreFromBackupAsync(backup.Manifest.Name, _target));
+
+        AssertTargetUntouched(); // the old target is back, and nothing else is left beside it
+    }
 }

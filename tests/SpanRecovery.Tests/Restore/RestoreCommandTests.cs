@@ -80,6 +80,7 @@ public sealed class RestoreCommandTests : IDisposable
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--target", _target), 2);
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--to-time", "1", "--target", _target), 2);
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "yesterday", "--target", _target), 2);
+        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2600-01-01T00:00:00Z", "--target", _target), 2);
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _dir.File("nothing"), "--backup", name, "--target", _target), 3);
 
         var segment = Directory.GetFiles(Path.Combine(_repo, "backups", name), "*.seg.zst")[0];

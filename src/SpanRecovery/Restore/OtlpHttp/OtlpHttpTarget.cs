@@ -71,7 +71,7 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         using var cancel = cancellationToken.Register(_stop.Cancel);
         if (_batches.Flush() is { } last)
             await EnqueueAsync(last, _stop.Token);
-        _queue.Writer.Complete();
+        _queue.Writer.TryComplete(); // a sender that failed has completed it already
         try
         {
             await Task.WhenAll(_senders);
