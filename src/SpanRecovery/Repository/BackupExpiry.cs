@@ -98,7 +98,7 @@ public sealed class BackupExpiry(BackupRepository repository)
 
     /// <summary>The live restore reading <paramref name="name"/>, if any; asked right before each removal.</summary>
     private LockHolder? InUse(string name) =>
-        RepositoryReaders.Live(Repository, removeStale: true).FirstOrDefault(r => r.Backups.Contains(name))?.Reader;
+        RepositoryReaders.Live(Repository).FirstOrDefault(r => r.Backups.Contains(name))?.Reader;
 
     /// <summary>
     /// Decides, without touching the repository, which of <paramref name="manifests"/> go and why. Removed

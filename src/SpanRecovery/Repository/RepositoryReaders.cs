@@ -39,8 +39,8 @@ public sealed class RepositoryReaders : IDisposable
         }
     }
 
-    /// <summary>The backups live readers are reading; entries of gone processes are removed when <paramref name="removeStale"/>.</summary>
-    public static IReadOnlyList<RepositoryReaderEntry> Live(BackupRepository repository, bool removeStale)
+    /// <summary>The live readers and their backups; entries of processes that are gone are removed (call holding the writer lock).</summary>
+    public static IReadOnlyList<RepositoryReaderEntry> Live(BackupRepository repository)
     {
         var directory = Directory(repository);
         if (!System.IO.Directory.Exists(directory))
@@ -60,7 +60,7 @@ public sealed class RepositoryReaders : IDisposable
 
             if (entry.Reader is not null && entry.Backups is not null && !entry.Reader.IsGone)
                 live.Add(entry);
-            else if (removeStale)
+            else
                 File.Delete(file);
         }
 

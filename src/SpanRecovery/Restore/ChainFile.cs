@@ -9,7 +9,7 @@ namespace SpanRecovery.Restore;
 /// </summary>
 /// <param name="Path">Relative path in the source (and the target), '/' separated.</param>
 /// <param name="Sha256">The manifest's hash of the file's captured prefix: exactly the restored bytes.</param>
-public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest, ulong MaxEndTimeUnixNano)
+public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest)
 {
     /// <summary>
     /// The files of a chain's last backup, each rebuilt by walking back through the chain from that backup
@@ -49,8 +49,7 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
                 state.PrefixSha256,
                 [.. parts.Select(p => System.IO.Path.Combine(repository.BackupDirectory(p.Backup.Name), p.Segment.Name))],
                 parts.Sum(p => p.Segment.Spans),
-                parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment))),
-                parts.Count == 0 ? 0 : parts.Max(p => p.Segment.MaxEndTimeUnixNano)));
+                parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment)))));
         }
 
         return files;
