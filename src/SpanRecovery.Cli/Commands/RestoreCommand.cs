@@ -18,6 +18,7 @@ internal static class RestoreCommand
         var target = new Option<string>("--target") { Description = "Directory to restore into (replaced only on success), or http(s)://host:port of an OTLP/HTTP receiver", Required = true };
         var preHook = new Option<string?>("--pre-hook") { Description = "Shell command run before the target is touched (e.g. stop the collector); failure aborts" };
         var postHook = new Option<string?>("--post-hook") { Description = "Shell command run at the end, whether the restore succeeded or not (e.g. start the collector)" };
+        var hookTimeout = new Option<string>("--hook-timeout") { Description = "How long each hook may run before it is stopped (exit 124): 10m, 90s, …", DefaultValueFactory = _ => "10m" };
         var force = new Option<bool>("--force") { Description = "Restore what can be read even when the chain fails its checksums (exit 1 all the same)" };
         var batchBytes = new Option<int>("--batch-bytes") { Description = "OTLP/HTTP: largest request body", DefaultValueFactory = _ => new OtlpHttpOptions().MaxBatchBytes };
         var concurrency = new Option<int>("--concurrency") { Description = "OTLP/HTTP: requests in flight", DefaultValueFactory = _ => new OtlpHttpOptions().MaxConcurrency };
@@ -25,7 +26,7 @@ internal static class RestoreCommand
 
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
-            repo, backup, toTime, target, preHook, postHook, force, batchBytes, concurrency, json,
+            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +42,8 @@ internal static class RestoreCommand
 
             var progress = new RestoreProgress();
             var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
-                new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency)), Console.Error, progress);
+                new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency)), Console.Error, progress,
+                DurationParser.Parse(parse.GetValue(hookTimeout)!));
             var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!));
             var asJson = parse.GetValue(json);
             var restoring = name is not null

@@ -54,7 +54,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
             await VerifyChainAsync(chosen, verification, options, cancellationToken);
             if (options.PreHook is not null)
             {
-                run.PreHookExit = await ServiceHook.RunAsync(options.PreHook, run.HookEnvironment("pre"), options.Log, cancellationToken);
+                run.PreHookExit = await ServiceHook.RunAsync(options.PreHook, run.HookEnvironment("pre"), options.EffectiveHookTimeout, options.Log, cancellationToken);
                 if (run.PreHookExit != 0)
                     throw new HookFailedException($"the pre-hook exited with {run.PreHookExit}; nothing was restored");
             }
@@ -71,7 +71,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         {
             // Services come back whatever happened, also after a failure or a cancelled restore.
             if (options.PostHook is not null)
-                run.PostHookExit = await ServiceHook.RunAsync(options.PostHook, run.HookEnvironment("post", succeeded: failure is null && result is not null), options.Log, CancellationToken.None);
+                run.PostHookExit = await ServiceHook.RunAsync(options.PostHook, run.HookEnvironment("post", succeeded: failure is null && result is not null), options.EffectiveHookTimeout, options.Log, CancellationToken.None);
         }
 
         if (failure is not null)

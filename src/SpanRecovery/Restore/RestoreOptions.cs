@@ -7,10 +7,15 @@ namespace SpanRecovery.Restore;
 /// <param name="Http">Batching, concurrency and retries for OTLP/HTTP targets.</param>
 /// <param name="Log">Where hook output and retry notes go (the CLI's stderr); null discards them.</param>
 /// <param name="Progress">Updated as backup data is read, for a progress display.</param>
+/// <param name="HookTimeout">How long each hook may run before it is stopped (default 10 minutes).</param>
 public sealed record RestoreOptions(
     string? PreHook = null,
     string? PostHook = null,
     bool Force = false,
     OtlpHttpOptions? Http = null,
     TextWriter? Log = null,
-    RestoreProgress? Progress = null);
+    RestoreProgress? Progress = null,
+    TimeSpan? HookTimeout = null)
+{
+    public TimeSpan EffectiveHookTimeout => HookTimeout ?? TimeSpan.FromMinutes(10);
+}

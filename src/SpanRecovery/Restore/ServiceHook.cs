@@ -6,11 +6,16 @@ namespace SpanRecovery.Restore;
 /// Runs a user's stop/start command (DESIGN §6 pre-hook and post-hook) through the shell, streaming its
 /// output to the log line by line, and returns its exit code. The restore's context is passed in the
 /// environment: SPANRECOVERY_PHASE (pre | post), SPANRECOVERY_TARGET, SPANRECOVERY_BACKUPS and, for the
-/// post-hook, SPANRECOVERY_OUTCOME (success | failure).
+/// post-hook, SPANRECOVERY_OUTCOME (success | failure). A hook still running at its time limit is stopped
+/// (with its child processes) and reported as exit 124, so a hanging start script cannot hang the restore.
 /// </summary>
 internal static class ServiceHook
 {
-    public static async Task<int> RunAsync(string command, IReadOnlyDictionary<string, string> environment, TextWriter? log, CancellationToken cancellationToken)
+    /// <summary>The exit code reported for a hook stopped at its time limit (as coreutils' timeout does).</summary>
+    public const int TimedOut = 124;
+
+    public static async Task<int> RunAsync(
+        string command, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, TextWriter? log, CancellationToken cancellationToken)
     {
         var start = OperatingSystem.IsWindows()
             ? new ProcessStartInfo("cmd.exe") { ArgumentList = { "/c", command } }
@@ -46,14 +51,18 @@ internal static class ServiceHook
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        using var timeoutOrCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutOrCancel.CancelAfter(timeout);
         try
         {
-            await process.WaitForExitAsync(cancellationToken);
+            await process.WaitForExitAsync(timeoutOrCancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw;
+            cancellationToken.ThrowIfCancellationRequested();
+            log?.WriteLine($"[{phase}-hook] still running after {timeout.TotalSeconds:0.#} s: stopped");
+            return TimedOut;
         }
 
         log?.WriteLine($"[{phase}-hook] exited with {process.ExitCode}");

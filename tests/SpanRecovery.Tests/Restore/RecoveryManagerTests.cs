@@ -302,4 +302,18 @@ public sealed class RecoveryManagerTests : IDisposable
 
         AssertTargetUntouched(); // the old target is back, and nothing else is left beside it
     }
+
+    [Fact]
+    public async Task A_hook_that_hangs_is_stopped_at_its_time_limit()
+    {
+        var backup = await _backups.CreateBackupAsync(_source);
+        var options = new RestoreOptions(PostHook: "sleep 30", HookTimeout: TimeSpan.FromSeconds(1));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await _recovery.RestoreFromBackupAsync(backup.Manifest.Name, _target, options);
+
+        Assert.True(result.Verified);
+        Assert.Equal(124, result.PostHookExit);
+        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0, 20);
+    }
 }
