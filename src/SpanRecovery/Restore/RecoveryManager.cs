@@ -43,6 +43,8 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         RecoveryException? failure = null;
         try
         {
+            if (!IsHttpTarget(target) && File.Exists(target))
+                throw new IOException($"the restore target {Path.GetFullPath(target)} is a file, not a directory");
             var chosen = plan(new BackupManager(repository).ListManifests());
             run.Backups = [.. chosen.Backups.Select(b => b.Name)];
             // Which segments make which file: a manifest that does not add up stops the restore here, before the pre-hook.

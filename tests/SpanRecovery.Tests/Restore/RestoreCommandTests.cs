@@ -82,6 +82,10 @@ public sealed class RestoreCommandTests : IDisposable
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "yesterday", "--target", _target), 2);
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2600-01-01T00:00:00Z", "--target", _target), 2);
         AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _dir.File("nothing"), "--backup", name, "--target", _target), 3);
+        var file = _dir.WriteFile("a-file", [1]);
+        var intoFile = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", file);
+        AssertClean(intoFile, 2);
+        Assert.Contains("is a file, not a directory", intoFile.StdErr, StringComparison.Ordinal);
 
         var segment = Directory.GetFiles(Path.Combine(_repo, "backups", name), "*.seg.zst")[0];
         RepositoryTestKit.FlipByte(segment, 20);
