@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
@@ -31,7 +32,7 @@ public class BackupBenchmarks
         _source = Path.Combine(_root, "source");
         Directory.CreateDirectory(_source);
         _file = Path.Combine(_source, "traces.binpb");
-        var archive = BenchmarkData.LengthPrefixed(BenchmarkData.Records(ValidatorBenchmarks.Records));
+        var archive = LengthPrefixedRecord.Frame(BenchmarkData.Records(ValidatorBenchmarks.Records));
         File.WriteAllBytes(_file, archive);
         Console.WriteLine($"// backup source: {archive.Length:N0} bytes, {Spans:N0} spans");
     }

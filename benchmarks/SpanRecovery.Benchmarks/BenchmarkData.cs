@@ -78,21 +78,6 @@ public static class BenchmarkData
         return result;
     }
 
-    /// <summary>The records as a length-prefixed file (4-byte big-endian length + record).</summary>
-    public static byte[] LengthPrefixed(IEnumerable<byte[]> records)
-    {
-        using var output = new MemoryStream();
-        Span<byte> prefix = stackalloc byte[4];
-        foreach (var record in records)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(prefix, record.Length);
-            output.Write(prefix);
-            output.Write(record);
-        }
-
-        return output.ToArray();
-    }
-
     /// <summary>Whole-file zstd at level 3, as the collector's native compression or <c>zstd -3</c> writes it.</summary>
     public static byte[] Zstd(byte[] bytes)
     {

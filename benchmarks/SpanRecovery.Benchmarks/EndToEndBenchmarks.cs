@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using OpenTelemetry.Proto.Trace.V1;
+using SpanRecovery.Otlp;
 using SpanRecovery.Validation;
 using ZstdSharp;
 
@@ -23,7 +24,7 @@ public class EndToEndBenchmarks
     public void Setup()
     {
         _path = Path.Combine(Path.GetTempPath(), $"spanrecovery-bench-{Guid.NewGuid():N}.otlp.zst");
-        var archive = BenchmarkData.Zstd(BenchmarkData.LengthPrefixed(BenchmarkData.Records(ValidatorBenchmarks.Records)));
+        var archive = BenchmarkData.Zstd(LengthPrefixedRecord.Frame(BenchmarkData.Records(ValidatorBenchmarks.Records)));
         File.WriteAllBytes(_path, archive);
         Console.WriteLine($"// end-to-end file: {archive.Length:N0} bytes zstd, {Spans:N0} spans");
     }

@@ -1,7 +1,8 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using BenchmarkDotNet.Attributes;
+using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
 using SpanRecovery.Restore;
 using ZstdSharp;
@@ -38,7 +39,7 @@ public class RestoreBenchmarks
         _root = Path.Combine(Path.GetTempPath(), $"spanrecovery-bench-restore-{Guid.NewGuid():N}");
         var source = Path.Combine(_root, "source");
         Directory.CreateDirectory(source);
-        var archive = BenchmarkData.LengthPrefixed(BenchmarkData.Records(ValidatorBenchmarks.Records));
+        var archive = LengthPrefixedRecord.Frame(BenchmarkData.Records(ValidatorBenchmarks.Records));
         File.WriteAllBytes(Path.Combine(source, "traces.binpb"), archive);
         _archiveBytes = archive.LongLength;
         _repository = BackupRepository.Init(Path.Combine(_root, "repo"), BackupStrategy.ThreeTwoOne);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SpanRecovery.Otlp;
 using ZstdSharp;
 
 namespace SpanRecovery.Fuzz;
@@ -52,10 +53,10 @@ public static class ContainerFormats
         switch (harness)
         {
             case nameof(FuzzTargets.LengthPrefixed):
-                return LengthPrefix(payloads);
+                return LengthPrefixedRecord.Frame(payloads);
             case nameof(FuzzTargets.ZstdRecord):
                 using (var compressor = new Compressor(1))
-                    return LengthPrefix(payloads.Select(p => compressor.Wrap(p).ToArray()).ToList());
+                    return LengthPrefixedRecord.Frame(payloads.Select(p => compressor.Wrap(p).ToArray()).ToList());
             case nameof(FuzzTargets.Zstd):
                 using (var compressor = new Compressor(1))
                     return payloads.SelectMany(p => compressor.Wrap(p).ToArray()).ToArray();
@@ -64,20 +65,6 @@ public static class ContainerFormats
             default:
                 throw new ArgumentException($"{harness} has no container", nameof(harness));
         }
-    }
-
-    public static byte[] LengthPrefix(IEnumerable<byte[]> records)
-    {
-        using var output = new MemoryStream();
-        Span<byte> prefix = stackalloc byte[4];
-        foreach (var record in records)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(prefix, record.Length);
-            output.Write(prefix);
-            output.Write(record);
-        }
-
-        return output.ToArray();
     }
 
     public static byte[] Gzip(byte[] bytes)

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Fuzz;
 
@@ -35,24 +36,24 @@ public static class CorpusBuilder
         var jsonOdd = Encoding.UTF8.GetBytes(HandmadeJsonOddities);
         var jsonOddDocuments = HandmadeJsonOddities.Split("\n\n").Select(Encoding.UTF8.GetBytes).ToArray();
         var jsonLine = Sample("duckdb-otlp_multifile_valid_traces.jsonl");
-        var lengthPrefixed = ContainerFormats.LengthPrefix([valid, defects]);
+        var lengthPrefixed = LengthPrefixedRecord.Frame([valid, defects]);
 
         var seeds = new Dictionary<string, Dictionary<string, byte[]>>
         {
             [nameof(FuzzTargets.LengthPrefixed)] = new()
             {
                 ["valid-and-defects.bin"] = lengthPrefixed,
-                ["one-record.bin"] = ContainerFormats.LengthPrefix([valid]),
-                ["sample-otel-proto.bin"] = ContainerFormats.LengthPrefix([raw]),
-                ["legacy-field-1000.bin"] = ContainerFormats.LengthPrefix([legacy]),
-                ["empty-record-then-record.bin"] = ContainerFormats.LengthPrefix([[], valid]),
-                ["json-payload.bin"] = ContainerFormats.LengthPrefix([jsonLine]),
+                ["one-record.bin"] = LengthPrefixedRecord.Frame([valid]),
+                ["sample-otel-proto.bin"] = LengthPrefixedRecord.Frame([raw]),
+                ["legacy-field-1000.bin"] = LengthPrefixedRecord.Frame([legacy]),
+                ["empty-record-then-record.bin"] = LengthPrefixedRecord.Frame([[], valid]),
+                ["json-payload.bin"] = LengthPrefixedRecord.Frame([jsonLine]),
             },
             [nameof(FuzzTargets.ZstdRecord)] = new()
             {
-                ["valid-and-defects.bin"] = ContainerFormats.LengthPrefix([ContainerFormats.Zstd(valid), ContainerFormats.Zstd(defects)]),
-                ["sample-otel-proto.bin"] = ContainerFormats.LengthPrefix([ContainerFormats.Zstd(raw)]),
-                ["json-documents.bin"] = ContainerFormats.LengthPrefix(jsonOddDocuments.Prepend(jsonLine).Select(d => ContainerFormats.Zstd(d))),
+                ["valid-and-defects.bin"] = LengthPrefixedRecord.Frame([ContainerFormats.Zstd(valid), ContainerFormats.Zstd(defects)]),
+                ["sample-otel-proto.bin"] = LengthPrefixedRecord.Frame([ContainerFormats.Zstd(raw)]),
+                ["json-documents.bin"] = LengthPrefixedRecord.Frame(jsonOddDocuments.Prepend(jsonLine).Select(d => ContainerFormats.Zstd(d))),
             },
             [nameof(FuzzTargets.Zstd)] = new()
             {

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
+using SpanRecovery.Otlp;
 using ZstdSharp;
 
 namespace SpanRecovery.Generation;
@@ -42,8 +42,7 @@ internal sealed class ArchiveFileWriter : IDisposable
             if (frame.Length < bound)
                 frame = new byte[bound];
             var length = recordCompressor.Wrap(payload, frame);
-            WriteLength(length);
-            output.Write(frame, 0, length);
+            LengthPrefixedRecord.Write(output, frame.AsSpan(0, length));
         }
         else if (options.Framing == ArchiveFraming.Raw)
         {
@@ -56,8 +55,7 @@ internal sealed class ArchiveFileWriter : IDisposable
         }
         else
         {
-            WriteLength(payload.Length);
-            output.Write(payload);
+            LengthPrefixedRecord.Write(output, payload);
         }
     }
 
@@ -66,12 +64,5 @@ internal sealed class ArchiveFileWriter : IDisposable
         output.Dispose(); // finishes the compressed stream, if any
         file.Dispose();
         recordCompressor?.Dispose();
-    }
-
-    private void WriteLength(int length)
-    {
-        Span<byte> prefix = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(prefix, length);
-        output.Write(prefix);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 using SpanRecovery.Otlp;
 using ZstdSharp;
@@ -29,11 +28,7 @@ internal sealed class ArchiveFileOutput(string path) : IRecordOutput, IAsyncDisp
         switch (_format.Framing)
         {
             case RecordFraming.LengthPrefixed:
-                var payload = _recordCompressor is null ? record : _recordCompressor.Wrap(record);
-                Span<byte> length = stackalloc byte[4];
-                BinaryPrimitives.WriteUInt32BigEndian(length, (uint)payload.Length);
-                stream.Write(length);
-                stream.Write(payload);
+                LengthPrefixedRecord.Write(stream, _recordCompressor is null ? record : _recordCompressor.Wrap(record));
                 break;
             case RecordFraming.Json:
                 stream.Write(record);

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Trace.V1;
+using SpanRecovery.Otlp;
 using SpanRecovery.Validation;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
@@ -50,19 +51,7 @@ internal static class TestInputs
     }
 
     /// <summary>The collector's <c>format: proto</c>: 4-byte big-endian length + record, repeated.</summary>
-    public static byte[] LengthPrefixed(params byte[][] records)
-    {
-        using var output = new MemoryStream();
-        Span<byte> length = stackalloc byte[4];
-        foreach (var record in records)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(length, (uint)record.Length);
-            output.Write(length);
-            output.Write(record);
-        }
-
-        return output.ToArray();
-    }
+    public static byte[] LengthPrefixed(params byte[][] records) => LengthPrefixedRecord.Frame(records);
 
     /// <summary>The collector's <c>compression: zstd</c>: each record one zstd frame, length-prefixed.</summary>
     public static byte[] ZstdRecords(params byte[][] records) => LengthPrefixed([.. records.Select(r => Zstd(r))]);
