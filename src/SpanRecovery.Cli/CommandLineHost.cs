@@ -45,7 +45,12 @@ internal static class CommandLineHost
         catch (RecoveryException e)
         {
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
-            return e is BackupNotFoundException ? ExitCodes.NotFound : ExitCodes.IntegrityProblem;
+            return e switch
+            {
+                BackupNotFoundException => ExitCodes.NotFound,
+                RestoreTargetRefusedException => ExitCodes.Usage,
+                _ => ExitCodes.IntegrityProblem,
+            };
         }
         catch (RepositoryException e)
         {

@@ -18,7 +18,7 @@ internal static class BackupCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             BackupType? requested = BackupTypeNames.TryParse(parse.GetValue(type), out var parsed) ? parsed : null;
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!));
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var result = await manager.CreateBackupAsync(parse.GetValue(source)!, requested, cancellationToken);
             if (parse.GetValue(json))
                 JsonOutput.Write(result.Manifest.ToSummary());

@@ -22,7 +22,7 @@ internal static class BackupsCommand
         var command = new Command("list", "Committed backups, oldest first") { repo, json };
         command.SetAction(parse =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!));
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var manifests = manager.ListManifests();
             if (manager.OverdueWarning(manifests, DateTime.UtcNow) is { } overdue)
                 Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
@@ -53,7 +53,7 @@ internal static class BackupsCommand
         var command = new Command("show", "One backup's manifest") { name, repo, json };
         command.SetAction(parse =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!));
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var manifest = manager.ReadManifest(parse.GetValue(name)!);
             if (parse.GetValue(json))
             {
@@ -126,7 +126,7 @@ internal static class BackupsCommand
                 throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
             }
 
-            var expiry = new BackupExpiry(BackupRepository.Open(parse.GetValue(repo)!));
+            var expiry = new BackupExpiry(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var result = expiry.Expire(policy, DateTime.UtcNow, parse.GetValue(dryRun));
             if (parse.GetValue(json))
             {
@@ -153,7 +153,7 @@ internal static class BackupsCommand
         var command = new Command("status", "One-screen summary: backups, newest and its age, overdue or not, bytes stored") { repo, json };
         command.SetAction(parse =>
         {
-            var status = RepositoryStatus.Read(new BackupManager(BackupRepository.Open(parse.GetValue(repo)!)), DateTime.UtcNow);
+            var status = RepositoryStatus.Read(new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error)), DateTime.UtcNow);
             if (status.Warning is { } overdue)
                 Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
             if (parse.GetValue(json))

@@ -22,11 +22,13 @@ internal static class RestoreCommand
         var force = new Option<bool>("--force") { Description = "Restore what can be read even when the chain fails its checksums (exit 1 all the same)" };
         var batchBytes = new Option<int>("--batch-bytes") { Description = "OTLP/HTTP: largest request body", DefaultValueFactory = _ => new OtlpHttpOptions().MaxBatchBytes };
         var concurrency = new Option<int>("--concurrency") { Description = "OTLP/HTTP: requests in flight", DefaultValueFactory = _ => new OtlpHttpOptions().MaxConcurrency };
+        var requestTimeout = new Option<string>("--request-timeout") { Description = "OTLP/HTTP: time one request may take before it is retried: 30s, 2m, …", DefaultValueFactory = _ => "30s" };
+        var maxAttempts = new Option<int>("--max-attempts") { Description = "OTLP/HTTP: attempts per batch before it is reported undelivered", DefaultValueFactory = _ => new OtlpHttpOptions().MaxAttempts };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
 
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
-            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, json,
+            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,17 +36,21 @@ internal static class RestoreCommand
             var time = parse.GetValue(toTime);
             if ((name is null) == (time is null))
                 throw new UsageException("give exactly one of --backup NAME and --to-time T");
-            if (parse.GetValue(batchBytes) < 1024 || parse.GetValue(concurrency) < 1)
-                throw new UsageException("--batch-bytes must be at least 1024 and --concurrency at least 1");
+            if (parse.GetValue(batchBytes) < 1024 || parse.GetValue(concurrency) < 1 || parse.GetValue(maxAttempts) is < 1 or > 1000)
+                throw new UsageException("--batch-bytes must be at least 1024, --concurrency at least 1, --max-attempts 1 to 1000");
+            var perRequest = DurationParser.Parse(parse.GetValue(requestTimeout)!, DurationParser.MaxTimeout);
+            if (perRequest <= TimeSpan.Zero)
+                throw new UsageException("--request-timeout must be longer than 0");
             var destination = parse.GetValue(target)!;
             if (RecoveryManager.IsHttpTarget(destination) && !Uri.TryCreate(destination, UriKind.Absolute, out _))
                 throw new UsageException($"'{destination}' is not a valid URL");
 
             var progress = new RestoreProgress();
             var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
-                new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency)), Console.Error, progress,
-                DurationParser.Parse(parse.GetValue(hookTimeout)!));
-            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!));
+                new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency),
+                    MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest), Console.Error, progress,
+                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout));
+            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var asJson = parse.GetValue(json);
             var restoring = name is not null
                 ? manager.RestoreFromBackupAsync(name, destination, options, cancellationToken)

@@ -17,14 +17,17 @@ public sealed record RetentionPolicy(int? Days = null, int? Full = null, int? Di
         return new RetentionPolicy(Days: strategy.RetentionDays);
     }
 
+    /// <summary>A hundred years: longer retentions are typing errors, and dates before year 1 do not exist.</summary>
+    public const int MaxDays = 36500;
+
     /// <summary>True when no form is set (the caller then uses <see cref="FromStrategy"/>).</summary>
     public bool IsEmpty => Days is null && Full is null && Diff is null;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for negative days or fewer than one full / differential.</summary>
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for days outside 0..<see cref="MaxDays"/> or fewer than one full / differential.</summary>
     public void Validate()
     {
-        if (Days is < 0)
-            throw new ArgumentOutOfRangeException(nameof(Days), Days, "retention days must be 0 or more");
+        if (Days is < 0 or > MaxDays)
+            throw new ArgumentOutOfRangeException(nameof(Days), Days, $"retention days must be 0 to {MaxDays}");
         if (Full is < 1)
             throw new ArgumentOutOfRangeException(nameof(Full), Full, "retention of full backups must keep at least 1");
         if (Diff is < 1)

@@ -25,10 +25,10 @@ public sealed class BackupManager(
     /// <summary>Committed backups, oldest first.</summary>
     public IReadOnlyList<BackupMetadata> ListBackups() => [.. ListManifests().Select(ToMetadata)];
 
-    /// <summary>Manifests of the committed backups, oldest first (creation time, then name).</summary>
-    public IReadOnlyList<BackupManifest> ListManifests() =>
-        [.. Repository.CommittedNames().Select(ReadManifest).OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal)];
+    /// <summary>Manifests of the intact committed backups, oldest first (creation time, then name); damaged ones are skipped with a warning.</summary>
+    public IReadOnlyList<BackupManifest> ListManifests() => Repository.ReadCatalog().Intact;
 
+    /// <summary>One backup's manifest; a damaged one is an <see cref="InvalidDataException"/> naming the backup.</summary>
     public BackupManifest ReadManifest(string name)
     {
         try

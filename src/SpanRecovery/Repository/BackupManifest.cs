@@ -26,19 +26,24 @@ public sealed record BackupManifest(
 
     public BackupType BackupType => BackupTypeNames.TryParse(Type, out var type) ? type : throw new InvalidDataException($"unknown backup type '{Type}'");
 
-    public static BackupManifest Parse(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// Parses and checks the manifest found in <c>backups/<paramref name="directoryName"/>/</c>; throws
+    /// <see cref="InvalidDataException"/> naming the first problem when it is damaged (DESIGN §5).
+    /// </summary>
+    public static BackupManifest Parse(ReadOnlySpan<byte> json, string directoryName)
     {
+        BackupManifest manifest;
         try
         {
-            var manifest = RepositoryJson.Deserialize<BackupManifest>(json);
-            if (manifest.Format != FormatId || manifest.Files is null || manifest.Segments is null || manifest.Validation is null || manifest.Totals is null)
-                throw new InvalidDataException("not a spanrecovery backup manifest");
-            return manifest;
+            manifest = RepositoryJson.Deserialize<BackupManifest>(json);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"manifest is not valid JSON: {e.Message}", e);
         }
+
+        var problem = ManifestChecks.FirstProblem(manifest, directoryName);
+        return problem is null ? manifest : throw new InvalidDataException($"damaged manifest: {problem}");
     }
 
     /// <summary>The fields of DESIGN §5 that <c>backup --json</c> and <c>backups list --json</c> print.</summary>

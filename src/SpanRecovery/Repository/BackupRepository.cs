@@ -11,8 +11,12 @@ public sealed class BackupRepository
 {
     public const string ManifestFileName = "manifest.json";
 
-    private BackupRepository(string path, RepositoryConfig config)
+    private readonly TextWriter? _warnings;
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+
+    private BackupRepository(string path, RepositoryConfig config, TextWriter? warnings = null)
     {
+        _warnings = warnings;
         Path = path;
         Config = config;
         Strategy = config.Strategy.ToStrategy();
@@ -52,7 +56,8 @@ public sealed class BackupRepository
     }
 
     /// <summary>Opens an existing repository; a missing <c>repo.json</c> is <see cref="RepositoryError.RepositoryNotFound"/>.</summary>
-    public static BackupRepository Open(string path)
+    /// <param name="warnings">Where damaged backups that commands skip are reported (the CLI's stderr).</param>
+    public static BackupRepository Open(string path, TextWriter? warnings = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         var configPath = System.IO.Path.Combine(full, "repo.json");
@@ -71,7 +76,7 @@ public sealed class BackupRepository
         if (config.Format != RepositoryConfig.FormatId || config.Version != RepositoryConfig.CurrentVersion || config.Strategy is null)
             throw new RepositoryException(RepositoryError.InvalidRepository,
                 $"{configPath}: format '{config.Format}' version {config.Version} is not {RepositoryConfig.FormatId} version {RepositoryConfig.CurrentVersion}");
-        return new BackupRepository(full, config);
+        return new BackupRepository(full, config, warnings);
     }
 
     /// <summary>Names of committed backups (those with a manifest), in ordinal order.</summary>
@@ -85,14 +90,47 @@ public sealed class BackupRepository
             .Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Reads a committed backup's manifest; a missing one is <see cref="RepositoryError.BackupNotFound"/>.</summary>
-    public BackupManifest ReadManifest(string name)
+    /// <summary>
+    /// Reads and checks a committed backup's manifest: a missing one is <see cref="RepositoryError.BackupNotFound"/>,
+    /// a damaged one (also a backup directory that is a symbolic link) an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public BackupManifest ReadManifest(string name) => BackupManifest.Parse(ReadManifestBytes(name), name);
+
+    /// <summary>A committed backup's manifest as stored, read only through a confined, link-free path.</summary>
+    public byte[] ReadManifestBytes(string name)
     {
-        var path = ManifestPath(name);
-        if (!IsValidName(name) || !File.Exists(path))
+        if (!RepositoryNames.IsPlainName(name) || !File.Exists(ManifestPath(name)))
             throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {Path}");
-        return BackupManifest.Parse(File.ReadAllBytes(path));
+        if (new DirectoryInfo(BackupDirectory(name)).LinkTarget is not null || new FileInfo(ManifestPath(name)).LinkTarget is not null)
+            throw new InvalidDataException("damaged: the backup directory or its manifest is a symbolic link");
+        try
+        {
+            return File.ReadAllBytes(ManifestPath(name));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {Path}");
+        }
     }
+
+    /// <summary>
+    /// The committed backups sorted into intact and damaged ones. Each damaged backup is reported once per
+    /// opened repository to the warnings writer given to <see cref="Open"/>, since every command skips it.
+    /// </summary>
+    public BackupCatalog ReadCatalog()
+    {
+        var catalog = BackupCatalog.Read(this);
+        foreach (var damaged in catalog.Damaged)
+        {
+            if (_reported.Add(damaged.Name))
+                _warnings?.WriteLine($"warning: backup {damaged.Name} is damaged and skipped ({damaged.Problem}); 'backups verify' reports it");
+        }
+
+        return catalog;
+    }
+
+    /// <summary>A segment's path; its name passed <see cref="RepositoryNames.IsPlainName"/> when the manifest was read.</summary>
+    public string SegmentPath(string backupName, string segmentName) => System.IO.Path.Combine(BackupDirectory(backupName), segmentName);
 
     /// <summary>Removes backup directories without a manifest: debris of an interrupted writer. Call holding the lock.</summary>
     public IReadOnlyList<string> RemoveDebris()
@@ -110,8 +148,4 @@ public sealed class BackupRepository
 
         return removed;
     }
-
-    /// <summary>A backup name never leaves <c>backups/</c>.</summary>
-    private static bool IsValidName(string name) =>
-        name.Length > 0 && name.IndexOfAny(['/', '\\']) < 0 && name != "." && name != "..";
 }

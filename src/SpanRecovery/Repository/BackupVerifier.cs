@@ -28,57 +28,53 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
 
     public async Task<VerificationResult> VerifyAsync(string? name, CancellationToken cancellationToken)
     {
-        var names = name is null ? repository.CommittedNames() : Chain(name);
+        var catalog = BackupCatalog.Read(repository);
+        var damaged = catalog.Damaged.ToDictionary(d => d.Name, StringComparer.Ordinal);
+        var names = name is null ? repository.CommittedNames() : Chain(name, catalog, damaged);
+        var intact = catalog.Intact.ToDictionary(m => m.Name, StringComparer.Ordinal);
         foreach (var backup in names)
-            await VerifyBackupAsync(backup, cancellationToken);
-        var damaged = _damaged.Distinct().ToList();
-        return new VerificationResult(damaged.Count == 0, damaged, names.Count, _segments);
-    }
-
-    /// <summary>A backup and the backups it depends on, newest first; stops where a manifest cannot be read.</summary>
-    private List<string> Chain(string name)
-    {
-        if (!File.Exists(repository.ManifestPath(name)))
-            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
-        var chain = new List<string>();
-        for (string? current = name; current is not null && !chain.Contains(current) && File.Exists(repository.ManifestPath(current));)
         {
-            chain.Add(current);
-            try
-            {
-                current = BackupManifest.Parse(File.ReadAllBytes(repository.ManifestPath(current))).Parent;
-            }
-            catch (InvalidDataException)
-            {
-                current = null; // reported when this backup is verified
-            }
+            if (damaged.TryGetValue(backup, out var damage))
+                Add(repository.ManifestPath(backup), damage.Problem);
+            else if (intact.TryGetValue(backup, out var manifest))
+                await VerifyBackupAsync(manifest, cancellationToken);
         }
 
+        var found = _damaged.Distinct().ToList();
+        return new VerificationResult(found.Count == 0, found, names.Count, _segments);
+    }
+
+    /// <summary>A backup and the backups it depends on, newest first, as far as their manifests can be read.</summary>
+    private List<string> Chain(string name, BackupCatalog catalog, Dictionary<string, DamagedBackup> damaged)
+    {
+        if (!damaged.ContainsKey(name) && catalog.Intact.All(m => m.Name != name))
+            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
+        var parents = catalog.Intact.ToDictionary(m => m.Name, m => m.Parent, StringComparer.Ordinal);
+        foreach (var d in catalog.Damaged)
+            parents[d.Name] = d.Parent;
+        var chain = new List<string>();
+        for (string? current = name; current is not null && parents.ContainsKey(current) && !chain.Contains(current); current = parents[current])
+            chain.Add(current);
         return chain;
     }
 
-    private async Task VerifyBackupAsync(string name, CancellationToken cancellationToken)
+    private async Task VerifyBackupAsync(BackupManifest manifest, CancellationToken cancellationToken)
     {
-        var manifestPath = repository.ManifestPath(name);
-        BackupManifest manifest;
-        try
-        {
-            manifest = BackupManifest.Parse(await File.ReadAllBytesAsync(manifestPath, cancellationToken));
-        }
-        catch (InvalidDataException e)
-        {
-            Add(manifestPath, $"unreadable manifest: {e.Message}");
-            return;
-        }
-
+        var name = manifest.Name;
         var intact = new List<SegmentInfo>();
         foreach (var segment in manifest.Segments)
         {
             _segments++;
-            var path = Path.Combine(repository.BackupDirectory(name), segment.Name);
+            var path = repository.SegmentPath(name, segment.Name);
             if (!File.Exists(path))
             {
                 Add(path, "missing");
+                continue;
+            }
+
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                Add(path, "a symbolic link, not a stored segment");
                 continue;
             }
 
@@ -122,7 +118,7 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         foreach (var segment in manifest.Segments)
         {
             sink.Reset();
-            var path = Path.Combine(repository.BackupDirectory(manifest.Name), segment.Name);
+            var path = repository.SegmentPath(manifest.Name, segment.Name);
             validator.BeginInput(segment.File, segment.SourceBytes);
             validator.EndInput(await SegmentReader.ReadAsync(path, sink, reader, cancellationToken));
             var digest = sink.Digest.ToString("x16", CultureInfo.InvariantCulture);

@@ -17,6 +17,10 @@ public sealed record StrategyConfig(string Name, string Type, int RetentionDays,
     {
         if (!BackupTypeNames.TryParse(Type, out var type))
             throw new RepositoryException(RepositoryError.InvalidRepository, $"repo.json: unknown strategy type '{Type}'");
+        // A hand-edited repo.json must not crash every command: NaN, huge or negative values are refused here.
+        if (Name is null || RetentionDays is < 0 or > RetentionPolicy.MaxDays || !double.IsFinite(IntervalHours) || IntervalHours is <= 0 or > RetentionPolicy.MaxDays * 24.0)
+            throw new RepositoryException(RepositoryError.InvalidRepository,
+                $"repo.json: strategy '{Name}' has retention {RetentionDays} days and interval {IntervalHours} h; expected 0..{RetentionPolicy.MaxDays} days and an interval above 0 h of at most {RetentionPolicy.MaxDays} days");
         return new BackupStrategy(Name, type, RetentionDays, TimeSpan.FromHours(IntervalHours));
     }
 }

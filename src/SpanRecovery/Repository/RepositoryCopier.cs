@@ -116,23 +116,18 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
         var backups = new List<SourceBackup>();
         foreach (var name in Source.CommittedNames())
         {
-            byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(Source.ManifestPath(name));
+                var bytes = Source.ReadManifestBytes(name);
+                backups.Add(new SourceBackup(name, bytes, BackupManifest.Parse(bytes, name), null));
             }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            catch (RepositoryException)
             {
-                continue; // expired from the source while we listed it
-            }
-
-            try
-            {
-                backups.Add(new SourceBackup(name, bytes, BackupManifest.Parse(bytes), null));
+                // expired from the source while we listed it
             }
             catch (InvalidDataException e)
             {
-                backups.Add(new SourceBackup(name, bytes, null, $"unreadable manifest: {e.Message}"));
+                backups.Add(new SourceBackup(name, [], null, $"unreadable manifest: {e.Message}"));
             }
         }
 
@@ -155,7 +150,6 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     /// <summary>Copies and checks every segment of one backup into the destination; returns the first problem, or null.</summary>
     private string? CopyBackup(BackupRepository destination, BackupManifest manifest, CancellationToken cancellationToken)
     {
-        var sourceDirectory = Source.BackupDirectory(manifest.Name);
         var targetDirectory = destination.BackupDirectory(manifest.Name);
         Directory.CreateDirectory(targetDirectory);
         var expected = manifest.Segments.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
@@ -169,13 +163,11 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
         foreach (var segment in manifest.Segments)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (segment.Name.IndexOfAny(['/', '\\']) >= 0 || segment.Name is "." or "..")
-                return $"segment name '{segment.Name}' leaves the backup directory";
-            var target = Path.Combine(targetDirectory, segment.Name);
+            var target = destination.SegmentPath(manifest.Name, segment.Name);
             if (File.Exists(target) && Matches(target, segment))
                 continue;
 
-            var sourcePath = Path.Combine(sourceDirectory, segment.Name);
+            var sourcePath = Source.SegmentPath(manifest.Name, segment.Name);
             if (!File.Exists(sourcePath))
                 return $"segment backups/{manifest.Name}/{segment.Name} is missing in the source";
             var temp = target + ".tmp";

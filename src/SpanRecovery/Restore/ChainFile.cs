@@ -47,7 +47,7 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
                 state.Path,
                 state.CaptureEnd,
                 state.PrefixSha256,
-                [.. parts.Select(p => System.IO.Path.Combine(repository.BackupDirectory(p.Backup.Name), p.Segment.Name))],
+                [.. parts.Select(p => repository.SegmentPath(p.Backup.Name, p.Segment.Name))],
                 parts.Sum(p => p.Segment.Spans),
                 parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment)))));
         }

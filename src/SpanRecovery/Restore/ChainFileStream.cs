@@ -66,6 +66,9 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
     {
         if (_next == file.SegmentPaths.Count)
             return false;
+        // A segment replaced by a link would make the restore read whatever it points to.
+        if (new FileInfo(file.SegmentPaths[_next]).LinkTarget is not null)
+            throw new CorruptedBackupException($"segment {file.SegmentPaths[_next]} of {file.Path} is a symbolic link", []);
         try
         {
             _stored = new FileStream(file.SegmentPaths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);

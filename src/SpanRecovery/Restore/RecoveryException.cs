@@ -24,3 +24,9 @@ public sealed class VerificationFailedException(string message, Exception? inner
 
 /// <summary>The pre-hook failed: the restore stopped before touching the target (exit 1).</summary>
 public sealed class HookFailedException(string message) : RecoveryException(message);
+
+/// <summary>
+/// A directory target the restore must not replace (a file, the repository or something holding it, a parent
+/// of the backed-up source); refused before any hook runs or anything is touched (exit 2).
+/// </summary>
+public sealed class RestoreTargetRefusedException(string message) : RecoveryException(message);

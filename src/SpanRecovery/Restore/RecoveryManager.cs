@@ -21,17 +21,17 @@ public sealed partial class RecoveryManager(BackupRepository repository, ReaderO
     /// <summary>Rebuilds the source files as <paramref name="backupName"/>'s chain captured them, byte for byte.</summary>
     /// <param name="target">A directory (replaced only when everything succeeded) or an OTLP/HTTP base URL.</param>
     public Task<RecoveryResult> RestoreFromBackupAsync(string backupName, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
-        RestoreAsync(manifests => RestorePlan.ForBackup(manifests, backupName), target, options ?? new RestoreOptions(), cancellationToken);
+        RestoreAsync(catalog => RestorePlan.ForBackup(catalog, backupName), target, options ?? new RestoreOptions(), cancellationToken);
 
     /// <summary>Restores every captured span that ended at or before the time, from the backups around it (DESIGN §6).</summary>
     public Task<RecoveryResult> RestoreToPointInTimeAsync(ulong pointInTimeUnixNano, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
-        RestoreAsync(manifests => RestorePlan.ForPointInTime(manifests, pointInTimeUnixNano), target, options ?? new RestoreOptions(), cancellationToken);
+        RestoreAsync(catalog => RestorePlan.ForPointInTime(catalog.Intact, pointInTimeUnixNano), target, options ?? new RestoreOptions(), cancellationToken);
 
     /// <summary>Whether a restore target names an OTLP/HTTP backend rather than a directory.</summary>
     public static bool IsHttpTarget(string target) =>
         target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    private async Task<RecoveryResult> RestoreAsync(Func<IReadOnlyList<BackupManifest>, RestorePlan> plan, string target, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<RecoveryResult> RestoreAsync(Func<BackupCatalog, RestorePlan> plan, string target, RestoreOptions options, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var run = new Run(target);
@@ -39,10 +39,10 @@ public sealed partial class RecoveryManager(BackupRepository repository, ReaderO
         RecoveryException? failure = null;
         try
         {
-            if (!IsHttpTarget(target) && File.Exists(target))
-                throw new IOException($"the restore target {Path.GetFullPath(target)} is a file, not a directory");
-            var chosen = plan(new BackupManager(repository).ListManifests());
+            var chosen = plan(repository.ReadCatalog());
             run.Backups = [.. chosen.Backups.Select(b => b.Name)];
+            if (!IsHttpTarget(target))
+                RestoreTargetGuard.Check(target, repository, chosen.Backups.Select(b => b.Source));
             // Which segments make which file: a manifest that does not add up stops the restore here, before the pre-hook.
             var chains = new[] { chosen.Primary, chosen.Secondary }.Where(c => c.Count > 0).Select(c => ChainFile.Of(repository, c)).ToList();
             options.Progress?.AddTotal(chains.Sum(files => files.Sum(f => f.Length)));
@@ -67,8 +67,9 @@ public sealed partial class RecoveryManager(BackupRepository repository, ReaderO
         }
         finally
         {
-            // Services come back whatever happened, also after a failure or a cancelled restore.
-            if (options.PostHook is not null)
+            // Services come back whatever happened, also after a failure or a cancelled restore; a refused
+            // target stopped nothing, so there is nothing to start again.
+            if (options.PostHook is not null && failure is not RestoreTargetRefusedException)
                 run.PostHookExit = await ServiceHook.RunAsync(options.PostHook, run.HookEnvironment("post", succeeded: failure is null && result is not null), options.EffectiveHookTimeout, options.Log, CancellationToken.None);
         }
 

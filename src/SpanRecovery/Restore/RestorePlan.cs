@@ -14,11 +14,13 @@ public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnl
     public IEnumerable<BackupManifest> Backups => Primary.Concat(Secondary);
 
     /// <summary>The chain that restores <paramref name="name"/> as it was captured.</summary>
-    public static RestorePlan ForBackup(IReadOnlyList<BackupManifest> manifests, string name)
+    public static RestorePlan ForBackup(BackupCatalog catalog, string name)
     {
-        var backup = manifests.FirstOrDefault(m => m.Name == name)
+        if (catalog.Damaged.FirstOrDefault(d => d.Name == name) is { } damaged)
+            throw new CorruptedBackupException($"backup {name} is damaged, nothing was restored: {damaged.Problem}", []);
+        var backup = catalog.Intact.FirstOrDefault(m => m.Name == name)
             ?? throw new BackupNotFoundException($"no backup named '{name}' in the repository");
-        return new RestorePlan(ChainOf(manifests, backup), [], null);
+        return new RestorePlan(ChainOf(catalog.Intact, backup), [], null);
     }
 
     /// <summary>

@@ -108,4 +108,44 @@ public sealed class RestoreCommandTests : IDisposable
         AssertClean(nanos, 0);
         Assert.Equal(RepositoryTestKit.Snapshot(_source), RepositoryTestKit.Snapshot(_target));
     }
+
+    [Theory]
+    [InlineData("repo")]
+    [InlineData("repo/backups")]
+    [InlineData("repo/backups/new")]
+    [InlineData(".")]
+    [InlineData("link-to-repo")]
+    [InlineData("link-to-parent/repo")]
+    public async Task A_target_that_is_holds_or_lies_inside_the_repository_is_refused_before_any_hook(string relative)
+    {
+        var name = await BackUpAsync();
+        Directory.CreateSymbolicLink(_dir.File("link-to-repo"), _repo);
+        Directory.CreateSymbolicLink(_dir.File("link-to-parent"), _dir.Path);
+        var before = RepositoryTestKit.Snapshot(_repo);
+
+        var restore = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", Path.Combine(_dir.Path, relative),
+            "--pre-hook", "echo pre ran", "--post-hook", "echo post ran");
+
+        AssertClean(restore, 2);
+        Assert.Contains("repository", restore.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hook]", restore.StdErr, StringComparison.Ordinal);
+        Assert.Equal(before.Keys.Order(), RepositoryTestKit.Snapshot(_repo).Keys.Order());
+        AssertClean(await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo), 0);
+    }
+
+    [Fact]
+    public async Task A_target_holding_the_backed_up_source_is_refused_but_the_source_itself_is_restored_in_place()
+    {
+        var name = await BackUpAsync();
+        var sourceBefore = RepositoryTestKit.Snapshot(_source);
+        File.WriteAllText(_dir.File("beside-the-source.txt"), "kept");
+
+        var parent = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _dir.Path);
+        AssertClean(parent, 2);
+        Assert.True(File.Exists(_dir.File("beside-the-source.txt")));
+
+        File.Delete(Path.Combine(_source, "a.bin"));
+        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _source), 0);
+        Assert.Equal(sourceBefore, RepositoryTestKit.Snapshot(_source));
+    }
 }

@@ -10,7 +10,7 @@ namespace SpanRecovery.Restore;
 /// <summary>
 /// Delivers one batch with <c>POST /v1/traces</c>, retrying what OTLP says is transient (429, 502, 503, 504,
 /// connection errors, timeouts) and giving up at once on anything else, since resending data the receiver
-/// called bad cannot help. Network trouble always ends in a <see cref="BatchOutcome"/>, never an exception;
+/// called bad cannot help; a redirect is a failure too, reported with its Location. Network trouble always ends in a <see cref="BatchOutcome"/>, never an exception;
 /// only the caller's cancellation escapes.
 /// </summary>
 internal sealed class BatchSender(HttpClient client, Uri tracesUri, OtlpHttpOptions options, TextWriter? log)
@@ -34,6 +34,8 @@ internal sealed class BatchSender(HttpClient client, Uri tracesUri, OtlpHttpOpti
                 if (response.IsSuccessStatusCode)
                     return Delivered(batch, body);
                 problem = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+                if ((int)response.StatusCode is >= 300 and < 400)
+                    return BatchOutcome.Failed($"batch {batch.Index}: {problem} to {response.Headers.Location?.ToString() ?? "no Location"}, not followed: redirects are not delivery");
                 if (!IsTransient(response.StatusCode))
                     return BatchOutcome.Failed($"batch {batch.Index}: {problem}, not retried: {Excerpt(body)}");
                 retryAfter = response.Headers.RetryAfter;

@@ -37,7 +37,9 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1);
         _options = options;
         _journal = journalPath is null ? null : new ResumeJournal(journalPath, journalKey);
-        _client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        // Redirects are never followed: a 301/302 turns the POST into a body-less GET that "succeeds", and a
+        // 307/308 sends the spans to a host nobody named (DESIGN §6a). A 3xx fails the batch instead.
+        _client = handler is null ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) : new HttpClient(handler, disposeHandler: false);
         _client.Timeout = options.EffectiveRequestTimeout;
         _sender = new BatchSender(_client, TracesUri(endpoint), options, log is null ? null : TextWriter.Synchronized(log));
         _splitter = new ResourceSpansSplitter(options.MaxBatchBytes);

@@ -115,6 +115,8 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
                 response.StatusCode = status.Code;
                 if (status.RetryAfter is not null)
                     response.AddHeader("Retry-After", status.RetryAfter);
+                if (status.Location is not null)
+                    response.RedirectLocation = status.Location;
                 await WriteAsync(response, Encoding.UTF8.GetBytes(status.Body));
                 return;
             case ReceiverReply.Accept accept:

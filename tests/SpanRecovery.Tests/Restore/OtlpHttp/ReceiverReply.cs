@@ -8,8 +8,8 @@ internal abstract record ReceiverReply
     /// <summary>200 with an ExportTraceServiceResponse; a partial success when <paramref name="Rejected"/> &gt; 0.</summary>
     public sealed record Accept(long Rejected, string Message) : ReceiverReply;
 
-    /// <summary>An error status, optionally with Retry-After and a body.</summary>
-    public sealed record Status(int Code, string? RetryAfter = null, string Body = "") : ReceiverReply;
+    /// <summary>An error or redirect status, optionally with Retry-After, Location and a body.</summary>
+    public sealed record Status(int Code, string? RetryAfter = null, string Body = "", string? Location = null) : ReceiverReply;
 
     /// <summary>Closes the connection without any response.</summary>
     public sealed record Drop : ReceiverReply;

@@ -1,0 +1,28 @@
+using SpanRecovery.Repository;
+
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// Refuses directory targets that a restore would destroy something through (DESIGN §6): the switch into
+/// place replaces the whole target, so a target that is, holds or lies inside the repository would delete
+/// backups, and one that holds the backed-up source would replace far more than the source.
+/// </summary>
+internal static class RestoreTargetGuard
+{
+    public static void Check(string target, BackupRepository repository, IEnumerable<string> sources)
+    {
+        if (File.Exists(target))
+            throw new RestoreTargetRefusedException($"the restore target {Path.GetFullPath(target)} is a file, not a directory");
+        var real = RealPath.Of(target);
+        var repositoryPath = RealPath.Of(repository.Path);
+        if (RealPath.IsSameOrInside(real, repositoryPath) || RealPath.IsSameOrInside(repositoryPath, real))
+            throw new RestoreTargetRefusedException(
+                $"the restore target {real} is, holds or lies inside the repository {repositoryPath}; restoring there would destroy backups");
+        foreach (var source in sources.Select(RealPath.Of).Distinct(StringComparer.Ordinal))
+        {
+            if (source != real && RealPath.IsSameOrInside(source, real))
+                throw new RestoreTargetRefusedException(
+                    $"the restore target {real} holds the backed-up source {source}; restore into the source directory itself or elsewhere");
+        }
+    }
+}

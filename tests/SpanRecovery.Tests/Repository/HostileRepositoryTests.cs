@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using SpanRecovery.Repository;
+using SpanRecovery.Restore;
+using SpanRecovery.Tests.Restore;
+using static SpanRecovery.Tests.RepositoryBackups.RepositoryTestKit;
+
+namespace SpanRecovery.Tests.RepositoryBackups;
+
+/// <summary>
+/// Manifests are input: each damage below was once able to make a command read, write or delete outside the
+/// repository, or crash it. Every one must be reported as damaged by <c>verify</c>, skipped by the other
+/// commands, and leave the directory beside the repository untouched, while an intact independent full
+/// backup still restores.
+/// </summary>
+public sealed class HostileRepositoryTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly string _source;
+    private readonly string _outside;
+
+    public HostileRepositoryTests()
+    {
+        _source = _dir.File("source");
+        _outside = _dir.File("outside");
+        Directory.CreateDirectory(_source);
+        Directory.CreateDirectory(Path.Combine(_outside, "x"));
+        File.WriteAllText(Path.Combine(_outside, "x", "keep.txt"), "must survive");
+        File.WriteAllBytes(Path.Combine(_outside, "x", "0001.seg.zst"), [1, 2, 3]);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Where "backup-directory-copied" puts a copy of the incremental's directory.</summary>
+    private const string CopiedName = "20261101-013000F";
+
+    /// <summary>The damages, each applied to the incremental's manifest (the first full and the second full stay intact).</summary>
+    public static TheoryData<string> Damages() =>
+    [
+        "name-climbs", "name-absolute", "name-null", "name-other-directory", "segment-name-absolute", "segment-name-climbs",
+        "segment-name-null", "file-path-null", "file-path-climbs", "file-listed-twice", "parent-is-itself", "parent-missing",
+        "negative-capture-end", "not-json", "type-unknown", "backup-directory-copied", "segment-symlink", "directory-symlink",
+    ];
+
+    private void Damage(BackupRepository repository, string incremental, string damage)
+    {
+        var path = repository.ManifestPath(incremental);
+        var json = JsonNode.Parse(File.ReadAllBytes(path))!;
+        var segment = json["segments"]![0]!;
+        var file = json["files"]![0]!;
+        switch (damage)
+        {
+            case "name-climbs": json["name"] = "../../outside/x"; break;
+            case "name-absolute": json["name"] = Path.Combine(_outside, "x"); break;
+            case "name-null": json["name"] = null; break;
+            case "name-other-directory": json["name"] = json["parent"]!.GetValue<string>(); break;
+            case "segment-name-absolute": segment["name"] = Path.Combine(_outside, "x", "keep.txt"); break;
+            case "segment-name-climbs": segment["name"] = "../../../outside/x/keep.txt"; break;
+            case "segment-name-null": segment["name"] = null; break;
+            case "file-path-null": file["path"] = null; break;
+            case "file-path-climbs": file["path"] = "../../outside/x/keep.txt"; break;
+            case "file-listed-twice": json["files"]!.AsArray().Add(file.DeepClone()); break;
+            case "parent-is-itself": json["parent"] = incremental; break;
+            case "parent-missing": json["parent"] = "20200101-000000F"; break;
+            case "negative-capture-end": file["captureEnd"] = -5; break;
+            case "not-json": File.WriteAllText(path, "{ not json"); return;
+            case "type-unknown": json["type"] = "weekly"; break;
+            case "backup-directory-copied":
+                CopyDirectory(repository.BackupDirectory(incremental), repository.BackupDirectory(CopiedName));
+                return;
+            case "segment-symlink":
+                var stored = repository.SegmentPath(incremental, segment["name"]!.GetValue<string>());
+                File.Delete(stored);
+                File.CreateSymbolicLink(stored, Path.Combine(_outside, "x", "keep.txt"));
+                return;
+            case "directory-symlink":
+                var directory = repository.BackupDirectory(incremental);
+                CopyDirectory(directory, Path.Combine(_outside, "x", "copy"));
+                Directory.Delete(directory, recursive: true);
+                Directory.CreateSymbolicLink(directory, Path.Combine(_outside, "x", "copy"));
+                return;
+            default: throw new ArgumentException(damage);
+        }
+
+        File.WriteAllText(path, json.ToJsonString());
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    /// <summary>full → incremental (to be damaged) → an independent second full, an hour apart each.</summary>
+    private async Task<(BackupRepository Repository, string Full, string Incremental, string SecondFull)> BuildAsync()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
+        var repository = BackupRepository.Init(_dir.File("repo"), BackupStrategy.ThreeTwoOne);
+        var manager = new BackupManager(repository, timeProvider: clock);
+        File.WriteAllBytes(Path.Combine(_source, "a.bin"), Records(1, 3, 2));
+        var full = (await manager.CreateBackupAsync(_source, BackupType.Full)).Metadata.Name;
+        clock.Now = clock.Now.AddHours(1);
+        Append(Path.Combine(_source, "a.bin"), Records(10, 4));
+        var incremental = (await manager.CreateBackupAsync(_source, BackupType.Incremental)).Metadata.Name;
+        clock.Now = clock.Now.AddHours(1);
+        File.WriteAllBytes(Path.Combine(_source, "b.bin"), Records(20, 2));
+        var secondFull = (await manager.CreateBackupAsync(_source, BackupType.Full)).Metadata.Name;
+        return (repository, full, incremental, secondFull);
+    }
+
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public async Task A_damaged_manifest_is_reported_skipped_and_never_acted_through(string damage)
+    {
+        var (repository, full, incremental, secondFull) = await BuildAsync();
+        Damage(repository, incremental, damage);
+        var outsideBefore = Snapshot(_outside);
+        var warnings = new StringWriter();
+        repository = BackupRepository.Open(repository.Path, warnings);
+        var manager = new BackupManager(repository);
+
+        var damaged = damage == "backup-directory-copied" ? CopiedName : incremental;
+
+        var verify = await manager.VerifyAsync();
+        Assert.False(verify.Ok);
+        Assert.Contains(verify.Damaged, d => d.Path.Contains(damaged, StringComparison.Ordinal));
+        Assert.DoesNotContain(verify.Damaged, d => d.Path.Contains(secondFull, StringComparison.Ordinal));
+
+        var listed = manager.ListManifests().Select(m => m.Name).ToList();
+        Assert.Contains(full, listed);
+        Assert.Contains(secondFull, listed);
+        if (damage == "segment-symlink")
+        {
+            // The manifest is sound; the stored data is not, which is what checksums are for.
+            await Assert.ThrowsAsync<CorruptedBackupException>(() => RestoreAsync(repository, incremental));
+        }
+        else
+        {
+            Assert.DoesNotContain(damaged, listed);
+            Assert.Contains("damaged", warnings.ToString(), StringComparison.Ordinal);
+        }
+
+        var (restored, result) = await RestoreAsync(repository, secondFull);
+        Assert.True(result.Verified);
+        Assert.Equal(Snapshot(_source), restored);
+        var pointInTime = _dir.File("pit");
+        Assert.True((await new RecoveryManager(repository).RestoreToPointInTimeAsync(ulong.MaxValue / 2, pointInTime)).Verified);
+
+        var verifyChain = await manager.VerifyAsync(secondFull);
+        Assert.True(verifyChain.Ok, string.Join("; ", verifyChain.Damaged));
+
+        File.WriteAllBytes(Path.Combine(_source, "c.bin"), Records(30, 1));
+        var next = await new BackupManager(repository, timeProvider: new ManualClock(new DateTimeOffset(2026, 11, 2, 0, 0, 0, TimeSpan.Zero)))
+            .CreateBackupAsync(_source, BackupType.Incremental);
+        Assert.StartsWith(repository.BackupsDirectory + Path.DirectorySeparatorChar, next.Metadata.Path, StringComparison.Ordinal);
+
+        new BackupExpiry(repository).Expire(new RetentionPolicy(Full: 1), DateTime.UtcNow);
+        new RepositoryCopier(repository, _dir.File("copy")).Copy();
+
+        Assert.Equal(outsideBefore, Snapshot(_outside));
+    }
+}
