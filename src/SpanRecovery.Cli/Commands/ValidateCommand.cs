@@ -17,17 +17,25 @@ internal static class ValidateCommand
         var maxRecord = new Option<long>("--max-record-bytes") { Description = "Largest record accepted", DefaultValueFactory = _ => ReaderOptions.DefaultMaxRecordBytes };
         var inputFormat = new Option<string?>("--input-format") { Description = "Override framing detection: length-prefixed, json or raw" };
         inputFormat.AcceptOnlyFromAmong("length-prefixed", "json", "raw");
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most memory the span table may use before partitioning by trace ID (512M, 4G; default 60 % of available memory)" };
+        var spillDir = new Option<string?>("--spill-dir") { Description = "Where partition files go (default: the temp directory)" };
+        var partitions = new Option<int?>("--partitions") { Description = "Force partitioned validation into R partitions (1 to 1024)" };
 
         var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles")
         {
-            paths, format, maxExamples, maxDuration, maxRecord, inputFormat,
+            paths, format, maxExamples, maxDuration, maxRecord, inputFormat, memoryLimit, spillDir, partitions,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(partitions) is < 1 or > 1024)
+                throw new UsageException("--partitions must be 1 to 1024");
             var validation = new ValidationOptions
             {
                 MaxExamples = Math.Max(0, parse.GetValue(maxExamples)),
                 MaxDuration = DurationParser.Parse(parse.GetValue(maxDuration)!),
+                MemoryLimitBytes = parse.GetValue(memoryLimit) is { } limit ? SizeParser.Parse(limit) : null,
+                SpillDirectory = parse.GetValue(spillDir),
+                Partitions = parse.GetValue(partitions),
             };
             var reader = ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat));
             var report = await RunAsync(parse.GetValue(paths)!, validation, reader, cancellationToken);
@@ -54,6 +62,7 @@ internal static class ValidateCommand
         var total = files.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0);
         var progress = new ReadProgress();
         DataIntegrityValidator? validator = null;
+        validation = validation with { ExpectedSpans = ArchiveValidation.EstimateSpans(files) };
         var work = ArchiveValidation.ValidateAsync(files, validation, reader, v => validator = v, progress, cancellationToken);
         return ProgressDisplay.RunAsync("validating", total, () => progress.Bytes, () => $"{validator?.SpansRead ?? 0:N0} spans", work);
     }

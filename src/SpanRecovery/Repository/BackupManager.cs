@@ -212,7 +212,7 @@ public sealed class BackupManager(
             }
         }
 
-        return new Capture(files, segments, Summarize(validator.Complete()));
+        return new Capture(files, segments, Summarize(validator.Complete(cancellationToken)));
     }
 
     /// <summary>

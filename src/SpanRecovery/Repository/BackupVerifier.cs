@@ -130,7 +130,7 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
             }
         }
 
-        var again = BackupManager.Summarize(validator.Complete());
+        var again = BackupManager.Summarize(validator.Complete(cancellationToken));
         var recorded = manifest.Validation;
         if (again.Spans != recorded.Spans || again.Errors != recorded.Errors || again.Warnings != recorded.Warnings)
         {

@@ -9,17 +9,14 @@ namespace SpanRecovery.Validation;
 /// The one-pass rule engine of DESIGN §3. Feed it inputs in order (<see cref="BeginInput"/>, then spans and
 /// problems as the readers find them — it is their sink), then <see cref="Complete"/> resolves parent links
 /// and cycles over the whole data set and builds the report. Per-span work is a few comparisons here and,
-/// on a thread of its own (<see cref="TableStage"/>), one or two probes of the <see cref="SpanTable"/>;
-/// nothing is allocated per span.
+/// on a thread of its own, one or two probes of the span table — or, when the table would not fit in the
+/// memory limit, one append to a partition file (<see cref="TraceTables"/>); nothing is allocated per span.
 /// </summary>
 public sealed class DataIntegrityValidator : ISpanSink, IDisposable
 {
     private readonly ValidationOptions _options;
     private readonly SpanRules _spanRules;
-    private readonly SpanTable _table = new();
-    private readonly RecordLocations _records = new();
-    private readonly TableStage _tableStage;
-    private readonly HashSet<UInt128> _tracesOutsideTable = [];
+    private readonly TraceTables _tables;
     private readonly List<InputState> _inputs = [];
     private readonly long[] _ruleCounts = new long[Rules.Count];
     private readonly List<Finding> _examples = [];
@@ -31,18 +28,23 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     public DataIntegrityValidator(ValidationOptions? options = null)
     {
         _options = options ?? new ValidationOptions();
-        _tableStage = new TableStage(_table, _options.MaxExamples);
+        _tables = new TraceTables(_options);
         _spanRules = new SpanRules(_options.MaxDuration);
     }
 
-    /// <summary>Stops the table thread of a validator that will not be completed (an abandoned run).</summary>
-    public void Dispose() => _tableStage.Dispose();
+    /// <summary>Stops the table thread and removes spill files.</summary>
+    public void Dispose() => _tables.Dispose();
 
     /// <summary>Spans read so far, for progress displays.</summary>
     public long SpansRead => Volatile.Read(ref _spans);
 
     /// <summary>Starts the next input; spans and problems from now on belong to it.</summary>
-    public void BeginInput(string path, long bytes) => _inputs.Add(new InputState(path, bytes));
+    public void BeginInput(string path, long bytes)
+    {
+        if (_inputs.Count == PartitionFile.MaxInputs - 1)
+            throw new InvalidOperationException($"more than {PartitionFile.MaxInputs - 1} inputs in one data set");
+        _inputs.Add(new InputState(path, bytes));
+    }
 
     /// <summary>Records what the reader detected about the current input.</summary>
     public void EndInput(InputDescription description)
@@ -74,16 +76,11 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
 
         var (traceOk, spanOk, parent) = _spanRules.Check(span, ref found);
 
-        var traceId = traceOk ? BinaryPrimitives.ReadUInt128BigEndian(span.TraceId) : default;
-        if (traceOk && spanOk)
+        if (traceOk)
         {
-            var record = _records.Ordinal(_inputs.Count - 1, span.RecordOffset);
-            _tableStage.Add(new PendingSpan(traceId, BinaryPrimitives.ReadUInt64BigEndian(span.SpanId), parent, span.ContentHash,
-                record, found.HasError, Current.Path, span.RecordOffset));
-        }
-        else if (traceOk)
-        {
-            _tracesOutsideTable.Add(traceId);
+            // A span without a usable span_id enters no table, but its trace still counts.
+            _tables.Add(new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0,
+                parent, PendingSpan.Fold(span.ContentHash), _inputs.Count - 1, span.RecordOffset, found.HasError, TraceOnly: !spanOk));
         }
 
         if (found.IsEmpty)
@@ -98,19 +95,19 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     }
 
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
-    public ValidationReport Complete()
+    public ValidationReport Complete(CancellationToken cancellationToken = default)
     {
         if (_completed)
             throw new InvalidOperationException("Complete was already called: a validator checks one data set once");
         _completed = true;
-        _tableStage.Finish();
-        _ruleCounts[(int)Rule.DuplicateSpan] += _tableStage.DuplicateSpans;
-        _ruleCounts[(int)Rule.DuplicateSpanIdentical] += _tableStage.IdenticalDuplicates;
-        _invalidSpans += _tableStage.NewlyInvalid;
-        _examples.AddRange(_tableStage.Examples);
-        _table.ResolveParents(index => RecordTableFinding(Rule.ParentNotFound, index));
-        FindCycles();
-        var traces = _table.TraceCount + _tracesOutsideTable.Count(t => !_table.ContainsTrace(t));
+        var (table, spillBytes) = _tables.Complete(cancellationToken);
+        _ruleCounts[(int)Rule.DuplicateSpan] += table.DuplicateSpans;
+        _ruleCounts[(int)Rule.DuplicateSpanIdentical] += table.IdenticalDuplicates;
+        _ruleCounts[(int)Rule.ParentNotFound] += table.ParentNotFound;
+        _ruleCounts[(int)Rule.ParentCycle] += table.ParentCycles;
+        _invalidSpans += table.NewlyInvalid;
+        var examples = _examples.Concat(table.Examples.Select(f =>
+            Finding.ForSpanKey(f.Rule, _inputs[f.Input].Path, f.Offset, f.TraceId, f.SpanId, f.Message)));
         var counts = new Dictionary<Rule, long>();
         long errors = 0, warnings = 0;
         for (var i = 0; i < _ruleCounts.Length; i++)
@@ -126,61 +123,11 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         }
 
         var inputs = _inputs.Select(i => new InputReport(i.Path, i.Format, i.Compression, i.Bytes, i.Spans, i.Error)).ToList();
-        return new ValidationReport(inputs, new ValidationTotals(_spans, traces, _invalidSpans, errors, warnings),
-            counts, _examples.OrderBy(e => e.Rule).ToList(), _stopwatch.Elapsed);
+        return new ValidationReport(inputs, new ValidationTotals(_spans, table.Traces, _invalidSpans, errors, warnings),
+            counts, examples.OrderBy(e => e.Rule).ToList(), _stopwatch.Elapsed, _tables.Partitions, spillBytes);
     }
 
     private InputState Current => _inputs.Count > 0 ? _inputs[^1] : throw new InvalidOperationException("BeginInput was not called");
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FindCycles()
-    {
-        // Parents form a forest plus, possibly, cycles (each span has at most one parent). Walk each
-        // unvisited span's ancestor chain marking it "on path"; meeting an "on path" span means a cycle.
-        const byte Unvisited = 0, OnPath = 1, Done = 2;
-        var state = new byte[_table.Count];
-        for (var start = 0; start < _table.Count; start++)
-        {
-            var at = start;
-            while (at >= 0 && state[at] == Unvisited)
-            {
-                state[at] = OnPath;
-                at = _table.ParentOf(at);
-            }
-
-            if (at >= 0 && state[at] == OnPath)
-            {
-                var member = at;
-                do
-                {
-                    RecordTableFinding(Rule.ParentCycle, member);
-                    if (!_table[member].IsInvalid)
-                        _invalidSpans++;
-                    member = _table.ParentOf(member);
-                }
-                while (member != at);
-            }
-
-            for (at = start; at >= 0 && state[at] == OnPath; at = _table.ParentOf(at))
-                state[at] = Done;
-        }
-    }
-
-    private void RecordTableFinding(Rule rule, int index)
-    {
-        ref readonly var entry = ref _table[index];
-        AddExample(rule, entry.Record, entry.TraceId, entry.SpanId,
-            rule == Rule.ParentCycle ? "the span's ancestors lead back to it" : "no span of the same trace has the parent's span ID");
-    }
-
-    /// <summary>Counts a finding about a span known by its key and record, keeping it as an example if there is room.</summary>
-    private void AddExample(Rule rule, int record, UInt128 traceId, ulong spanId, string message)
-    {
-        if (!CountFinding(rule))
-            return;
-        var (input, offset) = _records[record];
-        _examples.Add(Finding.ForSpanKey(rule, _inputs[input].Path, offset, traceId, spanId, message));
-    }
 
     /// <summary>Counts a finding; true when it should also be kept as an example (built only then: no allocation per finding).</summary>
     private bool CountFinding(Rule rule) => _ruleCounts[(int)rule]++ < _options.MaxExamples;

@@ -27,10 +27,11 @@ internal sealed class SpanTable
 
     /// <summary>
     /// Adds a span unless its key is already present; then returns the index of the earlier span instead.
-    /// <paramref name="parentSpanId"/> is 0 for a root (or a parent that cannot be followed).
+    /// <paramref name="parentSpanId"/> is 0 for a root (or a parent that cannot be followed);
+    /// <paramref name="contentHash"/> is the folded hash of <see cref="PendingSpan.Fold"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, ulong contentHash, int record, bool invalid, out int existing)
+    public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, uint contentHash, int record, bool invalid, out int existing)
     {
         var spanHash = SpanHash(traceId, spanId);
         var spanMatch = new SpanKeyMatch(this, traceId, spanId);
@@ -43,7 +44,7 @@ internal sealed class SpanTable
             Array.Resize(ref _chunks, _chunks.Length + 1);
         ref var chunk = ref _chunks[index >> ChunkBits];
         chunk ??= new Entry[ChunkSize];
-        chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, FoldHash(contentHash), record, invalid);
+        chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, contentHash, record, invalid);
         Count++;
         var rehashSpans = new SpanKeyHash(this);
         _spanIndex.Insert(spanHash, index, freeSlot, ref rehashSpans);
@@ -72,9 +73,6 @@ internal sealed class SpanTable
         var match = new TraceKeyMatch(this, traceId);
         return _traceIndex.Find(TraceHash(traceId), ref match, out _) >= 0;
     }
-
-    /// <summary>Whether a span with this content hash is identical to the stored one (32 bits are kept).</summary>
-    public bool HasSameContent(int index, ulong contentHash) => this[index].ContentHash == FoldHash(contentHash);
 
     public ref readonly Entry this[int index] => ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
 
@@ -123,8 +121,6 @@ internal sealed class SpanTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong TraceHash(UInt128 traceId) =>
         Mix((ulong)traceId ^ BitOperations.RotateLeft((ulong)(traceId >> 64), 29));
-
-    private static uint FoldHash(ulong hash) => (uint)(hash ^ (hash >> 32));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mix(ulong x)

@@ -1,6 +1,6 @@
 namespace SpanRecovery.Validation;
 
-/// <summary>Knobs of the rule engine (DESIGN §3).</summary>
+/// <summary>Knobs of the rule engine (DESIGN §3) and of its memory bound (DESIGN §9).</summary>
 public sealed record ValidationOptions
 {
     /// <summary>Spans longer than this get <c>duration-too-long</c>.</summary>
@@ -8,4 +8,28 @@ public sealed record ValidationOptions
 
     /// <summary>Examples kept per rule in the report.</summary>
     public int MaxExamples { get; init; } = 10;
+
+    /// <summary>
+    /// Most memory the span table may take; beyond it the data set is partitioned by trace ID through spill
+    /// files. Null: 60 % of what .NET says the process may use (physical memory, a container's limit or
+    /// <c>DOTNET_GCHeapHardLimit</c>).
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>Forces partitioned validation into this many partitions (1 or more); null decides by memory.</summary>
+    public int? Partitions { get; init; }
+
+    /// <summary>Where spill files go; null: the system temp directory.</summary>
+    public string? SpillDirectory { get; init; }
+
+    /// <summary>
+    /// An estimate of the spans to come (<see cref="ArchiveValidation.EstimateSpans"/>): when their table would
+    /// not fit, partitioning starts at once instead of when the table outgrows the limit.
+    /// </summary>
+    public long? ExpectedSpans { get; init; }
+
+    /// <summary>The limit in effect.</summary>
+    public long EffectiveMemoryLimitBytes => MemoryLimitBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.6);
+
+    public string EffectiveSpillDirectory => SpillDirectory ?? Path.GetTempPath();
 }

@@ -24,12 +24,16 @@ public sealed record ValidationTotals(long Spans, long Traces, long InvalidSpans
 }
 
 /// <summary>The outcome of validating a data set: totals, counts per rule, examples.</summary>
+/// <param name="Partitions">How the span table ran: 0 in memory, else the number of trace-ID partitions (DESIGN §9).</param>
+/// <param name="SpillBytes">Bytes written to partition files.</param>
 public sealed record ValidationReport(
     IReadOnlyList<InputReport> Inputs,
     ValidationTotals Totals,
     IReadOnlyDictionary<Rule, long> RuleCounts,
     IReadOnlyList<Finding> Examples,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    int Partitions = 0,
+    long SpillBytes = 0)
 {
     /// <summary>Some input could not be read completely: unreadable, unknown format or input-level findings.</summary>
     public bool HasInputErrors =>

@@ -71,7 +71,7 @@ public class SpanTableMemoryTests(ITestOutputHelper output)
                 spansLeftInTrace = (int)(ids.Next() % (ulong)spansPerTrace);
             }
 
-            if (!table.TryAdd(trace, ids.Next() | 1, ids.Next(), ids.Next(), i, invalid: false, out _))
+            if (!table.TryAdd(trace, ids.Next() | 1, ids.Next(), (uint)ids.Next(), i, invalid: false, out _))
                 throw new InvalidOperationException("random 64-bit span IDs collided");
         }
 

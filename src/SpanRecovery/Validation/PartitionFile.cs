@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace SpanRecovery.Validation;
+
+/// <summary>
+/// The format of partition files (DESIGN §9): the spans of one trace-ID partition as fixed 48-byte key
+/// records, in blocks of at most <see cref="RecordsPerBlock"/> records, each block checksummed, so that a
+/// damaged spill file or shard object is an error naming its byte offset, never a silently wrong report.
+/// </summary>
+/// <remarks>
+/// Block: u32 record count, u32 zero, u64 XxHash64 of the payload, then the records. Record (little
+/// endian): trace ID high and low halves, span ID, parent span ID, record offset (8 bytes each), folded
+/// content hash (4), input index with the invalid (bit 31) and trace-only (bit 30) flags (4).
+/// </remarks>
+internal static class PartitionFile
+{
+    public const int RecordBytes = 48;
+    public const int HeaderBytes = 16;
+    public const int RecordsPerBlock = 1365; // a 64 KiB block
+    public const int BlockBytes = HeaderBytes + RecordsPerBlock * RecordBytes;
+
+    /// <summary>Inputs are numbered below this; the two bits above carry the flags.</summary>
+    public const int MaxInputs = 1 << 30;
+
+    private const uint InvalidFlag = 1u << 31;
+    private const uint TraceOnlyFlag = 1u << 30;
+
+    /// <summary>
+    /// The partition of a trace: XxHash64 of its 16 big-endian bytes, scaled to [0, partitions). Fixed forever
+    /// (a golden test pins it): map and reduce tasks of different versions must agree on it.
+    /// </summary>
+    public static int PartitionOf(UInt128 traceId, int partitions)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, traceId);
+        var hash = XxHash64.HashToUInt64(bytes);
+        return (int)(((hash >> 32) * (ulong)partitions) >> 32);
+    }
+
+    public static void Encode(in PendingSpan span, Span<byte> record)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(record, (ulong)(span.TraceId >> 64));
+        BinaryPrimitives.WriteUInt64LittleEndian(record[8..], (ulong)span.TraceId);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[16..], span.SpanId);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[24..], span.ParentSpanId);
+        BinaryPrimitives.WriteInt64LittleEndian(record[32..], span.Offset);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[40..], span.ContentHash);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[44..], (uint)span.Input | (span.IsInvalid ? InvalidFlag : 0) | (span.TraceOnly ? TraceOnlyFlag : 0));
+    }
+
+    public static PendingSpan Decode(ReadOnlySpan<byte> record)
+    {
+        var inputAndFlags = BinaryPrimitives.ReadUInt32LittleEndian(record[44..]);
+        return new PendingSpan(
+            new UInt128(BinaryPrimitives.ReadUInt64LittleEndian(record), BinaryPrimitives.ReadUInt64LittleEndian(record[8..])),
+            BinaryPrimitives.ReadUInt64LittleEndian(record[16..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(record[24..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(record[40..]),
+            (int)(inputAndFlags & (TraceOnlyFlag - 1)),
+            BinaryPrimitives.ReadInt64LittleEndian(record[32..]),
+            (inputAndFlags & InvalidFlag) != 0,
+            (inputAndFlags & TraceOnlyFlag) != 0);
+    }
+
+    /// <summary>Completes a block of <paramref name="records"/> records whose payload follows the header in <paramref name="block"/>; returns its length.</summary>
+    public static int Seal(Span<byte> block, int records)
+    {
+        var length = HeaderBytes + records * RecordBytes;
+        BinaryPrimitives.WriteUInt32LittleEndian(block, (uint)records);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[4..], 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(block[8..], XxHash64.HashToUInt64(block[HeaderBytes..length]));
+        return length;
+    }
+
+    /// <summary>
+    /// Reads every block of <paramref name="stream"/> from its current position, checking each, and hands
+    /// its records to <paramref name="target"/> in order. <paramref name="name"/> names the file in errors.
+    /// </summary>
+    public static long ReadAll(Stream stream, string name, ISpanBatchTarget target, CancellationToken cancellationToken)
+    {
+        var block = new byte[BlockBytes];
+        var spans = new PendingSpan[RecordsPerBlock];
+        long position = 0, records = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var header = stream.ReadAtLeast(block.AsSpan(0, HeaderBytes), HeaderBytes, throwOnEndOfStream: false);
+            if (header == 0)
+                return records;
+            var count = header == HeaderBytes ? BinaryPrimitives.ReadUInt32LittleEndian(block) : uint.MaxValue;
+            if (count is 0 or > RecordsPerBlock || BinaryPrimitives.ReadUInt32LittleEndian(block.AsSpan(4)) != 0)
+                throw Damaged(name, position, "not a partition block header");
+            var length = HeaderBytes + (int)count * RecordBytes;
+            if (stream.ReadAtLeast(block.AsSpan(HeaderBytes, length - HeaderBytes), length - HeaderBytes, throwOnEndOfStream: false) != length - HeaderBytes)
+                throw Damaged(name, position, "the block is cut short");
+            if (XxHash64.HashToUInt64(block.AsSpan(HeaderBytes, length - HeaderBytes)) != BinaryPrimitives.ReadUInt64LittleEndian(block.AsSpan(8)))
+                throw Damaged(name, position, "checksum mismatch");
+            for (var i = 0; i < count; i++)
+                spans[i] = Decode(block.AsSpan(HeaderBytes + i * RecordBytes, RecordBytes));
+            target.Enter(spans.AsSpan(0, (int)count));
+            position += length;
+            records += count;
+        }
+    }
+
+    private static InvalidDataException Damaged(string name, long position, string problem) =>
+        new($"partition file {name}: block at byte {position}: {problem}");
+}

@@ -1,0 +1,139 @@
+namespace SpanRecovery.Validation;
+
+/// <summary>
+/// Runs the table rules over a whole data set within a memory limit (DESIGN §9): one <see cref="TableRules"/>
+/// in memory while its table fits, otherwise R partition files by trace ID (pass 1, <see cref="PartitionSpill"/>)
+/// each checked by a table of its own (pass 2). Since every trace is whole in one partition, the outcome is the
+/// same whichever way it ran. The choice is made up front from the expected spans when they are known, and
+/// again as the table grows: a table that reaches the limit is drained into partition files and reading goes
+/// on, so a wrong estimate costs time, never memory.
+/// </summary>
+internal sealed class TraceTables : IDisposable
+{
+    /// <summary>What one span costs in a table: a 40-byte entry plus two indexes, with room for their growth.</summary>
+    public const int TableBytesPerSpan = 72;
+
+    private const int MaxPartitions = 1024;
+    private const int CheckEverySpans = 1 << 16;
+
+    private readonly ValidationOptions _options;
+    private readonly long _tableLimitSpans;
+    private TableRules? _inMemory;
+    private PartitionSpill? _spill;
+    private TableStage _stage;
+    private TableOutcome? _beforeSpill;
+    private long _added;
+
+    public TraceTables(ValidationOptions options)
+    {
+        _options = options;
+        _tableLimitSpans = Math.Max(1, options.EffectiveMemoryLimitBytes / TableBytesPerSpan);
+        if (options.Partitions is { } forced)
+        {
+            _spill = NewSpill(forced, options.ExpectedSpans ?? 0);
+        }
+        else if (options.ExpectedSpans is { } expected && expected > _tableLimitSpans)
+        {
+            _spill = NewSpill(PartitionsFor(expected), expected);
+        }
+
+        _inMemory = _spill is null ? new TableRules(options.MaxExamples) : null;
+        _stage = new TableStage(_spill ?? (ISpanBatchTarget)_inMemory!);
+    }
+
+    /// <summary>Partitions in use; 0 while everything fits in memory.</summary>
+    public int Partitions => _spill?.Partitions ?? 0;
+
+    public void Add(in PendingSpan span)
+    {
+        _stage.Add(span);
+        if (++_added % CheckEverySpans == 0 && _inMemory is not null && _inMemory.Count > _tableLimitSpans)
+            MoveToPartitions();
+    }
+
+    /// <summary>Everything the table rules found, and the spill bytes it took.</summary>
+    public (TableOutcome Outcome, long SpillBytes) Complete(CancellationToken cancellationToken = default)
+    {
+        _stage.Finish();
+        if (_inMemory is not null)
+            return (_inMemory.Complete(), 0);
+        var spill = _spill!;
+        spill.Flush();
+        var outcomes = new TableOutcome[spill.Partitions];
+        // Two partitions at a time when two of the largest fit in the limit together.
+        var largest = Enumerable.Range(0, spill.Partitions).Max(spill.SpansIn);
+        var parallel = Math.Clamp(_tableLimitSpans / Math.Max(1, largest), 1, Environment.ProcessorCount);
+        Parallel.For(0, spill.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>
+        {
+            var rules = new TableRules(_options.MaxExamples);
+            spill.ReadPartition(p, rules, cancellationToken);
+            outcomes[p] = rules.Complete();
+        });
+        return (Merge(_beforeSpill is null ? outcomes : [_beforeSpill, .. outcomes]), spill.Bytes);
+    }
+
+    public void Dispose()
+    {
+        _stage.Dispose();
+        _spill?.Dispose();
+    }
+
+    private TableOutcome Merge(IReadOnlyList<TableOutcome> outcomes)
+    {
+        var examples = new FirstFindings(_options.MaxExamples);
+        foreach (var outcome in outcomes)
+            examples.OfferAll(outcome.Examples);
+        return new TableOutcome(
+            outcomes.Sum(o => o.DuplicateSpans), outcomes.Sum(o => o.IdenticalDuplicates), outcomes.Sum(o => o.ParentNotFound),
+            outcomes.Sum(o => o.ParentCycles), outcomes.Sum(o => o.NewlyInvalid), outcomes.Sum(o => o.Traces), [.. examples.Ordered()]);
+    }
+
+    /// <summary>The table reached the limit: its spans go to partition files, and so does every span after them.</summary>
+    private void MoveToPartitions()
+    {
+        _stage.Finish();
+        _stage.Dispose();
+        var table = _inMemory!;
+        _inMemory = null;
+        // Traces are spread evenly, so if the spans so far needed one table, the whole needs proportionally more.
+        var expected = Math.Max(_options.ExpectedSpans ?? 0, 4 * _added);
+        _spill = NewSpill(PartitionsFor(expected), expected);
+        _beforeSpill = table.DuplicatesSoFar();
+        var batch = new PendingSpan[PartitionFile.RecordsPerBlock];
+        var count = 0;
+        foreach (var span in table.Drain())
+        {
+            batch[count++] = span;
+            if (count == batch.Length)
+            {
+                _spill.Enter(batch);
+                count = 0;
+            }
+        }
+
+        _spill.Enter(batch.AsSpan(0, count));
+        _stage = new TableStage(_spill);
+    }
+
+    /// <summary>Enough partitions that each one's table takes at most half the limit.</summary>
+    private int PartitionsFor(long spans) => (int)Math.Clamp((spans + _tableLimitSpans / 2 - 1) / Math.Max(1, _tableLimitSpans / 2), 2, MaxPartitions);
+
+    private PartitionSpill NewSpill(int partitions, long expectedSpans)
+    {
+        if (partitions is < 1 or > MaxPartitions)
+            throw new ArgumentOutOfRangeException(nameof(partitions), partitions, $"partitions must be 1 to {MaxPartitions}");
+        var directory = _options.EffectiveSpillDirectory;
+        var needed = PartitionSpill.BytesFor(expectedSpans);
+        var free = FreeBytes(directory);
+        if (free < needed)
+            throw new IOException($"the spill directory {directory} has {free / (1 << 20):N0} MiB free; partitioned validation of about "
+                + $"{expectedSpans:N0} spans needs {needed / (1 << 20):N0} MiB there (choose another with --spill-dir, or raise --memory-limit)");
+        return new PartitionSpill(directory, partitions);
+    }
+
+    private static long FreeBytes(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        return new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
+    }
+}
