@@ -22,12 +22,8 @@ internal sealed class TableRules : ISpanBatchTarget
     private readonly HashSet<UInt128> _tracesOutsideTable = [];
     private readonly FirstFindings _examples;
     private long _duplicates, _identical, _newlyInvalid;
-    private int _count;
 
     public TableRules(int maxExamples) => _examples = new FirstFindings(maxExamples);
-
-    /// <summary>Spans in the table; read from another thread it is a recent value, good for a memory check.</summary>
-    public int Count => Volatile.Read(ref _count);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enter(ReadOnlySpan<PendingSpan> batch)
@@ -51,8 +47,6 @@ internal sealed class TableRules : ISpanBatchTarget
                     RecordDuplicate(span, _table[first].ContentHash == span.ContentHash);
             }
         }
-
-        Volatile.Write(ref _count, _table.Count);
     }
 
     /// <summary>

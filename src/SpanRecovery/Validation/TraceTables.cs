@@ -14,7 +14,6 @@ internal sealed class TraceTables : IDisposable
     public const int TableBytesPerSpan = 72;
 
     private const int MaxPartitions = 1024;
-    private const int CheckEverySpans = 1 << 16;
 
     private readonly ValidationOptions _options;
     private readonly long _tableLimitSpans;
@@ -47,7 +46,9 @@ internal sealed class TraceTables : IDisposable
     public void Add(in PendingSpan span)
     {
         _stage.Add(span);
-        if (++_added % CheckEverySpans == 0 && _inMemory is not null && _inMemory.Count > _tableLimitSpans)
+        // Spans handed over bound the table's size from above (repeats never enter it), and unlike the table's
+        // own count they are known on this thread without waiting for the table.
+        if (++_added > _tableLimitSpans && _inMemory is not null)
             MoveToPartitions();
     }
 

@@ -1,0 +1,120 @@
+using System.Buffers.Binary;
+using System.Text.Json.Nodes;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using SpanRecovery.Otlp;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Tests.Validation;
+
+/// <summary>
+/// DESIGN §9: the report is the same (but for elapsed time and throughput) whether the span table ran in
+/// memory, over R partition files, or moved to partition files when it outgrew the memory limit mid-run — on
+/// random data sets whose traces, duplicates, orphans and cycles cross files, records and partitions.
+/// </summary>
+public sealed class PartitionedValidationProperties
+{
+    private const ulong Second = 1_000_000_000;
+
+    private static readonly int[] PartitionCounts = [1, 2, 16, 256];
+    private static readonly int[] GoldenCounts = [1, 2, 16, 128, 256, 2048];
+
+    [Property(MaxTest = 25)]
+    public Property Every_partitioning_gives_the_in_memory_report() =>
+        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), Arb.From(Gen.Elements(0, 1, 3, 10)), (seed, examples) =>
+        {
+            var inputs = RandomArchive(seed);
+            var options = new ValidationOptions { MaxExamples = examples };
+            var expected = Json(Run(inputs, options));
+            foreach (var partitions in PartitionCounts)
+                Assert.Equal(expected, Json(Run(inputs, options with { Partitions = partitions })));
+            // A limit of ~2,000 spans: the table moves into partition files after a few thousand.
+            var outgrown = Run(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
+            Assert.Equal(inputs.Sum(i => i.Count) > 2000, outgrown.Partitions > 0);
+            Assert.Equal(expected, Json(outgrown));
+        });
+
+    [Fact]
+    public void The_partition_of_a_trace_is_fixed_forever()
+    {
+        // Shard tasks of different versions must agree: these values may never change.
+        var trace = BinaryPrimitives.ReadUInt128BigEndian(Convert.FromHexString("4bf92f3577b34da6a3ce929d0e0e4736"));
+        Assert.Equal([0, 0, 4, 35, 70, 564], GoldenCounts.Select(r => PartitionFile.PartitionOf(trace, r)));
+        Assert.Equal(0, PartitionFile.PartitionOf(UInt128.Zero, 2));
+        Assert.Equal(1, PartitionFile.PartitionOf(UInt128.MaxValue, 2));
+    }
+
+    private static ValidationReport Run(List<List<(long Offset, TestSpan Span)>> inputs, ValidationOptions options)
+    {
+        using var validator = new DataIntegrityValidator(options);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            validator.BeginInput($"input-{i}", 0);
+            foreach (var (offset, span) in inputs[i])
+                validator.OnSpan(new SpanView(span.TraceId, span.SpanId, span.ParentSpanId, span.Start, span.End, span.ContentHash, offset, span.Problems));
+            validator.EndInput(new InputDescription(RecordFraming.LengthPrefixed, InputCompression.None));
+        }
+
+        return validator.Complete();
+    }
+
+    private static string Json(ValidationReport report)
+    {
+        using var stream = new MemoryStream();
+        ValidationReportWriter.WriteJson(report, stream);
+        var json = JsonNode.Parse(stream.ToArray())!.AsObject();
+        json.Remove("elapsedSeconds");
+        json.Remove("throughput");
+        return json.ToJsonString();
+    }
+
+    /// <summary>
+    /// 1–4 inputs of records holding 1–8 spans each; 500–12,000 spans over pools of trace and span IDs sized so
+    /// that duplicates, orphans and cycles happen, with a few malformed IDs and times.
+    /// </summary>
+    private static List<List<(long, TestSpan)>> RandomArchive(int seed)
+    {
+        var random = new Random(seed);
+        var spans = random.Next(500, 12_001);
+        var traces = random.Next(2) == 0 ? random.Next(1, 40) : random.Next(40, 5000);
+        var spanIds = random.Next(2) == 0 ? random.Next(2, 30) : random.Next(30, 3000);
+        var inputs = Enumerable.Range(0, random.Next(1, 5)).Select(_ => new List<(long, TestSpan)>()).ToList();
+        long offset = 0;
+        var input = inputs[0];
+        var inRecord = 0;
+        for (var i = 0; i < spans; i++)
+        {
+            if (inRecord-- == 0)
+            {
+                inRecord = random.Next(8);
+                offset += random.Next(1, 500);
+                input = inputs[random.Next(inputs.Count)];
+                offset = input.Count == 0 ? offset : Math.Max(offset, input[^1].Item1 + 1);
+            }
+
+            var t = (ulong)random.Next(traces);
+            var trace = new byte[16];
+            BinaryPrimitives.WriteUInt64BigEndian(trace, (t * 0x9E37_79B9_7F4A_7C15) + 1);
+            BinaryPrimitives.WriteUInt64BigEndian(trace.AsSpan(8), t);
+            if (random.Next(300) == 0)
+                trace = random.Next(2) == 0 ? new byte[16] : [];
+            var span = Id8((ulong)random.Next(1, spanIds + 1));
+            if (random.Next(300) == 0)
+                span = random.Next(2) == 0 ? new byte[8] : [1, 2];
+            var parent = random.Next(4) == 0 ? [] : Id8((ulong)random.Next(1, spanIds + 1));
+            var start = (1_704_067_200 * Second) + (ulong)random.NextInt64(0, 86_400 * (long)Second);
+            var end = random.Next(100) == 0 ? start - 1 : start + (ulong)random.NextInt64(0, 2 * 86_400 * (long)Second);
+            input.Add((offset, new TestSpan(trace, span, parent, start, end, (ulong)random.Next(2))));
+        }
+
+        return inputs;
+    }
+
+    private static byte[] Id8(ulong value)
+    {
+        var id = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(id, value);
+        return id;
+    }
+}
