@@ -68,6 +68,12 @@ internal static class CommandLineHost
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
             return ExitCodes.IntegrityProblem;
         }
+        catch (OutOfMemoryException)
+        {
+            // The span table stays within --memory-limit; what is left is a record or a trace too big for the heap.
+            await Console.Error.WriteLineAsync("spanrecovery: out of memory: lower --memory-limit or --max-record-bytes, or give the process more memory");
+            return ExitCodes.Usage;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using SpanRecovery.Generation;
+using SpanRecovery.Tests.CliProcess;
+
+namespace SpanRecovery.Tests.Cli;
+
+/// <summary>
+/// DESIGN §9 as a user meets it: an archive whose span table does not fit in the process's memory validates
+/// exactly, with the report of an unbounded run, and spill files never outlive the run.
+/// </summary>
+public sealed class BoundedMemoryTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static JsonObject Report(CliResult result)
+    {
+        var json = JsonNode.Parse(result.StdOut)!.AsObject();
+        json.Remove("elapsedSeconds");
+        json.Remove("throughput");
+        return json;
+    }
+
+    [Fact]
+    public async Task An_archive_larger_than_a_capped_heap_validates_exactly()
+    {
+        // 1.2M spans: ~330 MB of protobuf and a ~80 MB span table, against a 96 MiB heap.
+        var archive = _dir.File("archive");
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(1_200_000, Seed: 7, Files: 2, DefectRate: 0.01));
+        var spill = Directory.CreateDirectory(_dir.File("spill")).FullName;
+
+        var unbounded = await Spanrecovery.RunAsync("validate", archive, "--format", "json");
+        var capped = await Spanrecovery.RunAsync(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x6000000" },
+            "validate", archive, "--format", "json", "--spill-dir", spill);
+        var text = await Spanrecovery.RunAsync(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x6000000" },
+            "validate", archive, "--spill-dir", spill);
+
+        Assert.Equal(1, unbounded.ExitCode);
+        Assert.True(capped.ExitCode == 1, capped.ToString());
+        Assert.DoesNotContain("   at ", capped.StdErr, StringComparison.Ordinal);
+        Assert.Equal(Report(unbounded).ToJsonString(), Report(capped).ToJsonString());
+        Assert.Contains("trace-ID partitions", text.StdOut, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(spill));
+    }
+
+    [Fact]
+    public async Task Too_little_free_space_for_the_spill_files_is_a_clear_error_before_reading()
+    {
+        ArchiveGenerator.Generate(_dir.File("small"), new GeneratorOptions(2000, Seed: 3));
+
+        // /proc reports no free space at all.
+        var result = await Spanrecovery.RunAsync("validate", _dir.File("small"), "--partitions", "4", "--spill-dir", "/proc");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("spill directory /proc has 0 MiB free", result.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--memory-limit", "lots")]
+    [InlineData("--memory-limit", "0")]
+    [InlineData("--partitions", "0")]
+    [InlineData("--partitions", "5000")]
+    public async Task Bad_memory_options_are_usage_errors(string option, string value)
+    {
+        ArchiveGenerator.Generate(_dir.File("small"), new GeneratorOptions(10));
+
+        var result = await Spanrecovery.RunAsync("validate", _dir.File("small"), option, value);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
+    }
+}
