@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SpanRecovery.Repository;
 using SpanRecovery.Restore;
+using SpanRecovery.Sharding;
 
 namespace SpanRecovery.Cli;
 
@@ -61,6 +62,18 @@ internal static class CommandLineHost
                 RepositoryError.LockHeld => ExitCodes.Locked,
                 _ => ExitCodes.Usage,
             };
+        }
+        catch (ArgumentException e)
+        {
+            // A value out of range that only the library could judge (a task index beyond the plan, say).
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message.Split(" (Parameter", 2)[0]}");
+            return ExitCodes.Usage;
+        }
+        catch (ShardException e)
+        {
+            // Missing tasks, a damaged object: the run cannot be trusted yet, and the message says what to rerun.
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            return ExitCodes.Usage;
         }
         catch (InvalidDataException e)
         {

@@ -11,5 +11,6 @@ var root = new RootCommand("SpanRecovery: validate, back up and restore OpenTele
     BackupCommand.Create(),
     BackupsCommand.Create(),
     RestoreCommand.Create(),
+    ShardCommand.Create(),
 };
 return await CommandLineHost.RunAsync(root, args);

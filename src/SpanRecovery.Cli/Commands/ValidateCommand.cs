@@ -4,7 +4,7 @@ using SpanRecovery.Validation;
 
 namespace SpanRecovery.Cli.Commands;
 
-/// <summary><c>spanrecovery validate PATH…</c>: integrity findings for trace archives (DESIGN §3–4).</summary>
+/// <summary><c>spanrecovery validate PATH…</c>: integrity findings for trace archives (DESIGN §3–4, §9).</summary>
 internal static class ValidateCommand
 {
     public static Command Create()
@@ -12,38 +12,54 @@ internal static class ValidateCommand
         var paths = new Argument<string[]>("paths") { Description = "Files and directories, validated together as one data set", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format") { Description = "Report format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var maxExamples = new Option<int>("--max-examples") { Description = "Examples kept per rule", DefaultValueFactory = _ => 10 };
-        var maxDuration = new Option<string>("--max-duration") { Description = "Longer spans get duration-too-long (e.g. 24h, 90m)", DefaultValueFactory = _ => "24h" };
-        var maxRecord = new Option<long>("--max-record-bytes") { Description = "Largest record accepted", DefaultValueFactory = _ => ReaderOptions.DefaultMaxRecordBytes };
-        var inputFormat = new Option<string?>("--input-format") { Description = "Override framing detection: length-prefixed, json or raw" };
-        inputFormat.AcceptOnlyFromAmong("length-prefixed", "json", "raw");
+        var (maxExamples, maxDuration, maxRecord, inputFormat) = RuleOptions();
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most memory the span table may use before partitioning by trace ID (512M, 4G; default 60 % of available memory)" };
         var spillDir = new Option<string?>("--spill-dir") { Description = "Where partition files go (default: the temp directory)" };
         var partitions = new Option<int?>("--partitions") { Description = "Force partitioned validation into R partitions (1 to 1024)" };
+        var workers = new Option<int?>("--workers") { Description = "Run as shard map and reduce tasks in N local processes (the cluster's code path on one machine)" };
 
         var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles")
         {
-            paths, format, maxExamples, maxDuration, maxRecord, inputFormat, memoryLimit, spillDir, partitions,
+            paths, format, maxExamples, maxDuration, maxRecord, inputFormat, memoryLimit, spillDir, partitions, workers,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(partitions) is < 1 or > 1024)
                 throw new UsageException("--partitions must be 1 to 1024");
-            var validation = new ValidationOptions
+            if (parse.GetValue(workers) is < 1 or > 256)
+                throw new UsageException("--workers must be 1 to 256");
+            var validation = ValidationOptionsFrom(parse, maxExamples, maxDuration) with
             {
-                MaxExamples = Math.Max(0, parse.GetValue(maxExamples)),
-                MaxDuration = DurationParser.Parse(parse.GetValue(maxDuration)!),
                 MemoryLimitBytes = parse.GetValue(memoryLimit) is { } limit ? SizeParser.Parse(limit) : null,
                 SpillDirectory = parse.GetValue(spillDir),
                 Partitions = parse.GetValue(partitions),
             };
             var reader = ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat));
-            var report = await RunAsync(parse.GetValue(paths)!, validation, reader, cancellationToken);
+            var report = parse.GetValue(workers) is { } count
+                ? await LocalWorkers.ValidateAsync(parse.GetValue(paths)!, count, validation, reader, cancellationToken)
+                : await RunAsync(parse.GetValue(paths)!, validation, reader, cancellationToken);
             Print(report, parse.GetValue(format) == "json");
             return report.ExitCode;
         });
         return command;
     }
+
+    /// <summary>The options that decide what the rules find; <c>shard plan</c> takes the same.</summary>
+    internal static (Option<int> MaxExamples, Option<string> MaxDuration, Option<long> MaxRecord, Option<string?> InputFormat) RuleOptions()
+    {
+        var maxExamples = new Option<int>("--max-examples") { Description = "Examples kept per rule", DefaultValueFactory = _ => 10 };
+        var maxDuration = new Option<string>("--max-duration") { Description = "Longer spans get duration-too-long (e.g. 24h, 90m)", DefaultValueFactory = _ => "24h" };
+        var maxRecord = new Option<long>("--max-record-bytes") { Description = "Largest record accepted", DefaultValueFactory = _ => ReaderOptions.DefaultMaxRecordBytes };
+        var inputFormat = new Option<string?>("--input-format") { Description = "Override framing detection: length-prefixed, json or raw" };
+        inputFormat.AcceptOnlyFromAmong("length-prefixed", "json", "raw");
+        return (maxExamples, maxDuration, maxRecord, inputFormat);
+    }
+
+    internal static ValidationOptions ValidationOptionsFrom(ParseResult parse, Option<int> maxExamples, Option<string> maxDuration) => new()
+    {
+        MaxExamples = Math.Max(0, parse.GetValue(maxExamples)),
+        MaxDuration = DurationParser.Parse(parse.GetValue(maxDuration)!),
+    };
 
     internal static ReaderOptions ReaderOptionsFrom(long maxRecordBytes, string? framing)
     {

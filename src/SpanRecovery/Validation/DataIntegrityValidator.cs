@@ -23,10 +23,18 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private long _spans;
     private long _invalidSpans;
+    private readonly int _firstInput;
     private bool _completed;
 
     public DataIntegrityValidator(ValidationOptions? options = null)
+        : this(options, firstInput: 0)
     {
+    }
+
+    /// <param name="firstInput">The data-set index of the first input this validator reads (a shard map task's slice).</param>
+    internal DataIntegrityValidator(ValidationOptions? options, int firstInput)
+    {
+        _firstInput = firstInput;
         _options = options ?? new ValidationOptions();
         _tables = new TraceTables(_options);
         _spanRules = new SpanRules(_options.MaxDuration);
@@ -41,7 +49,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     /// <summary>Starts the next input; spans and problems from now on belong to it.</summary>
     public void BeginInput(string path, long bytes)
     {
-        if (_inputs.Count == PartitionFile.MaxInputs - 1)
+        if (_firstInput + _inputs.Count >= PartitionFile.MaxInputs - 1)
             throw new InvalidOperationException($"more than {PartitionFile.MaxInputs - 1} inputs in one data set");
         _inputs.Add(new InputState(path, bytes));
     }
@@ -80,7 +88,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         {
             // A span without a usable span_id enters no table, but its trace still counts.
             _tables.Add(new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0,
-                parent, PendingSpan.Fold(span.ContentHash), _inputs.Count - 1, span.RecordOffset, found.HasError, TraceOnly: !spanOk));
+                parent, PendingSpan.Fold(span.ContentHash), _firstInput + _inputs.Count - 1, span.RecordOffset, found.HasError, TraceOnly: !spanOk));
         }
 
         if (found.IsEmpty)
@@ -97,35 +105,32 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>
     public ValidationReport Complete(CancellationToken cancellationToken = default)
     {
-        if (_completed)
-            throw new InvalidOperationException("Complete was already called: a validator checks one data set once");
-        _completed = true;
+        var single = FinishReading();
         var (table, spillBytes) = _tables.Complete(cancellationToken);
-        _ruleCounts[(int)Rule.DuplicateSpan] += table.DuplicateSpans;
-        _ruleCounts[(int)Rule.DuplicateSpanIdentical] += table.IdenticalDuplicates;
-        _ruleCounts[(int)Rule.ParentNotFound] += table.ParentNotFound;
-        _ruleCounts[(int)Rule.ParentCycle] += table.ParentCycles;
-        _invalidSpans += table.NewlyInvalid;
-        var examples = _examples.Concat(table.Examples.Select(f =>
-            Finding.ForSpanKey(f.Rule, _inputs[f.Input].Path, f.Offset, f.TraceId, f.SpanId, f.Message)));
+        return single.ToReport(table, _stopwatch.Elapsed, _tables.Partitions, spillBytes);
+    }
+
+    /// <summary>
+    /// Ends the reading pass: what the single-span and input rules found. The table rules' spans are then in
+    /// <see cref="Tables"/> (a shard map task ships its partition files instead of completing them).
+    /// </summary>
+    internal SinglePassOutcome FinishReading()
+    {
+        if (_completed)
+            throw new InvalidOperationException("the data set was already completed: a validator checks one data set once");
+        _completed = true;
         var counts = new Dictionary<Rule, long>();
-        long errors = 0, warnings = 0;
         for (var i = 0; i < _ruleCounts.Length; i++)
         {
-            if (_ruleCounts[i] == 0)
-                continue;
-            var rule = (Rule)i;
-            counts[rule] = _ruleCounts[i];
-            if (rule.Severity() == Severity.Error)
-                errors += _ruleCounts[i];
-            else
-                warnings += _ruleCounts[i];
+            if (_ruleCounts[i] > 0)
+                counts[(Rule)i] = _ruleCounts[i];
         }
 
         var inputs = _inputs.Select(i => new InputReport(i.Path, i.Format, i.Compression, i.Bytes, i.Spans, i.Error)).ToList();
-        return new ValidationReport(inputs, new ValidationTotals(_spans, table.Traces, _invalidSpans, errors, warnings),
-            counts, examples.OrderBy(e => e.Rule).ToList(), _stopwatch.Elapsed, _tables.Partitions, spillBytes);
+        return new SinglePassOutcome(_firstInput, inputs, _spans, _invalidSpans, counts, _examples);
     }
+
+    internal TraceTables Tables => _tables;
 
     private InputState Current => _inputs.Count > 0 ? _inputs[^1] : throw new InvalidOperationException("BeginInput was not called");
 

@@ -91,6 +91,14 @@ internal sealed class PartitionSpill : ISpanBatchTarget, IDisposable
         PartitionFile.ReadAll(file, $"{_directory}/{p:D4}.spill", target, cancellationToken);
     }
 
+    /// <summary>Hands partition <paramref name="p"/>'s file, as it is (blocks and checksums), to <paramref name="write"/>.</summary>
+    public async Task UploadAsync(int p, Func<Stream, Task> write)
+    {
+        Flush();
+        _files[p].Position = 0;
+        await write(_files[p]);
+    }
+
     private void WriteBlock(int p)
     {
         var length = PartitionFile.Seal(_blocks[p], _filled[p]);

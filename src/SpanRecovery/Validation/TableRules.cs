@@ -5,7 +5,19 @@ namespace SpanRecovery.Validation;
 /// <summary>What the span table's rules found in one set of whole traces (all of a data set, or one partition).</summary>
 internal sealed record TableOutcome(
     long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
-    IReadOnlyList<TableFinding> Examples);
+    IReadOnlyList<TableFinding> Examples)
+{
+    /// <summary>The outcomes of disjoint sets of traces as one: counts add up, examples stay the first N per rule.</summary>
+    public static TableOutcome Merge(IReadOnlyList<TableOutcome> outcomes, int maxExamples)
+    {
+        var examples = new FirstFindings(maxExamples);
+        foreach (var outcome in outcomes)
+            examples.OfferAll(outcome.Examples);
+        return new TableOutcome(
+            outcomes.Sum(o => o.DuplicateSpans), outcomes.Sum(o => o.IdenticalDuplicates), outcomes.Sum(o => o.ParentNotFound),
+            outcomes.Sum(o => o.ParentCycles), outcomes.Sum(o => o.NewlyInvalid), outcomes.Sum(o => o.Traces), [.. examples.Ordered()]);
+    }
+}
 
 /// <summary>
 /// The rules that need every span of a trace at once (DESIGN §3): duplicates as spans enter the

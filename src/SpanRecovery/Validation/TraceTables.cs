@@ -70,23 +70,22 @@ internal sealed class TraceTables : IDisposable
             spill.ReadPartition(p, rules, cancellationToken);
             outcomes[p] = rules.Complete();
         });
-        return (Merge(_beforeSpill is null ? outcomes : [_beforeSpill, .. outcomes]), spill.Bytes);
+        return (TableOutcome.Merge(_beforeSpill is null ? outcomes : [_beforeSpill, .. outcomes], _options.MaxExamples), spill.Bytes);
+    }
+
+    /// <summary>Ends pass 1 of a run forced into partitions and hands over its files (a shard map task uploads them).</summary>
+    public PartitionSpill FinishSpill()
+    {
+        _stage.Finish();
+        var spill = _spill ?? throw new InvalidOperationException("not partitioned");
+        spill.Flush();
+        return spill;
     }
 
     public void Dispose()
     {
         _stage.Dispose();
         _spill?.Dispose();
-    }
-
-    private TableOutcome Merge(IReadOnlyList<TableOutcome> outcomes)
-    {
-        var examples = new FirstFindings(_options.MaxExamples);
-        foreach (var outcome in outcomes)
-            examples.OfferAll(outcome.Examples);
-        return new TableOutcome(
-            outcomes.Sum(o => o.DuplicateSpans), outcomes.Sum(o => o.IdenticalDuplicates), outcomes.Sum(o => o.ParentNotFound),
-            outcomes.Sum(o => o.ParentCycles), outcomes.Sum(o => o.NewlyInvalid), outcomes.Sum(o => o.Traces), [.. examples.Ordered()]);
     }
 
     /// <summary>The table reached the limit: its spans go to partition files, and so does every span after them.</summary>

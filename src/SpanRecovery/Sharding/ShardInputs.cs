@@ -1,0 +1,62 @@
+using System.IO.Pipelines;
+using SpanRecovery.Otlp;
+using SpanRecovery.Storage;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Sharding;
+
+/// <summary>
+/// Inputs of a sharded validation: local paths (on a volume every worker mounts at the same place) and
+/// <c>s3://bucket/key</c> objects. A directory or an S3 prefix stands for every file or object below it, in
+/// name order, as <c>validate</c> reads a directory.
+/// </summary>
+internal static class ShardInputs
+{
+    public static async Task<IReadOnlyList<(string Path, long Bytes)>> ExpandAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
+    {
+        var inputs = new List<(string, long)>();
+        foreach (var path in paths)
+        {
+            if (!S3ObjectStore.IsS3(path))
+            {
+                inputs.AddRange(ArchiveValidation.ExpandInputs([path]).Select(f => (f, File.Exists(f) ? new FileInfo(f).Length : 0)));
+                continue;
+            }
+
+            var (bucket, prefix) = S3ObjectStore.Parse(path);
+            using var store = new S3ObjectStore($"{S3ObjectStore.Scheme}{bucket}");
+            var key = prefix.TrimEnd('/');
+            if (await store.SizeAsync(key, cancellationToken) is { } size)
+            {
+                inputs.Add((path, size));
+                continue;
+            }
+
+            var keys = await store.ListAsync(prefix, cancellationToken);
+            if (keys.Count == 0)
+                throw new ShardException($"{path}: no such object, and no objects under it", ShardError.NotFound);
+            foreach (var k in keys)
+                inputs.Add((store.Describe(k), await store.SizeAsync(k, cancellationToken) ?? 0));
+        }
+
+        return inputs;
+    }
+
+    /// <summary>Reads one input into <paramref name="sink"/>; a missing one is reported as unreadable, as <c>validate</c> does.</summary>
+    public static async Task<InputDescription> ReadAsync<TSink>(string path, TSink sink, ReaderOptions options, CancellationToken cancellationToken)
+        where TSink : ISpanSink
+    {
+        if (!S3ObjectStore.IsS3(path))
+            return await TraceFileReader.ReadFileAsync(path, sink, options, cancellationToken: cancellationToken);
+        var (bucket, prefix) = S3ObjectStore.Parse(path);
+        using var store = new S3ObjectStore($"{S3ObjectStore.Scheme}{bucket}");
+        await using var stream = await store.OpenReadAsync(prefix.TrimEnd('/'), cancellationToken);
+        if (stream is null)
+        {
+            sink.OnInputProblem(new InputProblem(InputProblemKind.Unreadable, 0, $"{path}: no such object"));
+            return new InputDescription(null, InputCompression.None);
+        }
+
+        return await TraceFileReader.ReadAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18)), sink, options, cancellationToken);
+    }
+}

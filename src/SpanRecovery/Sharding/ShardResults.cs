@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Sharding;
+
+/// <summary>A report example as task results carry it: the rule by id, the input by data-set index.</summary>
+public sealed record ShardExample(string Rule, int Input, long Offset, string TraceId, string SpanId, string Message)
+{
+    internal static ShardExample From(Finding finding, int input) =>
+        new(finding.Rule.Id(), input, finding.Offset, finding.TraceId, finding.SpanId, finding.Message);
+
+    internal static ShardExample From(TableFinding finding)
+    {
+        Span<byte> trace = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(trace, finding.TraceId);
+        return new(finding.Rule.Id(), finding.Input, finding.Offset, Convert.ToHexStringLower(trace), finding.SpanId.ToString("x16", CultureInfo.InvariantCulture), finding.Message);
+    }
+
+    internal Rule ParsedRule => Validation.Rules.TryParse(Rule, out var rule) ? rule : throw new ShardException($"unknown rule '{Rule}' in a task result", ShardError.Damaged);
+
+    internal TableFinding ToTableFinding() => new(ParsedRule, Input, Offset,
+        BinaryPrimitives.ReadUInt128BigEndian(Convert.FromHexString(TraceId)), ulong.Parse(SpanId, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+}
+
+/// <summary>
+/// <c>maps/I/done.json</c>, written after the task's partition objects: the reading pass over its inputs
+/// (DESIGN §3 single-span and input rules) and how many key records it wrote to each partition.
+/// </summary>
+public sealed record MapResult(
+    int Task, int FirstInput, IReadOnlyList<InputReport> Inputs, long Spans, long InvalidSpans,
+    IReadOnlyDictionary<string, long> Rules, IReadOnlyList<ShardExample> Examples, IReadOnlyList<long> PartitionSpans)
+{
+    internal static MapResult From(int task, SinglePassOutcome outcome, IReadOnlyList<long> partitionSpans)
+    {
+        var inputIndex = outcome.Inputs.Select((input, i) => (input.Path, Index: outcome.FirstInput + i)).DistinctBy(p => p.Path).ToDictionary(p => p.Path, p => p.Index);
+        return new MapResult(task, outcome.FirstInput, outcome.Inputs, outcome.Spans, outcome.InvalidSpans,
+            outcome.RuleCounts.ToDictionary(r => r.Key.Id(), r => r.Value),
+            [.. outcome.Examples.Select(e => ShardExample.From(e, inputIndex.GetValueOrDefault(e.Path, outcome.FirstInput)))], partitionSpans);
+    }
+
+    internal SinglePassOutcome ToOutcome() => new(FirstInput, Inputs, Spans, InvalidSpans,
+        Rules.ToDictionary(r => Validation.Rules.TryParse(r.Key, out var rule) ? rule : throw new ShardException($"unknown rule '{r.Key}' in map task {Task}'s result", ShardError.Damaged), r => r.Value),
+        [.. Examples.Select(e => new Finding(e.ParsedRule, Inputs[e.Input - FirstInput].Path, e.Offset, e.TraceId, e.SpanId, e.Message))]);
+}
+
+/// <summary><c>reduces/P.json</c>: the table rules over partition P of every map task, and the key records read.</summary>
+public sealed record ReduceResult(
+    int Partition, long Spans, long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
+    IReadOnlyList<ShardExample> Examples)
+{
+    internal static ReduceResult From(int partition, long spans, TableOutcome outcome) =>
+        new(partition, spans, outcome.DuplicateSpans, outcome.IdenticalDuplicates, outcome.ParentNotFound, outcome.ParentCycles,
+            outcome.NewlyInvalid, outcome.Traces, [.. outcome.Examples.Select(ShardExample.From)]);
+
+    internal TableOutcome ToOutcome() =>
+        new(DuplicateSpans, IdenticalDuplicates, ParentNotFound, ParentCycles, NewlyInvalid, Traces, [.. Examples.Select(e => e.ToTableFinding())]);
+}

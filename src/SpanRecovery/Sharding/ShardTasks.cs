@@ -1,0 +1,139 @@
+using SpanRecovery.Storage;
+using SpanRecovery.Validation;
+
+namespace SpanRecovery.Sharding;
+
+/// <summary>
+/// The two passes of partitioned validation (DESIGN §9) as tasks of an existing engine — Kubernetes Indexed
+/// Jobs, or local processes — sharing a work location. Every task writes its objects first and its result
+/// LAST, so a task killed midway leaves no result and a task run twice overwrites its own objects with the
+/// same content: retries and duplicates change nothing.
+/// </summary>
+public static class ShardTasks
+{
+    /// <summary>Writes the plan: the inputs (files, directories, <c>s3://</c> objects or prefixes) split over map tasks.</summary>
+    public static async Task<ShardPlan> PlanAsync(IObjectStore work, IEnumerable<string> inputs, int mapTasks, int partitions, ShardSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (mapTasks is < 1 or > ShardPlan.MaxTasks || partitions is < 1 or > ShardPlan.MaxTasks)
+            throw new ArgumentOutOfRangeException(nameof(mapTasks), $"map tasks and partitions must be 1 to {ShardPlan.MaxTasks}");
+        var plan = ShardPlan.Create(await ShardInputs.ExpandAsync(inputs, cancellationToken), mapTasks, partitions, settings);
+        await ShardObjects.WriteJsonAsync(work, ShardPlan.Key, plan, cancellationToken);
+        return plan;
+    }
+
+    /// <summary>Map task <paramref name="task"/>: reads its inputs once, applies the single-span rules and writes one partition object per partition, then its result.</summary>
+    public static async Task<MapResult> MapAsync(IObjectStore work, int task, string? spillDirectory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var plan = await ShardPlan.LoadAsync(work, cancellationToken);
+        if (task < 0 || task >= plan.MapTasks)
+            throw new ArgumentOutOfRangeException(nameof(task), task, $"the plan has map tasks 0 to {plan.MapTasks - 1}");
+        var (first, inputs) = plan.InputsOf(task);
+        var options = plan.Settings.Validation(plan.Partitions) with { SpillDirectory = spillDirectory };
+        using var validator = new DataIntegrityValidator(options, first);
+        var reader = plan.Settings.Reader();
+        foreach (var input in inputs)
+        {
+            validator.BeginInput(input.Path, input.Bytes);
+            validator.EndInput(await ShardInputs.ReadAsync(input.Path, validator, reader, cancellationToken));
+        }
+
+        var single = validator.FinishReading();
+        var spill = validator.Tables.FinishSpill();
+        for (var p = 0; p < plan.Partitions; p++)
+            await spill.UploadAsync(p, stream => work.WriteAsync(ShardObjects.Partition(task, p), stream, cancellationToken));
+        var result = MapResult.From(task, single, [.. Enumerable.Range(0, plan.Partitions).Select(spill.SpansIn)]);
+        await ShardObjects.WriteJsonAsync(work, ShardObjects.MapDone(task), result, cancellationToken);
+        return result;
+    }
+
+    /// <summary>Reduce task <paramref name="partition"/>: once every map task is done, checks its partition of all of them, in input order.</summary>
+    public static async Task<ReduceResult> ReduceAsync(IObjectStore work, int partition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var plan = await ShardPlan.LoadAsync(work, cancellationToken);
+        if (partition < 0 || partition >= plan.Partitions)
+            throw new ArgumentOutOfRangeException(nameof(partition), partition, $"the plan has partitions 0 to {plan.Partitions - 1}");
+        await ReadMapResultsAsync(work, plan, cancellationToken);
+        var rules = new TableRules(plan.Settings.MaxExamples);
+        long spans = 0;
+        // Map tasks hold consecutive inputs, so their partitions one after another are in input order.
+        for (var task = 0; task < plan.MapTasks; task++)
+        {
+            var key = ShardObjects.Partition(task, partition);
+            await using var stream = await work.OpenReadAsync(key, cancellationToken)
+                ?? throw new ShardException($"{work.Describe(key)} is missing although map task {task} is done", ShardError.Damaged);
+            try
+            {
+                spans += PartitionFile.ReadAll(stream, work.Describe(key), rules, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ShardException(e.Message, ShardError.Damaged);
+            }
+        }
+
+        var result = ReduceResult.From(partition, spans, rules.Complete());
+        await ShardObjects.WriteJsonAsync(work, ShardObjects.ReduceDone(partition), result, cancellationToken);
+        return result;
+    }
+
+    /// <summary>The report <c>validate</c> would give, from every task's result; refuses missing tasks and spans that do not add up.</summary>
+    public static async Task<ValidationReport> MergeAsync(IObjectStore work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var started = DateTime.UtcNow;
+        var plan = await ShardPlan.LoadAsync(work, cancellationToken);
+        var maps = await ReadMapResultsAsync(work, plan, cancellationToken);
+        var reduces = new ReduceResult?[plan.Partitions];
+        for (var p = 0; p < plan.Partitions; p++)
+            reduces[p] = await ShardObjects.ReadJsonAsync<ReduceResult>(work, ShardObjects.ReduceDone(p), cancellationToken);
+        var missing = Enumerable.Range(0, plan.Partitions).Where(p => reduces[p] is null).ToList();
+        if (missing.Count > 0)
+            throw new ShardException($"reduce tasks {Ranges(missing)} of {plan.Partitions} have not finished (no {ShardObjects.ReduceDone(missing[0])} in {work.Location})", ShardError.NotFound);
+        for (var p = 0; p < plan.Partitions; p++)
+        {
+            var written = maps.Sum(m => m.PartitionSpans[p]);
+            if (reduces[p]!.Spans != written)
+                throw new ShardException($"partition {p}: the map tasks wrote {written} key records, its reduce read {reduces[p]!.Spans}: rerun reduce {p}", ShardError.Damaged);
+        }
+
+        var single = SinglePassOutcome.Concat([.. maps.Select(m => m.ToOutcome())], plan.Settings.MaxExamples);
+        var table = TableOutcome.Merge([.. reduces.Select(r => r!.ToOutcome())], plan.Settings.MaxExamples);
+        return single.ToReport(table, DateTime.UtcNow - started, plan.Partitions, 0);
+    }
+
+    private static async Task<List<MapResult>> ReadMapResultsAsync(IObjectStore work, ShardPlan plan, CancellationToken cancellationToken)
+    {
+        var results = new MapResult?[plan.MapTasks];
+        for (var task = 0; task < plan.MapTasks; task++)
+            results[task] = await ShardObjects.ReadJsonAsync<MapResult>(work, ShardObjects.MapDone(task), cancellationToken);
+        var missing = Enumerable.Range(0, plan.MapTasks).Where(t => results[t] is null).ToList();
+        if (missing.Count > 0)
+            throw new ShardException($"map tasks {Ranges(missing)} of {plan.MapTasks} have not finished (no {ShardObjects.MapDone(missing[0])} in {work.Location})", ShardError.NotFound);
+        foreach (var result in results)
+        {
+            if (result!.PartitionSpans is null || result.PartitionSpans.Count != plan.Partitions || result.Inputs is null || result.Rules is null || result.Examples is null)
+                throw new ShardException($"{work.Describe(ShardObjects.MapDone(result.Task))} does not match the plan", ShardError.Damaged);
+        }
+
+        return [.. results.Select(r => r!)];
+    }
+
+    /// <summary>"0-2, 5" for [0, 1, 2, 5].</summary>
+    private static string Ranges(List<int> numbers)
+    {
+        var parts = new List<string>();
+        for (var i = 0; i < numbers.Count;)
+        {
+            var j = i;
+            while (j + 1 < numbers.Count && numbers[j + 1] == numbers[j] + 1)
+                j++;
+            parts.Add(i == j ? $"{numbers[i]}" : $"{numbers[i]}-{numbers[j]}");
+            i = j + 1;
+        }
+
+        return string.Join(", ", parts);
+    }
+}
