@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using SpanRecovery.Generation;
 using SpanRecovery.Otlp;
+using SpanRecovery.Sharding;
+using SpanRecovery.Storage;
 using SpanRecovery.Validation;
 
 namespace SpanRecovery.Tests.Validation;
@@ -33,6 +36,29 @@ public sealed class PartitionedValidationProperties
             var outgrown = Run(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
             Assert.Equal(inputs.Sum(i => i.Count) > 2000, outgrown.Partitions > 0);
             Assert.Equal(expected, Json(outgrown));
+        });
+
+    /// <summary>Generated archives (real files, several formats) validated in memory, partitioned and as shard tasks.</summary>
+    [Property(MaxTest = 8)]
+    public Property Shard_tasks_give_the_validate_report() =>
+        Prop.ForAll(Arb.From(Gen.Choose(0, 10_000)), Arb.From(Gen.Choose(1, 4)), Arb.From(Gen.Elements(1, 2, 16)), (seed, mapTasks, partitions) =>
+        {
+            using var dir = new TempDirectory();
+            var archive = dir.File("archive");
+            var compression = (ArchiveCompression)(seed % 4);
+            ArchiveGenerator.Generate(archive, new GeneratorOptions(1000 + (seed % 7000), Seed: seed, Files: 1 + (seed % 5), DefectRate: 0.05,
+                Compression: compression, SpansPerRecord: 1 + (seed % 100)));
+            var options = new ValidationOptions { MaxExamples = seed % 4 };
+            var expected = Json(ArchiveValidation.ValidateAsync([archive], options).GetAwaiter().GetResult());
+            Assert.Equal(expected, Json(ArchiveValidation.ValidateAsync([archive], options with { Partitions = partitions }).GetAwaiter().GetResult()));
+
+            using var work = new DirectoryObjectStore(dir.File("work"));
+            var plan = ShardTasks.PlanAsync(work, [archive], mapTasks, partitions, ShardSettings.From(options, new ReaderOptions())).GetAwaiter().GetResult();
+            for (var task = plan.MapTasks - 1; task >= 0; task--)
+                ShardTasks.MapAsync(work, task).GetAwaiter().GetResult();
+            for (var p = 0; p < partitions; p++)
+                ShardTasks.ReduceAsync(work, p).GetAwaiter().GetResult();
+            Assert.Equal(expected, Json(ShardTasks.MergeAsync(work).GetAwaiter().GetResult()));
         });
 
     [Fact]

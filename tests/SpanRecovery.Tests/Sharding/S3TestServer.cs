@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SpanRecovery.Tests.Sharding;
+
+/// <summary>
+/// A real S3-compatible server for the tests: s3rver (npm, installed into tests/tools by <c>npm ci</c>), started
+/// once per test run on 127.0.0.1 with one bucket. The AWS variables that point the product at it are set in
+/// this process, and <see cref="Environment"/> hands the same to the CLI processes a test starts.
+/// </summary>
+public sealed class S3TestServer : IDisposable
+{
+    public const string Bucket = "spanrecovery-test";
+
+    private readonly Process _process;
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "spanrecovery-tests", $"s3rver-{Guid.NewGuid():N}");
+
+    public S3TestServer()
+    {
+        var script = FindScript();
+        var port = FreePort();
+        Directory.CreateDirectory(_data);
+        var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { script, "--directory", _data, "--address", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
+            start.ArgumentList.Add(arg);
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
+        Endpoint = $"http://127.0.0.1:{port}";
+        WaitUntilListening(port);
+        Environment = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = Endpoint,
+            ["AWS_ACCESS_KEY_ID"] = "S3RVER",
+            ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
+            ["AWS_REGION"] = "us-east-1",
+            ["AWS_REQUEST_CHECKSUM_CALCULATION"] = "when_required",
+            ["AWS_RESPONSE_CHECKSUM_VALIDATION"] = "when_required",
+        };
+        foreach (var (name, value) in Environment)
+            System.Environment.SetEnvironmentVariable(name, value);
+    }
+
+    public string Endpoint { get; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    /// <summary>A fresh prefix in the bucket, as an <c>s3://</c> location.</summary>
+    public static string NewLocation(string name) => $"s3://{Bucket}/{name}-{Guid.NewGuid():N}";
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+
+    private static string FindScript()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var script = Path.Combine(directory.FullName, "tests", "tools", "node_modules", "s3rver", "bin", "s3rver.js");
+            if (File.Exists(script))
+                return script;
+        }
+
+        throw new InvalidOperationException("s3rver is not installed: run 'npm ci --prefix tests/tools' (the CI script does)");
+    }
+
+    private void WaitUntilListening(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"s3rver exited: {_process.StandardError.ReadToEnd()}");
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+
+        throw new TimeoutException("s3rver did not start listening within 30 s");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class S3Collection : ICollectionFixture<S3TestServer>
+{
+    public const string Name = "s3";
+}
