@@ -14,17 +14,19 @@ SR=(dotnet src/SpanRecovery.Cli/bin/Release/net10.0/spanrecovery.dll)
 run() { /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > "$WORK/last.out" 2>/dev/null || true; awk '{printf "%s %.0f\n", $1, $2/1024}' "$WORK/time"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-for spans in "${@:-5000000 10000000}"; do
+[ $# -gt 0 ] || set -- 5000000 10000000
+for spans in "$@"; do
   archive="$WORK/archive-$spans"
   [ -d "$archive" ] || "${SR[@]}" generate --out "$archive" --spans "$spans" --files 1 --compress zstd > /dev/null
   file=$(ls "$archive"/*)
   declare -A times=() rss=()
-  variants=("zstd -dc" "in memory" "--partitions 16" "--partitions 64" "--workers 2")
+  variants=("zstd -dc" "in memory" "default" "--partitions 64" "--workers 2")
   for round in $(seq "$ROUNDS"); do
     for variant in "${variants[@]}"; do
       case "$variant" in
         "zstd -dc") out=$(run sh -c "zstd -dc '$file' > /dev/null") ;;
-        "in memory") out=$(run "${SR[@]}" validate "$file" --format json --memory-limit 1T) ;;
+        "in memory") out=$(run "${SR[@]}" validate "$file" --format json --partitions 0) ;;
+        "default") out=$(run "${SR[@]}" validate "$file" --format json) ;;
         *) out=$("${SR[@]}" validate --help | grep -q -- "${variant%% *}" && run "${SR[@]}" validate "$file" --format json $variant || echo "- -") ;;
       esac
       times[$variant]+="${out% *} "; rss[$variant]+="${out#* } "

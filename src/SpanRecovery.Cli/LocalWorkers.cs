@@ -21,7 +21,7 @@ internal static class LocalWorkers
         try
         {
             using var work = new DirectoryObjectStore(directory);
-            var plan = await ShardTasks.PlanAsync(work, paths, workers, validation.Partitions ?? 4 * workers, ShardSettings.From(validation, reader), cancellationToken);
+            var plan = await ShardTasks.PlanAsync(work, paths, workers, validation.Partitions is > 0 and var forced ? forced : 4 * workers, ShardSettings.From(validation, reader), cancellationToken);
             await RunAllAsync("map", "--task", plan.MapTasks, directory, workers, cancellationToken);
             await RunAllAsync("reduce", "--partition", plan.Partitions, directory, workers, cancellationToken);
             return await ShardTasks.MergeAsync(work, cancellationToken);

@@ -15,7 +15,7 @@ internal static class ValidateCommand
         var (maxExamples, maxDuration, maxRecord, inputFormat) = RuleOptions();
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most memory the span table may use before partitioning by trace ID (512M, 4G; default 60 % of available memory)" };
         var spillDir = new Option<string?>("--spill-dir") { Description = "Where partition files go (default: the temp directory)" };
-        var partitions = new Option<int?>("--partitions") { Description = "Force partitioned validation into R partitions (1 to 1024)" };
+        var partitions = new Option<int?>("--partitions") { Description = "Force partitioned validation into R partitions (1 to 1024); 0: one table in memory while it fits the limit" };
         var workers = new Option<int?>("--workers") { Description = "Run as shard map and reduce tasks in N local processes (the cluster's code path on one machine)" };
 
         var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles")
@@ -24,8 +24,8 @@ internal static class ValidateCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(partitions) is < 1 or > 1024)
-                throw new UsageException("--partitions must be 1 to 1024");
+            if (parse.GetValue(partitions) is < 0 or > 1024)
+                throw new UsageException("--partitions must be 0 to 1024");
             if (parse.GetValue(workers) is < 1 or > 256)
                 throw new UsageException("--workers must be 1 to 256");
             var validation = ValidationOptionsFrom(parse, maxExamples, maxDuration) with

@@ -16,7 +16,10 @@ public sealed record ValidationOptions
     /// </summary>
     public long? MemoryLimitBytes { get; init; }
 
-    /// <summary>Forces partitioned validation into this many partitions (1 or more); null decides by memory.</summary>
+    /// <summary>
+    /// Forces partitioned validation into this many partitions (1 or more); 0 keeps one table in memory for as
+    /// long as it fits the limit; null decides by memory and by size (large data sets are faster partitioned).
+    /// </summary>
     public int? Partitions { get; init; }
 
     /// <summary>Where spill files go; null: the system temp directory.</summary>

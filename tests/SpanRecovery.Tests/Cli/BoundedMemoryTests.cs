@@ -60,7 +60,7 @@ public sealed class BoundedMemoryTests : IDisposable
     [Theory]
     [InlineData("--memory-limit", "lots")]
     [InlineData("--memory-limit", "0")]
-    [InlineData("--partitions", "0")]
+    [InlineData("--partitions", "-1")]
     [InlineData("--partitions", "5000")]
     public async Task Bad_memory_options_are_usage_errors(string option, string value)
     {
