@@ -23,7 +23,7 @@ internal sealed class TraceTables : IDisposable
     private const long PartitionedFromSpans = 3_000_000;
 
     /// <summary>Spans per partition when partitioning for speed: tables of a few MB.</summary>
-    private const long SpansPerFastPartition = 40_000;
+    private const long SpansPerFastPartition = 100_000;
 
     private readonly ValidationOptions _options;
     private readonly long _tableLimitSpans;
