@@ -316,4 +316,26 @@ public sealed class RecoveryManagerTests : IDisposable
         Assert.Equal(124, result.PostHookExit);
         Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0, 20);
     }
+
+    [Fact]
+    public async Task A_hook_that_starts_a_background_service_returns_when_the_hook_exits_and_the_service_keeps_running()
+    {
+        var backup = await _backups.CreateBackupAsync(_source);
+        var started = _dir.File("service-started");
+        var alive = _dir.File("service-still-alive");
+        using var log = new StringWriter();
+        // The "service" keeps the hook's output open, as `svc &` does, and outlives the hook.
+        var options = new RestoreOptions(PostHook: $"(touch '{started}'; sleep 4; echo late; touch '{alive}') & echo started service",
+            HookTimeout: TimeSpan.FromSeconds(60), Log: log);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await _recovery.RestoreFromBackupAsync(backup.Manifest.Name, _target, options);
+
+        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0, 3.5);
+        Assert.Equal(0, result.PostHookExit);
+        Assert.Contains("[post-hook] started service", log.ToString(), StringComparison.Ordinal);
+        for (var i = 0; i < 100 && !File.Exists(alive); i++)
+            await Task.Delay(100);
+        Assert.True(File.Exists(alive), "the background service was stopped with its hook");
+    }
 }
