@@ -20,11 +20,14 @@ internal static class BackupCommand
             BackupType? requested = BackupTypeNames.TryParse(parse.GetValue(type), out var parsed) ? parsed : null;
             var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var result = await manager.CreateBackupAsync(parse.GetValue(source)!, requested, cancellationToken);
+            foreach (var skipped in result.Skipped)
+                Console.Error.WriteLine($"spanrecovery: warning: {skipped.Path}: skipped: {skipped.Reason}");
             if (parse.GetValue(json))
-                JsonOutput.Write(result.Manifest.ToSummary());
+                JsonOutput.Write(result.Manifest.ToSummary() with { Skipped = result.Skipped });
             else
                 PrintText(result);
-            return ExitCodes.Ok;
+            // Something of the source is not in the backup: scripts must notice, the rest is safely stored.
+            return result.Skipped.Count == 0 ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
         });
         return command;
     }
@@ -35,7 +38,7 @@ internal static class BackupCommand
         var validation = manifest.Validation;
         Console.WriteLine($"backup {manifest.Name} ({manifest.Type}{(manifest.Parent is null ? "" : $", parent {manifest.Parent}")})");
         Console.WriteLine($"  source    {manifest.Source}");
-        Console.WriteLine($"  files     {manifest.Files.Count} ({manifest.Segments.Count} with new data)");
+        Console.WriteLine($"  files     {manifest.Files.Count} ({manifest.Segments.Count} with new data){(result.Skipped.Count > 0 ? $", {result.Skipped.Count} entries skipped (see the warnings)" : "")}");
         Console.WriteLine($"  spans     {manifest.Totals.Spans:N0}");
         Console.WriteLine($"  bytes     {manifest.Totals.SourceBytes:N0} in, {manifest.Totals.StoredBytes:N0} stored");
         Console.WriteLine($"  duration  {result.Duration.TotalSeconds:0.00} s");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using SpanRecovery.Otlp;
 using SpanRecovery.Validation;
 
@@ -99,7 +100,7 @@ public sealed class BackupManager(
         Directory.CreateDirectory(directory);
         try
         {
-            var capture = await CaptureFilesAsync(sourceDirectory, directory, parent, cancellationToken);
+            var capture = await CaptureAllAsync(sourceDirectory, directory, parent, cancellationToken);
             var (segments, validation) = (capture.Segments, capture.Validation);
             var manifest = new BackupManifest(
                 BackupManifest.FormatId, BackupManifest.CurrentVersion, name, resolved.Name(), created, sourceDirectory,
@@ -110,7 +111,7 @@ public sealed class BackupManager(
             // The commit point: before this rename the backup does not exist, after it it is complete.
             RepositoryJson.WriteAtomically(Path.Combine(directory, BackupRepository.ManifestFileName), RepositoryJson.Serialize(manifest));
             DirectorySync.Flush(Repository.BackupsDirectory); // the backup's own directory entry
-            return new BackupResult(ToMetadata(manifest), manifest, stopwatch.Elapsed);
+            return new BackupResult(ToMetadata(manifest), manifest, stopwatch.Elapsed, capture.Skipped);
         }
         catch
         {
@@ -144,7 +145,38 @@ public sealed class BackupManager(
         }
     }
 
-    private sealed record Capture(List<FileState> Files, List<SegmentInfo> Segments, ValidationSummary Validation);
+    private sealed record Capture(List<FileState> Files, List<SegmentInfo> Segments, ValidationSummary Validation, List<SkippedEntry> Skipped);
+
+    /// <summary>A source file that changed under the capture in a way its captured bytes cannot stand for.</summary>
+    private sealed class SourceFileFailed(SkippedEntry entry) : Exception(entry.Reason)
+    {
+        public SkippedEntry Entry { get; } = entry;
+    }
+
+    /// <summary>
+    /// Captures the source; a file that fails midway (it shrank, a read failed) is left out and the capture
+    /// starts again without it, since its spans are already in the validation that the manifest records.
+    /// </summary>
+    private async Task<Capture> CaptureAllAsync(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
+    {
+        var failed = new List<SkippedEntry>();
+        while (true)
+        {
+            try
+            {
+                var capture = await CaptureFilesAsync(sourceDirectory, backupDirectory, parent, [.. failed.Select(f => f.Path)], cancellationToken);
+                capture.Skipped.AddRange(failed);
+                capture.Skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+                return capture;
+            }
+            catch (SourceFileFailed e)
+            {
+                failed.Add(e.Entry);
+                foreach (var segment in Directory.EnumerateFiles(backupDirectory))
+                    File.Delete(segment);
+            }
+        }
+    }
 
     /// <summary>
     /// Append-aware capture (DESIGN §5): a file whose captured prefix [0, E) in the base is unchanged
@@ -153,24 +185,31 @@ public sealed class BackupManager(
     /// another core) as part of one data set, collecting each segment's span count, time range and digest.
     /// Findings are recorded, never fatal.
     /// </summary>
-    private async Task<Capture> CaptureFilesAsync(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
+    private async Task<Capture> CaptureFilesAsync(
+        string sourceDirectory, string backupDirectory, BackupManifest? parent, HashSet<string> leftOut, CancellationToken cancellationToken)
     {
         var baseStates = (parent?.Files ?? []).ToDictionary(f => f.Path, StringComparer.Ordinal);
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
         // A repository inside the source must not back itself up (its segments grow while we read them).
-        var repositoryPrefix = Repository.Path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        var relativePaths = Directory.EnumerateFiles(sourceDirectory, "*", options)
-            .Where(f => !f.StartsWith(repositoryPrefix, StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(sourceDirectory, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal);
+        var (relativePaths, skipped) = SourceTree.Walk(sourceDirectory, Repository.Path);
         using var validator = new DataIntegrityValidator(validationOptions);
         var sink = new SegmentSpanSink(validator);
         var files = new List<FileState>();
         var segments = new List<SegmentInfo>();
-        foreach (var relative in relativePaths)
+        foreach (var relative in relativePaths.Where(p => !leftOut.Contains(p)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var handle = File.OpenHandle(Path.Combine(sourceDirectory, relative), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            SafeFileHandle handle;
+            try
+            {
+                handle = File.OpenHandle(Path.Combine(sourceDirectory, relative), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                skipped.Add(new SkippedEntry(relative, $"not readable: {e.Message}")); // vanished, unreadable, or a name that is not UTF-8
+                continue;
+            }
+
+            using var owned = handle;
             var length = RandomAccess.GetLength(handle);
             var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             try
@@ -206,13 +245,17 @@ public sealed class BackupManager(
 
                 files.Add(new FileState(relative, start, end, Convert.ToHexStringLower(hash.GetHashAndReset()), segmentName));
             }
+            catch (SourceChangedException e)
+            {
+                throw new SourceFileFailed(new SkippedEntry(relative, e.Message));
+            }
             finally
             {
                 hash.Dispose();
             }
         }
 
-        return new Capture(files, segments, Summarize(validator.Complete(cancellationToken)));
+        return new Capture(files, segments, Summarize(validator.Complete(cancellationToken)), skipped);
     }
 
     /// <summary>

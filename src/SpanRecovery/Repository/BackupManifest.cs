@@ -76,5 +76,7 @@ public sealed record ValidationSummary(
 
 public sealed record BackupTotals(long Spans, long SourceBytes, long StoredBytes);
 
-/// <summary>A backup as scripts read it (DESIGN §5).</summary>
-public sealed record BackupSummary(string Name, string Type, DateTime Created, string? Parent, long Spans, long SourceBytes, long StoredBytes, long Errors, long Warnings);
+/// <summary>A backup as scripts read it (DESIGN §5); <see cref="Skipped"/> is set only for the backup just made.</summary>
+public sealed record BackupSummary(
+    string Name, string Type, DateTime Created, string? Parent, long Spans, long SourceBytes, long StoredBytes, long Errors, long Warnings,
+    IReadOnlyList<SkippedEntry>? Skipped = null);

@@ -4,4 +4,5 @@ namespace SpanRecovery.Repository;
 public sealed record BackupMetadata(string Name, string Path, DateTime Timestamp, BackupType Type, long Size);
 
 /// <summary>What <see cref="BackupManager.CreateBackupAsync"/> produced: the backup, its manifest and how long it took.</summary>
-public sealed record BackupResult(BackupMetadata Metadata, BackupManifest Manifest, TimeSpan Duration);
+/// <param name="Skipped">Source entries not captured (not regular files, symbolic links, unreadable, changed midway), each with the reason.</param>
+public sealed record BackupResult(BackupMetadata Metadata, BackupManifest Manifest, TimeSpan Duration, IReadOnlyList<SkippedEntry> Skipped);

@@ -104,9 +104,19 @@ internal static class SegmentWriter
 
     private static int ReadSome(SafeFileHandle source, byte[] buffer, long position, long end)
     {
-        var read = RandomAccess.Read(source, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - position)), position);
-        if (read == 0)
-            throw new IOException("the source file shrank while it was being backed up");
-        return read;
+        int read;
+        try
+        {
+            read = RandomAccess.Read(source, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - position)), position);
+        }
+        catch (IOException e)
+        {
+            throw new SourceChangedException($"a read failed at byte {position}: {e.Message}", e);
+        }
+
+        return read > 0 ? read : throw new SourceChangedException($"it shrank below {end} bytes while it was being backed up");
     }
 }
+
+/// <summary>A source file that could not be read to the end the backup had measured: it shrank, or a read failed.</summary>
+internal sealed class SourceChangedException(string message, Exception? inner = null) : IOException(message, inner);
