@@ -8,6 +8,14 @@ internal sealed record CliResult(int ExitCode, string StdOut, string StdErr)
     public string[] StdErrLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public override string ToString() => $"exit {ExitCode}\n--- stdout:\n{StdOut}\n--- stderr:\n{StdErr}";
+
+    /// <summary>The run ended with <paramref name="exitCode"/> and without a stack trace (a clear message, never a crash).</summary>
+    public void AssertClean(int exitCode)
+    {
+        Assert.True(ExitCode == exitCode, ToString());
+        Assert.DoesNotContain("   at ", StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", StdErr, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>

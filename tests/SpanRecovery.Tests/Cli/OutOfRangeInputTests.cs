@@ -12,13 +12,6 @@ public sealed class OutOfRangeInputTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static void AssertClean(CliResult result, int exitCode)
-    {
-        Assert.True(result.ExitCode == exitCode, result.ToString());
-        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", result.StdErr, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("intervalHours", "\"NaN\"")]
     [InlineData("intervalHours", "1e300")]
@@ -29,7 +22,7 @@ public sealed class OutOfRangeInputTests : IDisposable
     public async Task A_repo_json_with_an_impossible_strategy_is_refused_by_every_command(string field, string value)
     {
         var repo = _dir.File("repo");
-        AssertClean(await Spanrecovery.RunAsync("repo", "init", repo), 0);
+        (await Spanrecovery.RunAsync("repo", "init", repo)).AssertClean(0);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(repo, "repo.json")))!;
         config["strategy"]![field] = JsonNode.Parse(value);
         File.WriteAllText(Path.Combine(repo, "repo.json"), config.ToJsonString());
@@ -42,7 +35,7 @@ public sealed class OutOfRangeInputTests : IDisposable
         })
         {
             var result = await Spanrecovery.RunAsync(args);
-            AssertClean(result, 2);
+            result.AssertClean(2);
             Assert.Contains("repo.json", result.StdErr, StringComparison.Ordinal);
         }
     }
@@ -51,13 +44,13 @@ public sealed class OutOfRangeInputTests : IDisposable
     public async Task Durations_and_day_counts_beyond_any_use_are_usage_errors()
     {
         var repo = _dir.File("repo");
-        AssertClean(await Spanrecovery.RunAsync("repo", "init", repo), 0);
+        (await Spanrecovery.RunAsync("repo", "init", repo)).AssertClean(0);
         var file = _dir.WriteFile("a.bin", RepositoryTestKit.Records(1, 2));
 
-        AssertClean(await Spanrecovery.RunAsync("backups", "expire", "--repo", repo, "--retention-days", "100000000"), 2);
-        AssertClean(await Spanrecovery.RunAsync("validate", file, "--max-duration", "1e300h"), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", "x", "--target", _dir.File("t"), "--hook-timeout", "1e308h"), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", "x", "--target", _dir.File("t"), "--request-timeout", "0s"), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", "x", "--target", _dir.File("t"), "--max-attempts", "0"), 2);
+        (await Spanrecovery.RunAsync("backups", "expire", "--repo", repo, "--retention-days", "100000000")).AssertClean(2);
+        (await Spanrecovery.RunAsync("validate", file, "--max-duration", "1e300h")).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", "x", "--target", _dir.File("t"), "--hook-timeout", "1e308h")).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", "x", "--target", _dir.File("t"), "--request-timeout", "0s")).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", "x", "--target", _dir.File("t"), "--max-attempts", "0")).AssertClean(2);
     }
 }

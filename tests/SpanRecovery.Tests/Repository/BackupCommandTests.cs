@@ -21,21 +21,14 @@ public sealed class BackupCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static void AssertClean(CliResult result, int exitCode)
-    {
-        Assert.True(result.ExitCode == exitCode, result.ToString());
-        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", result.StdErr, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task Init_backup_list_show_and_verify_work_and_print_json()
     {
-        AssertClean(await Spanrecovery.RunAsync("repo", "init", _repo), 0);
+        (await Spanrecovery.RunAsync("repo", "init", _repo)).AssertClean(0);
         Assert.True(File.Exists(Path.Combine(_repo, "repo.json")));
 
         var full = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source, "--json");
-        AssertClean(full, 0);
+        full.AssertClean(0);
         using (var json = JsonDocument.Parse(full.StdOut))
         {
             Assert.Equal("full", json.RootElement.GetProperty("type").GetString());
@@ -46,11 +39,11 @@ public sealed class BackupCommandTests : IDisposable
 
         RepositoryTestKit.Append(Path.Combine(_source, "a.bin"), RepositoryTestKit.Records(3, 4));
         var incremental = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source);
-        AssertClean(incremental, 0);
+        incremental.AssertClean(0);
         Assert.Contains("incremental", incremental.StdOut, StringComparison.Ordinal);
 
         var list = await Spanrecovery.RunAsync("backups", "list", "--repo", _repo, "--json");
-        AssertClean(list, 0);
+        list.AssertClean(0);
         using var listed = JsonDocument.Parse(list.StdOut);
         var backups = listed.RootElement.EnumerateArray().ToList();
         Assert.Equal(["full", "incremental"], backups.Select(b => b.GetProperty("type").GetString()));
@@ -60,17 +53,17 @@ public sealed class BackupCommandTests : IDisposable
         Assert.Equal(fullName, backups[1].GetProperty("parent").GetString());
 
         var show = await Spanrecovery.RunAsync("backups", "show", incrementalName, "--repo", _repo);
-        AssertClean(show, 0);
+        show.AssertClean(0);
         Assert.Contains(fullName, show.StdOut, StringComparison.Ordinal);
 
         var verify = await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo, "--json");
-        AssertClean(verify, 0);
+        verify.AssertClean(0);
         using (var json = JsonDocument.Parse(verify.StdOut))
             Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
 
         RepositoryTestKit.FlipByte(Path.Combine(_repo, "backups", incrementalName, "0001.seg.zst"), 5);
         var damaged = await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo, "--json");
-        AssertClean(damaged, 1);
+        damaged.AssertClean(1);
         using (var json = JsonDocument.Parse(damaged.StdOut))
         {
             Assert.False(json.RootElement.GetProperty("ok").GetBoolean());
@@ -79,30 +72,30 @@ public sealed class BackupCommandTests : IDisposable
         }
 
         var text = await Spanrecovery.RunAsync("backups", "verify", incrementalName, "--repo", _repo);
-        AssertClean(text, 1);
+        text.AssertClean(1);
         Assert.Contains($"backups/{incrementalName}/0001.seg.zst", text.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Missing_repository_backup_or_source_exits_3()
     {
-        AssertClean(await Spanrecovery.RunAsync("backups", "list", "--repo", _dir.File("nowhere")), 3);
-        AssertClean(await Spanrecovery.RunAsync("backup", "--repo", _dir.File("nowhere"), "--source", _source), 3);
+        (await Spanrecovery.RunAsync("backups", "list", "--repo", _dir.File("nowhere"))).AssertClean(3);
+        (await Spanrecovery.RunAsync("backup", "--repo", _dir.File("nowhere"), "--source", _source)).AssertClean(3);
         BackupRepository.Init(_repo, BackupStrategy.ThreeTwoOne);
         var show = await Spanrecovery.RunAsync("backups", "show", "20200101-000000F", "--repo", _repo);
-        AssertClean(show, 3);
+        show.AssertClean(3);
         Assert.Contains("20200101-000000F", show.StdErr, StringComparison.Ordinal);
-        AssertClean(await Spanrecovery.RunAsync("backups", "verify", "20200101-000000F", "--repo", _repo), 3);
-        AssertClean(await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _dir.File("no-source")), 3);
+        (await Spanrecovery.RunAsync("backups", "verify", "20200101-000000F", "--repo", _repo)).AssertClean(3);
+        (await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _dir.File("no-source"))).AssertClean(3);
     }
 
     [Fact]
     public async Task Bad_input_exits_2()
     {
         BackupRepository.Init(_repo, BackupStrategy.ThreeTwoOne);
-        AssertClean(await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source, "--type", "weekly"), 2);
-        AssertClean(await Spanrecovery.RunAsync("repo", "init", _repo), 2);
-        AssertClean(await Spanrecovery.RunAsync("repo", "init", _dir.File("other"), "--strategy", "nope"), 2);
+        (await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source, "--type", "weekly")).AssertClean(2);
+        (await Spanrecovery.RunAsync("repo", "init", _repo)).AssertClean(2);
+        (await Spanrecovery.RunAsync("repo", "init", _dir.File("other"), "--strategy", "nope")).AssertClean(2);
     }
 
     [Fact]
@@ -113,7 +106,7 @@ public sealed class BackupCommandTests : IDisposable
 
         var result = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source);
 
-        AssertClean(result, 4);
+        result.AssertClean(4);
         Assert.Contains($"pid {Environment.ProcessId}", result.StdErr, StringComparison.Ordinal);
         Assert.Contains(Environment.MachineName, result.StdErr, StringComparison.Ordinal);
     }

@@ -34,13 +34,6 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static void AssertClean(CliResult result, int exitCode)
-    {
-        Assert.True(result.ExitCode == exitCode, result.ToString());
-        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", result.StdErr, StringComparison.Ordinal);
-    }
-
     private async Task<BackupManifest> BackUpAsync(BackupType type)
     {
         Append(Path.Combine(_source, "a.bin"), Records(_seed, 2));
@@ -60,7 +53,7 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
         var i2 = await BackUpAsync(BackupType.Incremental);
 
         var dry = await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-full", "1", "--dry-run", "--json");
-        AssertClean(dry, 0);
+        dry.AssertClean(0);
         using (var json = JsonDocument.Parse(dry.StdOut))
         {
             Assert.True(json.RootElement.GetProperty("dryRun").GetBoolean());
@@ -73,15 +66,15 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
         Assert.Equal(4, _manager.ListManifests().Count);
 
         var text = await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-full", "1");
-        AssertClean(text, 0);
+        text.AssertClean(0);
         Assert.Contains($"removed {f1.Name}", text.StdOut, StringComparison.Ordinal);
         Assert.Contains($"removed {i1.Name}: chain of expired full {f1.Name}", text.StdOut, StringComparison.Ordinal);
         Assert.Equal([f2.Name, i2.Name], _manager.ListManifests().Select(m => m.Name));
-        AssertClean(await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo), 0);
+        (await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo)).AssertClean(0);
 
         // Without options the strategy's 30 days apply: everything here is recent.
         var defaults = await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--json");
-        AssertClean(defaults, 0);
+        defaults.AssertClean(0);
         using (var json = JsonDocument.Parse(defaults.StdOut))
         {
             Assert.Empty(json.RootElement.GetProperty("removed").EnumerateArray());
@@ -94,12 +87,12 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
     {
         await BackUpAsync(BackupType.Full);
         await BackUpAsync(BackupType.Full);
-        AssertClean(await Spanrecovery.RunAsync("backups", "expire", "--repo", _dir.File("nowhere")), 3);
-        AssertClean(await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-full", "0"), 2);
-        AssertClean(await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-days", "-1"), 2);
+        (await Spanrecovery.RunAsync("backups", "expire", "--repo", _dir.File("nowhere"))).AssertClean(3);
+        (await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-full", "0")).AssertClean(2);
+        (await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-days", "-1")).AssertClean(2);
         Lock(_manager.Repository);
         var locked = await Spanrecovery.RunAsync("backups", "expire", "--repo", _repo, "--retention-full", "1");
-        AssertClean(locked, 4);
+        locked.AssertClean(4);
         Assert.Contains($"pid {Environment.ProcessId}", locked.StdErr, StringComparison.Ordinal);
         Assert.Equal(2, _manager.ListManifests().Count);
     }
@@ -111,7 +104,7 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
         var i1 = await BackUpAsync(BackupType.Incremental);
 
         var first = await Spanrecovery.RunAsync("repo", "copy", "--from", _repo, "--to", _copy, "--json");
-        AssertClean(first, 0);
+        first.AssertClean(0);
         using (var json = JsonDocument.Parse(first.StdOut))
         {
             Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
@@ -119,9 +112,9 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
             Assert.Equal([f1.Name, i1.Name], json.RootElement.GetProperty("copied").EnumerateArray().Select(e => e.GetString()));
         }
 
-        AssertClean(await Spanrecovery.RunAsync("backups", "verify", "--repo", _copy), 0);
+        (await Spanrecovery.RunAsync("backups", "verify", "--repo", _copy)).AssertClean(0);
         var rerun = await Spanrecovery.RunAsync("repo", "copy", "--from", _repo, "--to", _copy);
-        AssertClean(rerun, 0);
+        rerun.AssertClean(0);
         Assert.Contains("0 copied, 2 skipped", rerun.StdOut, StringComparison.Ordinal);
 
         var i2 = await BackUpAsync(BackupType.Incremental);
@@ -129,7 +122,7 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
         var segment = Path.Combine(_manager.Repository.BackupDirectory(i2.Name), i2.Segments[0].Name);
         FlipByte(segment, 3);
         var damaged = await Spanrecovery.RunAsync("repo", "copy", "--from", _repo, "--to", _copy, "--json");
-        AssertClean(damaged, 1);
+        damaged.AssertClean(1);
         using (var json = JsonDocument.Parse(damaged.StdOut))
         {
             Assert.False(json.RootElement.GetProperty("ok").GetBoolean());
@@ -138,23 +131,23 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
             Assert.Empty(json.RootElement.GetProperty("copied").EnumerateArray());
         }
 
-        AssertClean(await Spanrecovery.RunAsync("backups", "verify", "--repo", _copy), 0);
-        AssertClean(await Spanrecovery.RunAsync("repo", "copy", "--from", _dir.File("nowhere"), "--to", _copy), 3);
+        (await Spanrecovery.RunAsync("backups", "verify", "--repo", _copy)).AssertClean(0);
+        (await Spanrecovery.RunAsync("repo", "copy", "--from", _dir.File("nowhere"), "--to", _copy)).AssertClean(3);
         Lock(BackupRepository.Open(_copy));
-        AssertClean(await Spanrecovery.RunAsync("repo", "copy", "--from", _repo, "--to", _copy), 4);
+        (await Spanrecovery.RunAsync("repo", "copy", "--from", _repo, "--to", _copy)).AssertClean(4);
     }
 
     [Fact]
     public async Task Status_summarises_the_repository_and_warns_when_overdue()
     {
         var empty = await Spanrecovery.RunAsync("backups", "status", "--repo", _repo);
-        AssertClean(empty, 0);
+        empty.AssertClean(0);
         Assert.Contains("0 (0 full", empty.StdOut, StringComparison.Ordinal);
 
         var f1 = await BackUpAsync(BackupType.Full);
         var i1 = await BackUpAsync(BackupType.Incremental);
         var status = await Spanrecovery.RunAsync("backups", "status", "--repo", _repo, "--json");
-        AssertClean(status, 0);
+        status.AssertClean(0);
         Assert.Equal("", status.StdErr);
         using (var json = JsonDocument.Parse(status.StdOut))
         {
@@ -171,6 +164,6 @@ public sealed class RetentionCopyStatusCommandTests : IDisposable
         Assert.Contains(i1.Name, late.Warning, StringComparison.Ordinal);
         Assert.Equal(25, late.NewestAgeHours);
         Assert.False(RepositoryStatus.Read(_manager, f1.Created.AddHours(1)).Overdue);
-        AssertClean(await Spanrecovery.RunAsync("backups", "status", "--repo", _dir.File("nowhere")), 3);
+        (await Spanrecovery.RunAsync("backups", "status", "--repo", _dir.File("nowhere"))).AssertClean(3);
     }
 }

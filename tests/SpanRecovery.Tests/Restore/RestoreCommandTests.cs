@@ -24,18 +24,11 @@ public sealed class RestoreCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static void AssertClean(CliResult result, int exitCode)
-    {
-        Assert.True(result.ExitCode == exitCode, result.ToString());
-        Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", result.StdErr, StringComparison.Ordinal);
-    }
-
     private async Task<string> BackUpAsync()
     {
-        AssertClean(await Spanrecovery.RunAsync("repo", "init", _repo), 0);
+        (await Spanrecovery.RunAsync("repo", "init", _repo)).AssertClean(0);
         var backup = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source, "--json");
-        AssertClean(backup, 0);
+        backup.AssertClean(0);
         using var json = JsonDocument.Parse(backup.StdOut);
         return json.RootElement.GetProperty("name").GetString()!;
     }
@@ -48,7 +41,7 @@ public sealed class RestoreCommandTests : IDisposable
         var restore = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _target, "--json",
             "--pre-hook", "echo stopping collector", "--post-hook", "echo starting collector; exit 3");
 
-        AssertClean(restore, 0);
+        restore.AssertClean(0);
         Assert.Equal(RepositoryTestKit.Snapshot(_source), RepositoryTestKit.Snapshot(_target));
         using var json = JsonDocument.Parse(restore.StdOut);
         var result = json.RootElement;
@@ -70,27 +63,27 @@ public sealed class RestoreCommandTests : IDisposable
         var name = await BackUpAsync();
 
         var unknown = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", "20990101-000000F", "--target", _target);
-        AssertClean(unknown, 3);
+        unknown.AssertClean(3);
         Assert.Contains("20990101-000000F", unknown.StdErr, StringComparison.Ordinal);
 
         var beforeFirst = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2001-01-01T00:00:00Z", "--target", _target);
-        AssertClean(beforeFirst, 3);
+        beforeFirst.AssertClean(3);
         Assert.Contains("no full backup", beforeFirst.StdErr, StringComparison.Ordinal);
 
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--target", _target), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--to-time", "1", "--target", _target), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "yesterday", "--target", _target), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2600-01-01T00:00:00Z", "--target", _target), 2);
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _dir.File("nothing"), "--backup", name, "--target", _target), 3);
+        (await Spanrecovery.RunAsync("restore", "--repo", _repo, "--target", _target)).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--to-time", "1", "--target", _target)).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "yesterday", "--target", _target)).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2600-01-01T00:00:00Z", "--target", _target)).AssertClean(2);
+        (await Spanrecovery.RunAsync("restore", "--repo", _dir.File("nothing"), "--backup", name, "--target", _target)).AssertClean(3);
         var file = _dir.WriteFile("a-file", [1]);
         var intoFile = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", file);
-        AssertClean(intoFile, 2);
+        intoFile.AssertClean(2);
         Assert.Contains("is a file, not a directory", intoFile.StdErr, StringComparison.Ordinal);
 
         var segment = Directory.GetFiles(Path.Combine(_repo, "backups", name), "*.seg.zst")[0];
         RepositoryTestKit.FlipByte(segment, 20);
         var corrupted = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _target, "--post-hook", "echo post ran");
-        AssertClean(corrupted, 1);
+        corrupted.AssertClean(1);
         Assert.Contains(Path.GetFileName(segment), corrupted.StdErr, StringComparison.Ordinal);
         Assert.Contains("[post-hook] post ran", corrupted.StdErr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_target));
@@ -103,9 +96,9 @@ public sealed class RestoreCommandTests : IDisposable
         var now = DateTimeOffset.UtcNow.AddMinutes(1);
 
         var rfc = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", now.ToString("yyyy-MM-ddTHH:mm:ss.fffffff", System.Globalization.CultureInfo.InvariantCulture) + "12Z", "--target", _target);
-        AssertClean(rfc, 0);
+        rfc.AssertClean(0);
         var nanos = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", RestoreTestKit.UnixNano(now).ToString(System.Globalization.CultureInfo.InvariantCulture), "--target", _target);
-        AssertClean(nanos, 0);
+        nanos.AssertClean(0);
         Assert.Equal(RepositoryTestKit.Snapshot(_source), RepositoryTestKit.Snapshot(_target));
     }
 
@@ -126,11 +119,11 @@ public sealed class RestoreCommandTests : IDisposable
         var restore = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", Path.Combine(_dir.Path, relative),
             "--pre-hook", "echo pre ran", "--post-hook", "echo post ran");
 
-        AssertClean(restore, 2);
+        restore.AssertClean(2);
         Assert.Contains("repository", restore.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("hook]", restore.StdErr, StringComparison.Ordinal);
         Assert.Equal(before.Keys.Order(), RepositoryTestKit.Snapshot(_repo).Keys.Order());
-        AssertClean(await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo), 0);
+        (await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo)).AssertClean(0);
     }
 
     [Fact]
@@ -141,11 +134,11 @@ public sealed class RestoreCommandTests : IDisposable
         File.WriteAllText(_dir.File("beside-the-source.txt"), "kept");
 
         var parent = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _dir.Path);
-        AssertClean(parent, 2);
+        parent.AssertClean(2);
         Assert.True(File.Exists(_dir.File("beside-the-source.txt")));
 
         File.Delete(Path.Combine(_source, "a.bin"));
-        AssertClean(await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _source), 0);
+        (await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", _source)).AssertClean(0);
         Assert.Equal(sourceBefore, RepositoryTestKit.Snapshot(_source));
     }
 }
