@@ -32,6 +32,8 @@ public static class FuzzTargets
             [nameof(ProtobufRecordFilter)] = data => ProtobufRecordFilter(data.Span),
             [nameof(JsonRecordFilter)] = data => JsonRecordFilter(data.Span),
             [nameof(OtlpJsonToProtobuf)] = data => OtlpJsonToProtobuf(data.Span),
+            ["Manifest"] = data => RepositoryHarnesses.Manifest(data.Span),
+            ["RepositoryConfig"] = data => RepositoryHarnesses.RepositoryConfigFile(data.Span),
         };
 
     /// <summary>Length-prefixed protobuf records (framing forced, as <c>--input-format length-prefixed</c>).</summary>

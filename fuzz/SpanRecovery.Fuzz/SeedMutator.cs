@@ -25,7 +25,7 @@ public sealed class SeedMutator(int seed)
     public byte[] Next(string harness, IReadOnlyList<byte[]> seeds, out string description)
     {
         var input = seeds[_random.Next(seeds.Count)];
-        if (harness is nameof(FuzzTargets.JsonRecordFilter) or nameof(FuzzTargets.OtlpJsonToProtobuf) && _random.Next(2) == 0)
+        if (harness is nameof(FuzzTargets.JsonRecordFilter) or nameof(FuzzTargets.OtlpJsonToProtobuf) or "Manifest" or "RepositoryConfig" && _random.Next(2) == 0)
         {
             var edits = 1 + _random.Next(3);
             var what = new List<string>();

@@ -63,19 +63,7 @@ public sealed class BackupRepository
         var configPath = System.IO.Path.Combine(full, "repo.json");
         if (!File.Exists(configPath))
             throw new RepositoryException(RepositoryError.RepositoryNotFound, $"no repository at {full} (run 'spanrecovery repo init {path}')");
-        RepositoryConfig config;
-        try
-        {
-            config = RepositoryJson.Deserialize<RepositoryConfig>(File.ReadAllBytes(configPath));
-        }
-        catch (JsonException e)
-        {
-            throw new RepositoryException(RepositoryError.InvalidRepository, $"{configPath} is not a valid repository file: {e.Message}");
-        }
-
-        if (config.Format != RepositoryConfig.FormatId || config.Version != RepositoryConfig.CurrentVersion || config.Strategy is null)
-            throw new RepositoryException(RepositoryError.InvalidRepository,
-                $"{configPath}: format '{config.Format}' version {config.Version} is not {RepositoryConfig.FormatId} version {RepositoryConfig.CurrentVersion}");
+        var config = RepositoryConfig.Parse(File.ReadAllBytes(configPath), configPath);
         return new BackupRepository(full, config, warnings);
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace SpanRecovery.Repository;
 
 /// <summary>The contents of <c>REPO/repo.json</c>: what this directory is and how it is meant to be used.</summary>
@@ -5,6 +7,29 @@ public sealed record RepositoryConfig(string Format, int Version, StrategyConfig
 {
     public const string FormatId = "spanrecovery-repo";
     public const int CurrentVersion = 1;
+
+    /// <summary>
+    /// Reads <c>repo.json</c> (named <paramref name="path"/> in messages); anything but a repository file of
+    /// this version with a usable strategy is <see cref="RepositoryError.InvalidRepository"/>.
+    /// </summary>
+    public static RepositoryConfig Parse(ReadOnlySpan<byte> json, string path)
+    {
+        RepositoryConfig config;
+        try
+        {
+            config = RepositoryJson.Deserialize<RepositoryConfig>(json);
+        }
+        catch (JsonException e)
+        {
+            throw new RepositoryException(RepositoryError.InvalidRepository, $"{path} is not a valid repository file: {e.Message}");
+        }
+
+        if (config.Format != FormatId || config.Version != CurrentVersion || config.Strategy is null)
+            throw new RepositoryException(RepositoryError.InvalidRepository,
+                $"{path}: format '{config.Format}' version {config.Version} is not {FormatId} version {CurrentVersion}");
+        config.Strategy.ToStrategy(); // refuses impossible numbers now, not in the middle of a command
+        return config;
+    }
 }
 
 /// <summary>A <see cref="BackupStrategy"/> as stored in <c>repo.json</c> (type by name, interval in hours).</summary>
