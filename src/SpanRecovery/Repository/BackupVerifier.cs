@@ -37,7 +37,7 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
             if (damaged.TryGetValue(backup, out var damage))
                 Add(repository.ManifestPath(backup), damage.Problem);
             else if (intact.TryGetValue(backup, out var manifest))
-                await VerifyBackupAsync(manifest, cancellationToken);
+                await VerifyBackupAsync(manifest, ChainOf(manifest, intact), cancellationToken);
         }
 
         var found = _damaged.Distinct().ToList();
@@ -58,9 +58,22 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         return chain;
     }
 
-    private async Task VerifyBackupAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    /// <summary>An intact backup and its ancestors (all intact, as the catalog guarantees), oldest first.</summary>
+    private static List<BackupManifest> ChainOf(BackupManifest manifest, Dictionary<string, BackupManifest> intact)
+    {
+        var chain = new List<BackupManifest> { manifest };
+        while (chain[^1].Parent is { } parent)
+            chain.Add(intact[parent]);
+        chain.Reverse();
+        return chain;
+    }
+
+    private async Task VerifyBackupAsync(BackupManifest manifest, IReadOnlyList<BackupManifest> chain, CancellationToken cancellationToken)
     {
         var name = manifest.Name;
+        // What restore checks before it reads anything: the chain's captured ranges join up for every file.
+        if (ChainLayout.Of(chain).Problem is { } broken)
+            Add(repository.ManifestPath(name), broken);
         var intact = new List<SegmentInfo>();
         foreach (var segment in manifest.Segments)
         {

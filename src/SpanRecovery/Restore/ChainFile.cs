@@ -17,49 +17,20 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
     /// </summary>
     public static IReadOnlyList<ChainFile> Of(BackupRepository repository, IReadOnlyList<BackupManifest> chain)
     {
-        var files = new List<ChainFile>();
-        foreach (var state in chain[^1].Files)
-        {
-            if (string.IsNullOrEmpty(state.Path) || state.CaptureEnd < 0)
-                throw new CorruptedBackupException($"backup {chain[^1].Name}: its manifest lists a file without a path or with a negative length", []);
-            var parts = new List<(FileState State, SegmentInfo Segment, BackupManifest Backup)>();
-            var expectedEnd = state.CaptureEnd;
-            for (var i = chain.Count - 1; i >= 0 && expectedEnd > 0; i--)
-            {
-                var captured = chain[i].Files.FirstOrDefault(f => f.Path == state.Path);
-                if (captured is null || captured.CaptureEnd != expectedEnd)
-                    throw Broken(chain[^1], state.Path, expectedEnd);
-                if (captured.Segment is null)
-                    continue; // this member captured nothing new of the file: its bytes are further back
-
-                var segment = chain[i].Segments.FirstOrDefault(s => s.Name == captured.Segment)
-                    ?? throw new CorruptedBackupException($"backup {chain[i].Name}: {state.Path} names segment {captured.Segment}, which its manifest does not list", []);
-                if (captured.CaptureStart < 0 || captured.CaptureStart >= captured.CaptureEnd)
-                    throw Broken(chain[^1], state.Path, expectedEnd);
-                parts.Add((captured, segment, chain[i]));
-                expectedEnd = captured.CaptureStart;
-            }
-
-            if (expectedEnd != 0)
-                throw Broken(chain[^1], state.Path, expectedEnd);
-            parts.Reverse();
-            files.Add(new ChainFile(
-                state.Path,
-                state.CaptureEnd,
-                state.PrefixSha256,
-                [.. parts.Select(p => repository.SegmentPath(p.Backup.Name, p.Segment.Name))],
-                parts.Sum(p => p.Segment.Spans),
-                parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment)))));
-        }
-
-        return files;
+        var (files, problem) = ChainLayout.Of(chain);
+        if (problem is not null)
+            throw new CorruptedBackupException(problem, []);
+        return [.. files.Select(f => new ChainFile(
+            f.File.Path,
+            f.File.CaptureEnd,
+            f.File.PrefixSha256,
+            [.. f.Parts.Select(p => repository.SegmentPath(p.Backup.Name, p.Segment.Name))],
+            f.Parts.Sum(p => p.Segment.Spans),
+            f.Parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment)))))];
     }
 
     private static ulong Digest(BackupManifest backup, SegmentInfo segment) =>
         ulong.TryParse(segment.SpanDigest, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var digest)
             ? digest
             : throw new CorruptedBackupException($"backup {backup.Name}: segment {segment.Name} has no valid span digest", []);
-
-    private static CorruptedBackupException Broken(BackupManifest backup, string path, long missingEnd) =>
-        new($"backup {backup.Name}: no backup of its chain holds the bytes of {path} that end at offset {missingEnd}", []);
 }

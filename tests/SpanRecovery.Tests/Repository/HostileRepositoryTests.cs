@@ -38,7 +38,7 @@ public sealed class HostileRepositoryTests : IDisposable
     [
         "name-climbs", "name-absolute", "name-null", "name-other-directory", "segment-name-absolute", "segment-name-climbs",
         "segment-name-null", "file-path-null", "file-path-climbs", "file-listed-twice", "parent-is-itself", "parent-missing",
-        "negative-capture-end", "not-json", "type-unknown", "backup-directory-copied", "segment-symlink", "directory-symlink",
+        "negative-capture-end", "not-json", "type-unknown", "backup-directory-copied", "segment-symlink", "directory-symlink", "chain-gap",
     ];
 
     private void Damage(BackupRepository repository, string incremental, string damage)
@@ -64,6 +64,10 @@ public sealed class HostileRepositoryTests : IDisposable
             case "negative-capture-end": file["captureEnd"] = -5; break;
             case "not-json": File.WriteAllText(path, "{ not json"); return;
             case "type-unknown": json["type"] = "weekly"; break;
+            case "chain-gap": // sound on its own, but its range no longer joins its parent's
+                file["captureStart"] = file["captureStart"]!.GetValue<long>() + 1;
+                file["captureEnd"] = file["captureEnd"]!.GetValue<long>() + 1;
+                break;
             case "backup-directory-copied":
                 CopyDirectory(repository.BackupDirectory(incremental), repository.BackupDirectory(CopiedName));
                 return;
@@ -129,9 +133,9 @@ public sealed class HostileRepositoryTests : IDisposable
         var listed = manager.ListManifests().Select(m => m.Name).ToList();
         Assert.Contains(full, listed);
         Assert.Contains(secondFull, listed);
-        if (damage == "segment-symlink")
+        if (damage is "segment-symlink" or "chain-gap")
         {
-            // The manifest is sound; the stored data is not, which is what checksums are for.
+            // Each manifest is sound; the stored data or the chain is not, which verify and restore both find.
             await Assert.ThrowsAsync<CorruptedBackupException>(() => RestoreAsync(repository, incremental));
         }
         else
