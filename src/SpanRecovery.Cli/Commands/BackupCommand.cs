@@ -20,6 +20,8 @@ internal static class BackupCommand
             BackupType? requested = BackupTypeNames.TryParse(parse.GetValue(type), out var parsed) ? parsed : null;
             var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
             var result = await manager.CreateBackupAsync(parse.GetValue(source)!, requested, cancellationToken);
+            foreach (var link in result.Manifest.Files.Where(f => f.LinkTarget is not null))
+                Console.Error.WriteLine($"spanrecovery: note: {link.Path}: symbolic link to {link.LinkTarget}, recorded as a link (not followed)");
             foreach (var skipped in result.Skipped)
                 Console.Error.WriteLine($"spanrecovery: warning: {skipped.Path}: skipped: {skipped.Reason}");
             if (parse.GetValue(json))

@@ -190,7 +190,7 @@ public sealed class BackupManager(
     {
         var baseStates = (parent?.Files ?? []).ToDictionary(f => f.Path, StringComparer.Ordinal);
         // A repository inside the source must not back itself up (its segments grow while we read them).
-        var (relativePaths, skipped) = SourceTree.Walk(sourceDirectory, Repository.Path);
+        var (relativePaths, links, skipped) = SourceTree.Walk(sourceDirectory, Repository.Path);
         using var validator = new DataIntegrityValidator(validationOptions);
         var sink = new SegmentSpanSink(validator);
         var files = new List<FileState>();
@@ -255,6 +255,8 @@ public sealed class BackupManager(
             }
         }
 
+        files.AddRange(links.Select(link => FileState.Link(link.Path, link.Target)));
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         return new Capture(files, segments, Summarize(validator.Complete(cancellationToken)), skipped);
     }
 

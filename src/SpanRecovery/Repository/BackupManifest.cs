@@ -55,8 +55,15 @@ public sealed record BackupManifest(
 /// One source file after a backup: bytes [0, <see cref="CaptureEnd"/>) are held by the chain, this backup
 /// captured [<see cref="CaptureStart"/>, <see cref="CaptureEnd"/>) into <see cref="Segment"/> (null when it
 /// captured nothing), and <see cref="PrefixSha256"/> hashes [0, CaptureEnd) of the source to detect rewrites.
+/// A symbolic link of the source is recorded with its <see cref="LinkTarget"/> (never followed) and no bytes.
 /// </summary>
-public sealed record FileState(string Path, long CaptureStart, long CaptureEnd, string PrefixSha256, string? Segment);
+public sealed record FileState(string Path, long CaptureStart, long CaptureEnd, string PrefixSha256, string? Segment, string? LinkTarget = null)
+{
+    /// <summary>The sha256 of no bytes: the prefix hash of an empty file or a link.</summary>
+    public const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    public static FileState Link(string path, string target) => new(path, 0, 0, EmptySha256, null, target);
+}
 
 /// <summary>One stored segment: a captured byte range, zstd-compressed, with what was in it.</summary>
 public sealed record SegmentInfo(

@@ -6,25 +6,28 @@ namespace SpanRecovery.Repository;
 public sealed record SkippedEntry(string Path, string Reason);
 
 /// <summary>
-/// The regular files of a backup source, in ordinal path order, found without following symbolic links and
-/// without opening anything: a FIFO would block the open (and the backup, holding the repository lock), a
-/// link could lead anywhere on the machine, a device could be endless. Everything not captured is named with
-/// the reason. The repository is left out by its real path, however the user named it.
+/// The regular files and symbolic links of a backup source, in ordinal path order, found without following
+/// links and without opening anything: a FIFO would block the open (and the backup, holding the repository
+/// lock), a link could lead anywhere on the machine, a device could be endless. Links are recorded as links;
+/// everything else not captured is named with the reason. The repository is left out by its real path,
+/// however the user named it.
 /// </summary>
 internal static partial class SourceTree
 {
-    public static (List<string> Files, List<SkippedEntry> Skipped) Walk(string sourceDirectory, string repositoryPath)
+    /// <returns>Regular files and links (path and target, recorded as links), and what is skipped, each in path order.</returns>
+    public static (List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped) Walk(string sourceDirectory, string repositoryPath)
     {
-        var files = new List<string>();
-        var skipped = new List<SkippedEntry>();
-        var repository = RealPath.Of(repositoryPath);
-        Walk(new DirectoryInfo(sourceDirectory), "", RealPath.Of(sourceDirectory), repository, files, skipped);
-        files.Sort(StringComparer.Ordinal);
-        skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return (files, skipped);
+        var found = new Found([], [], []);
+        Walk(new DirectoryInfo(sourceDirectory), "", RealPath.Of(sourceDirectory), RealPath.Of(repositoryPath), found);
+        found.Files.Sort(StringComparer.Ordinal);
+        found.Links.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        found.Skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return (found.Files, found.Links, found.Skipped);
     }
 
-    private static void Walk(DirectoryInfo directory, string relative, string real, string repository, List<string> files, List<SkippedEntry> skipped)
+    private sealed record Found(List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped);
+
+    private static void Walk(DirectoryInfo directory, string relative, string real, string repository, Found found)
     {
         if (real == repository)
             return;
@@ -35,7 +38,7 @@ internal static partial class SourceTree
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            skipped.Add(new SkippedEntry(relative.Length == 0 ? "." : relative, $"directory not readable: {e.Message}"));
+            found.Skipped.Add(new SkippedEntry(relative.Length == 0 ? "." : relative, $"directory not readable: {e.Message}"));
             return;
         }
 
@@ -44,11 +47,13 @@ internal static partial class SourceTree
             var path = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
             var kind = KindOf(entry);
             if (kind == EntryKind.Directory)
-                Walk((DirectoryInfo)entry, path, $"{real.TrimEnd('/')}/{entry.Name}", repository, files, skipped);
+                Walk((DirectoryInfo)entry, path, $"{real.TrimEnd('/')}/{entry.Name}", repository, found);
             else if (kind == EntryKind.File)
-                files.Add(path);
+                found.Files.Add(path);
+            else if (kind == EntryKind.Link && !string.IsNullOrEmpty(entry.LinkTarget))
+                found.Links.Add((path, entry.LinkTarget));
             else
-                skipped.Add(new SkippedEntry(path, kind == EntryKind.Link ? $"symbolic link to {entry.LinkTarget}, not followed" : $"{Describe(kind)}, not a regular file"));
+                found.Skipped.Add(new SkippedEntry(path, $"{Describe(kind)}, not a regular file"));
         }
     }
 

@@ -9,7 +9,8 @@ namespace SpanRecovery.Restore;
 /// </summary>
 /// <param name="Path">Relative path in the source (and the target), '/' separated.</param>
 /// <param name="Sha256">The manifest's hash of the file's captured prefix: exactly the restored bytes.</param>
-public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest)
+/// <param name="LinkTarget">Set for a symbolic link of the source: restored as a link to this target, with no bytes.</param>
+public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest, string? LinkTarget = null)
 {
     /// <summary>
     /// The files of a chain's last backup, each rebuilt by walking back through the chain from that backup
@@ -26,7 +27,8 @@ public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnl
             f.File.PrefixSha256,
             [.. f.Parts.Select(p => repository.SegmentPath(p.Backup.Name, p.Segment.Name))],
             f.Parts.Sum(p => p.Segment.Spans),
-            f.Parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment)))))];
+            f.Parts.Aggregate(0UL, (digest, p) => unchecked(digest + Digest(p.Backup, p.Segment))),
+            f.File.LinkTarget))];
     }
 
     private static ulong Digest(BackupManifest backup, SegmentInfo segment) =>

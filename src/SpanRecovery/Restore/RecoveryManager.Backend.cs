@@ -33,7 +33,7 @@ public sealed partial class RecoveryManager
             for (var chain = 0; chain < chains.Count; chain++)
             {
                 selection.ReadingSecondChain = chain > 0;
-                foreach (var file in chains[chain])
+                foreach (var file in chains[chain].Where(f => f.LinkTarget is null))
                 {
                     var sink = new RestoringRecordSink(file.Path, output, selection, kept, options.Log);
                     if (await ReadRecordsAsync(file, sink, verification, options, cancellationToken) is { Framing: null } && file.Length > 0)

@@ -41,7 +41,7 @@ public sealed partial class RecoveryManager
         var tally = new SpanRuleTally(validationOptions);
         var sink = new SegmentSpanSink(tally);
         long spans = 0, bytes = 0;
-        foreach (var file in files)
+        foreach (var file in files.Where(f => f.LinkTarget is null))
         {
             sink.Reset();
             var (written, sha256) = await CopyFileAsync(file, OutputPath(directory, file.Path), sink, options, cancellationToken);
@@ -53,7 +53,38 @@ public sealed partial class RecoveryManager
             bytes += written;
         }
 
+        CreateLinks(files, directory, options);
         return new Restored(files.Count, spans, bytes, 0, tally);
+    }
+
+    /// <summary>
+    /// Recreates the source's symbolic links, after every file: no byte of a restore is ever written through a
+    /// link, whatever a manifest names (a link "logs" to /etc and a file "logs/x" would otherwise write to /etc).
+    /// A link whose place is taken, or whose parent directory is reached through a link, is left out and reported.
+    /// </summary>
+    private static int CreateLinks(IEnumerable<ChainFile> files, string directory, RestoreOptions options)
+    {
+        var created = 0;
+        var root = RealPath.Of(directory);
+        foreach (var file in files.Where(f => f.LinkTarget is not null).DistinctBy(f => f.Path))
+        {
+            var parent = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(directory, file.Path)))!;
+            var relativeParent = Path.GetRelativePath(directory, parent);
+            try
+            {
+                // Checked before any directory is created: creating one through a link would already write outside.
+                if (RealPath.Of(parent) != (relativeParent == "." ? root : $"{root}/{relativeParent}"))
+                    throw new IOException("its directory is reached through a symbolic link");
+                File.CreateSymbolicLink(OutputPath(directory, file.Path), file.LinkTarget!);
+                created++;
+            }
+            catch (IOException e)
+            {
+                options.Log?.WriteLine($"spanrecovery: warning: {file.Path}: the symbolic link to {file.LinkTarget} was not restored: {e.Message}");
+            }
+        }
+
+        return created;
     }
 
     /// <summary>
@@ -138,7 +169,7 @@ public sealed partial class RecoveryManager
         for (var chain = 0; chain < chains.Count; chain++)
         {
             selection.ReadingSecondChain = chain > 0;
-            foreach (var file in chains[chain])
+            foreach (var file in chains[chain].Where(f => f.LinkTarget is null))
             {
                 var path = OutputPath(directory, file.Path);
                 var output = new ArchiveFileOutput(path);
@@ -166,7 +197,8 @@ public sealed partial class RecoveryManager
 
         verification.Expect(reread.Spans == kept.Spans && reread.Digest == kept.Digest,
             $"the restored files hold {reread.Spans} spans (digest {reread.Digest:x16}), the restore kept {kept.Spans} (digest {kept.Digest:x16})");
-        return new Restored(paths.Count, kept.Spans, bytes, dropped, tally);
+        var links = CreateLinks(chains.SelectMany(c => c).Where(f => !paths.Contains(f.Path)), directory, options);
+        return new Restored(paths.Count + links, kept.Spans, bytes, dropped, tally);
     }
 
     /// <summary>

@@ -80,12 +80,21 @@ internal sealed class TraceTables : IDisposable
         // Two partitions at a time when two of the largest fit in the limit together.
         var largest = Enumerable.Range(0, spill.Partitions).Max(spill.SpansIn);
         var parallel = Math.Clamp(_tableLimitSpans / Math.Max(1, largest), 1, Environment.ProcessorCount);
-        Parallel.For(0, spill.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>
+        try
         {
-            var rules = new TableRules(_options.MaxExamples);
-            spill.ReadPartition(p, rules, cancellationToken);
-            outcomes[p] = rules.Complete();
-        });
+            Parallel.For(0, spill.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>
+            {
+                var rules = new TableRules(_options.MaxExamples);
+                spill.ReadPartition(p, rules, cancellationToken);
+                outcomes[p] = rules.Complete();
+            });
+        }
+        catch (AggregateException e)
+        {
+            // A damaged spill file or a full disk: the first problem, as it would be without the parallelism.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+
         return (TableOutcome.Merge(_beforeSpill is null ? outcomes : [_beforeSpill, .. outcomes], _options.MaxExamples), spill.Bytes);
     }
 

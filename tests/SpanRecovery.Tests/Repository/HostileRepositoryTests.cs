@@ -163,4 +163,29 @@ public sealed class HostileRepositoryTests : IDisposable
 
         Assert.Equal(outsideBefore, Snapshot(_outside));
     }
+
+    [Fact]
+    public async Task A_manifest_link_over_a_restored_directory_never_makes_the_restore_write_through_it()
+    {
+        Directory.CreateDirectory(Path.Combine(_source, "sub"));
+        File.WriteAllBytes(Path.Combine(_source, "sub", "a.bin"), Records(1, 2));
+        var repository = BackupRepository.Init(_dir.File("repo"), BackupStrategy.ThreeTwoOne);
+        var full = (await new BackupManager(repository).CreateBackupAsync(_source)).Manifest;
+        // A hostile edit: "sub" is also a link out of the target, listed before the file below it.
+        var path = repository.ManifestPath(full.Name);
+        var json = JsonNode.Parse(File.ReadAllBytes(path))!;
+        var link = JsonNode.Parse($$"""{"path":"sub","captureStart":0,"captureEnd":0,"prefixSha256":"{{FileState.EmptySha256}}","segment":null,"linkTarget":"{{Path.Combine(_outside, "x")}}"}""");
+        json["files"]!.AsArray().Insert(0, link);
+        File.WriteAllText(path, json.ToJsonString());
+        var outsideBefore = Snapshot(_outside);
+        using var log = new StringWriter();
+
+        var result = await new RecoveryManager(BackupRepository.Open(repository.Path)).RestoreFromBackupAsync(full.Name, _dir.File("target"), new RestoreOptions(Log: log));
+
+        Assert.True(result.Verified);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_source, "sub", "a.bin")), File.ReadAllBytes(Path.Combine(_dir.File("target"), "sub", "a.bin")));
+        Assert.Null(new DirectoryInfo(Path.Combine(_dir.File("target"), "sub")).LinkTarget);
+        Assert.Contains("was not restored", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(outsideBefore, Snapshot(_outside));
+    }
 }
