@@ -22,7 +22,8 @@ internal static class LocalWorkers
         {
             using var work = new DirectoryObjectStore(directory);
             var plan = await ShardTasks.PlanAsync(work, paths, workers, validation.Partitions is > 0 and var forced ? forced : 4 * workers, ShardSettings.From(validation, reader), cancellationToken);
-            await RunAllAsync("map", "--task", plan.MapTasks, directory, workers, cancellationToken);
+            await RunAllAsync("map", "--task", plan.MapTasks, directory, workers, cancellationToken,
+                validation.SpillDirectory is { } spill ? ["--spill-dir", spill] : []);
             await RunAllAsync("reduce", "--partition", plan.Partitions, directory, workers, cancellationToken);
             return await ShardTasks.MergeAsync(work, cancellationToken);
         }
@@ -33,7 +34,7 @@ internal static class LocalWorkers
         }
     }
 
-    private static async Task RunAllAsync(string kind, string option, int tasks, string work, int workers, CancellationToken cancellationToken)
+    private static async Task RunAllAsync(string kind, string option, int tasks, string work, int workers, CancellationToken cancellationToken, string[]? extra = null)
     {
         using var slots = new SemaphoreSlim(workers);
         var runs = Enumerable.Range(0, tasks).Select(async index =>
@@ -41,7 +42,7 @@ internal static class LocalWorkers
             await slots.WaitAsync(cancellationToken);
             try
             {
-                await RunAsync(["shard", kind, "--work", work, option, index.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+                await RunAsync(["shard", kind, "--work", work, option, index.ToString(CultureInfo.InvariantCulture), .. extra ?? []], cancellationToken);
             }
             finally
             {

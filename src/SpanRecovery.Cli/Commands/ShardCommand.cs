@@ -36,8 +36,8 @@ internal static class ShardCommand
         var command = new Command("plan", "Write W/plan.json: the inputs, split over map tasks") { paths, work, mapTasks, partitions, maxExamples, maxDuration, maxRecord, inputFormat };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(mapTasks) is < 1 or > ShardPlan.MaxTasks || parse.GetValue(partitions) is < 1 or > ShardPlan.MaxTasks)
-                throw new UsageException($"--map-tasks and --partitions must be 1 to {ShardPlan.MaxTasks}");
+            if (parse.GetValue(mapTasks) is < 1 or > ShardPlan.MaxTasks || parse.GetValue(partitions) is < 1 or > 1024)
+                throw new UsageException($"--map-tasks must be 1 to {ShardPlan.MaxTasks}, --partitions 1 to 1024");
             var settings = ShardSettings.From(ValidateCommand.ValidationOptionsFrom(parse, maxExamples, maxDuration),
                 ValidateCommand.ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat)));
             using var store = ObjectStores.Open(parse.GetValue(work)!);

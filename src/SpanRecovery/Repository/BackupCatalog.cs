@@ -35,32 +35,60 @@ public sealed record BackupCatalog(IReadOnlyList<BackupManifest> Intact, IReadOn
         }
 
         // A parent that is missing, damaged or part of a loop takes its dependants with it.
-        foreach (var name in parsed.Keys.ToList())
-            Resolve(name, parsed, damaged, []);
+        var sound = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in parsed.Keys)
+            Resolve(name, parsed, damaged, sound);
         var intact = parsed.Values.Where(m => !damaged.ContainsKey(m.Name))
             .OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal).ToList();
         return new BackupCatalog(intact, [.. damaged.OrderBy(d => d.Key, StringComparer.Ordinal)
             .Select(d => new DamagedBackup(d.Key, d.Value, parsed.GetValueOrDefault(d.Key)?.Parent))]);
     }
 
-    /// <summary>Whether <paramref name="name"/>'s chain is sound; marks it damaged when not.</summary>
-    private static bool Resolve(string name, Dictionary<string, BackupManifest> parsed, Dictionary<string, string> damaged, HashSet<string> visiting)
+    /// <summary>
+    /// Decides <paramref name="name"/> and every backup on its way to a full: walks up to the first backup
+    /// already decided (or a full, a missing parent or a loop), then marks the walked path from the top down.
+    /// Iterative and linear, so a crafted chain of any length costs neither stack nor quadratic time.
+    /// </summary>
+    private static void Resolve(string name, Dictionary<string, BackupManifest> parsed, Dictionary<string, string> damaged, HashSet<string> sound)
     {
-        if (damaged.ContainsKey(name))
-            return false;
-        var parent = parsed[name].Parent;
-        if (parent is null)
-            return true;
+        var path = new List<string>();
+        var onPath = new HashSet<string>(StringComparer.Ordinal);
         string? problem = null;
-        if (!visiting.Add(name))
-            problem = "its chain of parents loops back to itself";
-        else if (!parsed.ContainsKey(parent) && !damaged.ContainsKey(parent))
-            problem = $"its parent {parent} is not in the repository";
-        else if (!Resolve(parent, parsed, damaged, visiting))
-            problem = $"its parent {parent} is damaged";
-        if (problem is null)
-            return true;
-        damaged.TryAdd(name, problem);
-        return false;
+        for (var current = name; ; current = parsed[current].Parent!)
+        {
+            if (damaged.ContainsKey(current) || sound.Contains(current))
+                break;
+            if (!onPath.Add(current))
+            {
+                problem = "its chain of parents loops back to itself";
+                break;
+            }
+
+            path.Add(current);
+            var parent = parsed[current].Parent;
+            if (parent is null)
+                break;
+            if (!parsed.ContainsKey(parent) && !damaged.ContainsKey(parent))
+            {
+                problem = $"its parent {parent} is not in the repository";
+                break;
+            }
+        }
+
+        for (var i = path.Count - 1; i >= 0; i--)
+        {
+            var parent = parsed[path[i]].Parent;
+            if (problem is null && parent is not null && damaged.ContainsKey(parent))
+                problem = $"its parent {parent} is damaged";
+            if (problem is null)
+            {
+                sound.Add(path[i]);
+            }
+            else
+            {
+                damaged.TryAdd(path[i], problem);
+                problem = $"its parent {path[i]} is damaged";
+            }
+        }
     }
 }

@@ -7,6 +7,9 @@ namespace SpanRecovery.Repository;
 /// </summary>
 internal static class ManifestChecks
 {
+    /// <summary>A petabyte: larger sizes and counts are damage, and sums of them can never overflow.</summary>
+    private const long MaxSize = 1L << 50;
+
     public static string? FirstProblem(BackupManifest m, string directoryName)
     {
         if (m.Format != BackupManifest.FormatId || m.Version != BackupManifest.CurrentVersion)
@@ -31,7 +34,10 @@ internal static class ManifestChecks
         {
             if (s is null || !RepositoryNames.IsPlainName(s.Name) || s.Name == BackupRepository.ManifestFileName || !names.Add(s.Name))
                 return $"segment name '{s?.Name}' is missing, not a plain name or listed twice";
-            if (!RepositoryNames.IsRelativePath(s.File) || s.SourceBytes < 0 || s.StoredBytes < 0 || s.Spans < 0 || !IsHex(s.Sha256, 64) || !IsHex(s.SpanDigest, 16))
+            if (s.Name.EndsWith(".tmp", StringComparison.Ordinal))
+                return $"segment name '{s.Name}' is a temporary file's name";
+            if (!RepositoryNames.IsRelativePath(s.File) || s.SourceBytes is < 0 or > MaxSize || s.StoredBytes is < 0 or > MaxSize || s.Spans is < 0 or > MaxSize
+                || !IsHex(s.Sha256, 64) || !IsHex(s.SpanDigest, 16))
                 return $"segment {s.Name}: a file path, size, span count or hash is missing or out of range";
         }
 
@@ -46,7 +52,7 @@ internal static class ManifestChecks
         {
             if (f is null || !RepositoryNames.IsRelativePath(f.Path) || !paths.Add(f.Path))
                 return $"file path '{f?.Path}' is missing, not a relative path inside the source or listed twice";
-            if (f.CaptureStart < 0 || f.CaptureEnd < f.CaptureStart || !IsHex(f.PrefixSha256, 64))
+            if (f.CaptureStart < 0 || f.CaptureEnd < f.CaptureStart || f.CaptureEnd > MaxSize || !IsHex(f.PrefixSha256, 64))
                 return $"file {f.Path}: captured range [{f.CaptureStart}, {f.CaptureEnd}) or prefix hash is impossible";
             if (f.LinkTarget is not null && (f.LinkTarget.Length == 0 || f.LinkTarget.Contains('\0') || f.Segment is not null || f.CaptureEnd != 0))
                 return $"file {f.Path}: a symbolic link with an empty target or with captured bytes";
@@ -64,10 +70,8 @@ internal static class ManifestChecks
     {
         var v = m.Validation;
         var t = m.Totals;
-        return v.Spans < 0 || v.Traces < 0 || v.InvalidSpans < 0 || v.Errors < 0 || v.Warnings < 0 || v.UnreadableInputs < 0
-            || v.Rules.Values.Any(c => c < 0) || t.Spans < 0 || t.SourceBytes < 0 || t.StoredBytes < 0
-            ? "a negative count in validation or totals"
-            : null;
+        long[] counts = [v.Spans, v.Traces, v.InvalidSpans, v.Errors, v.Warnings, v.UnreadableInputs, t.Spans, t.SourceBytes, t.StoredBytes, .. v.Rules.Values];
+        return counts.Any(c => c is < 0 or > MaxSize) ? "a count in validation or totals is negative or impossibly large" : null;
     }
 
     private static bool IsHex(string? text, int length) => text is not null && text.Length == length && text.All(char.IsAsciiHexDigit);

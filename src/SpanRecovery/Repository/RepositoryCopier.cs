@@ -170,6 +170,8 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
             var sourcePath = Source.SegmentPath(manifest.Name, segment.Name);
             if (!File.Exists(sourcePath))
                 return $"segment backups/{manifest.Name}/{segment.Name} is missing in the source";
+            if (new FileInfo(sourcePath).LinkTarget is not null)
+                return $"segment backups/{manifest.Name}/{segment.Name} is a symbolic link, not a stored segment";
             var temp = target + ".tmp";
             using (var input = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))

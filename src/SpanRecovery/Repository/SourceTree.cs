@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace SpanRecovery.Repository;
 
 /// <summary>An entry of a backup source that was not captured, and why (DESIGN §5 "Sources").</summary>
@@ -12,7 +10,7 @@ public sealed record SkippedEntry(string Path, string Reason);
 /// everything else not captured is named with the reason. The repository is left out by its real path,
 /// however the user named it.
 /// </summary>
-internal static partial class SourceTree
+internal static class SourceTree
 {
     /// <returns>Regular files and links (path and target, recorded as links), and what is skipped, each in path order.</returns>
     public static (List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped) Walk(string sourceDirectory, string repositoryPath)
@@ -57,17 +55,6 @@ internal static partial class SourceTree
         }
     }
 
-    private enum EntryKind
-    {
-        File,
-        Directory,
-        Link,
-        Fifo,
-        Socket,
-        Device,
-        Unknown,
-    }
-
     private static string Describe(EntryKind kind) => kind switch
     {
         EntryKind.Fifo => "a FIFO",
@@ -76,34 +63,8 @@ internal static partial class SourceTree
         _ => "an entry that vanished or cannot be examined",
     };
 
-    private static EntryKind KindOf(FileSystemInfo entry)
-    {
-        if (entry.LinkTarget is not null)
-            return EntryKind.Link;
-        if (!OperatingSystem.IsLinux())
-            return entry is DirectoryInfo ? EntryKind.Directory : EntryKind.File;
-        // .NET does not tell FIFOs, sockets and devices from files; statx does, with one layout on every architecture.
-        Span<byte> status = stackalloc byte[256];
-        if (Statx(AtCurrentDirectory, entry.FullName, AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(status)) != 0)
-            return EntryKind.Unknown;
-        return (BitConverter.ToUInt16(status[ModeOffset..]) & FileTypeMask) switch
-        {
-            0x8000 => EntryKind.File,
-            0x4000 => EntryKind.Directory,
-            0xA000 => EntryKind.Link,
-            0x1000 => EntryKind.Fifo,
-            0xC000 => EntryKind.Socket,
-            0x2000 or 0x6000 => EntryKind.Device,
-            _ => EntryKind.Unknown,
-        };
-    }
-
-    private const int AtCurrentDirectory = -100;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxType = 0x1;
-    private const int ModeOffset = 28; // struct statx: stx_mode
-    private const int FileTypeMask = 0xF000;
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte status);
+    private static EntryKind KindOf(FileSystemInfo entry) =>
+        entry.LinkTarget is not null ? EntryKind.Link
+        : OperatingSystem.IsLinux() ? FileStatus.KindOf(entry.FullName) // .NET does not tell FIFOs, sockets and devices from files
+        : entry is DirectoryInfo ? EntryKind.Directory : EntryKind.File;
 }

@@ -9,13 +9,31 @@ namespace SpanRecovery.Restore;
 /// </summary>
 internal static class RestoreTargetGuard
 {
+    /// <summary>
+    /// Whether <paramref name="path"/> or one of its ancestors is the very directory <paramref name="other"/>
+    /// is, by device and inode: a second mount of the same file system (a bind mount) hides that from paths.
+    /// </summary>
+    private static bool SameDirectoryOnTheWay(string path, string other)
+    {
+        if (FileStatus.IdentityOf(other) is not { } identity)
+            return false;
+        for (var current = path; current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (FileStatus.IdentityOf(current) == identity)
+                return true;
+        }
+
+        return false;
+    }
+
     public static void Check(string target, BackupRepository repository, IEnumerable<string> sources)
     {
         if (File.Exists(target))
             throw new RestoreTargetRefusedException($"the restore target {Path.GetFullPath(target)} is a file, not a directory");
         var real = RealPath.Of(target);
         var repositoryPath = RealPath.Of(repository.Path);
-        if (RealPath.IsSameOrInside(real, repositoryPath) || RealPath.IsSameOrInside(repositoryPath, real))
+        if (RealPath.IsSameOrInside(real, repositoryPath) || RealPath.IsSameOrInside(repositoryPath, real)
+            || SameDirectoryOnTheWay(real, repositoryPath) || SameDirectoryOnTheWay(repositoryPath, real))
             throw new RestoreTargetRefusedException(
                 $"the restore target {real} is, holds or lies inside the repository {repositoryPath}; restoring there would destroy backups");
         foreach (var source in sources.Select(RealPath.Of).Distinct(StringComparer.Ordinal))

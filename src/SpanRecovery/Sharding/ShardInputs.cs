@@ -19,7 +19,8 @@ internal static class ShardInputs
         {
             if (!S3ObjectStore.IsS3(path))
             {
-                inputs.AddRange(ArchiveValidation.ExpandInputs([path]).Select(f => (f, File.Exists(f) ? new FileInfo(f).Length : 0)));
+                // Absolute: every worker resolves it the same way, whatever its working directory.
+                inputs.AddRange(ArchiveValidation.ExpandInputs([Path.GetFullPath(path)]).Select(f => (f, File.Exists(f) ? new FileInfo(f).Length : 0)));
                 continue;
             }
 
@@ -35,7 +36,7 @@ internal static class ShardInputs
             var keys = await store.ListAsync(prefix, cancellationToken);
             if (keys.Count == 0)
                 throw new ShardException($"{path}: no such object, and no objects under it", ShardError.NotFound);
-            foreach (var k in keys)
+            foreach (var k in keys.Where(k => !k.EndsWith('/'))) // "folder" markers hold no data
                 inputs.Add((store.Describe(k), await store.SizeAsync(k, cancellationToken) ?? 0));
         }
 

@@ -24,9 +24,10 @@ public sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, l
 /// <summary>
 /// <c>W/plan.json</c> (DESIGN §9): the inputs in data-set order, split into <see cref="MapTasks"/> runs of
 /// consecutive files of about equal size, and the number of trace-ID partitions. Consecutive runs keep
-/// input order across tasks, which the duplicate rule and the examples depend on.
+/// input order across tasks, which the duplicate rule and the examples depend on. Every task result carries
+/// the plan's <see cref="Id"/>, so results left in the work location by an earlier plan are never merged.
 /// </summary>
-public sealed record ShardPlan(string Format, int Version, IReadOnlyList<PlannedInput> Inputs, int MapTasks, int Partitions, ShardSettings Settings)
+public sealed record ShardPlan(string Format, int Version, string Id, IReadOnlyList<PlannedInput> Inputs, int MapTasks, int Partitions, ShardSettings Settings)
 {
     public const string FormatId = "spanrecovery-shard-plan";
     public const string Key = "plan.json";
@@ -51,7 +52,7 @@ public sealed record ShardPlan(string Format, int Version, IReadOnlyList<Planned
             before += inputs[i].Bytes;
         }
 
-        return new ShardPlan(FormatId, 1, planned, tasks, partitions, settings);
+        return new ShardPlan(FormatId, 1, Guid.NewGuid().ToString("N"), planned, tasks, partitions, settings);
     }
 
     /// <summary>The data-set index of task <paramref name="task"/>'s first input, and its inputs.</summary>
@@ -65,8 +66,11 @@ public sealed record ShardPlan(string Format, int Version, IReadOnlyList<Planned
     {
         var plan = await ShardObjects.ReadJsonAsync<ShardPlan>(work, Key, cancellationToken)
             ?? throw new ShardException($"{work.Describe(Key)} does not exist: run 'spanrecovery shard plan' first", ShardError.NotFound);
-        if (plan.Format != FormatId || plan.Inputs is null || plan.Settings is null || plan.MapTasks is < 1 or > MaxTasks
-            || plan.Partitions is < 1 or > MaxTasks || plan.Inputs.Any(i => i is null || i.Task < 0 || i.Task >= plan.MapTasks))
+        if (plan.Format != FormatId || string.IsNullOrEmpty(plan.Id) || plan.Inputs is null || plan.Settings is not { } s
+            || plan.MapTasks is < 1 or > MaxTasks || plan.Partitions is < 1 or > PartitionFile.MaxPartitions
+            || plan.Inputs.Any(i => i?.Path is null || i.Task < 0 || i.Task >= plan.MapTasks)
+            || plan.Inputs.Zip(plan.Inputs.Skip(1)).Any(p => p.Second.Task < p.First.Task)
+            || s.MaxExamples < 0 || !double.IsFinite(s.MaxDurationSeconds) || s.MaxDurationSeconds is < 0 or > 3.2e9 || s.MaxRecordBytes is < 1 or > int.MaxValue)
             throw new ShardException($"{work.Describe(Key)} is not a valid shard plan", ShardError.Damaged);
         return plan;
     }

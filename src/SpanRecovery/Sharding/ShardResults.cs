@@ -28,13 +28,13 @@ public sealed record ShardExample(string Rule, int Input, long Offset, string Tr
 /// (DESIGN §3 single-span and input rules) and how many key records it wrote to each partition.
 /// </summary>
 public sealed record MapResult(
-    int Task, int FirstInput, IReadOnlyList<InputReport> Inputs, long Spans, long InvalidSpans,
+    string PlanId, int Task, int FirstInput, IReadOnlyList<InputReport> Inputs, long Spans, long InvalidSpans,
     IReadOnlyDictionary<string, long> Rules, IReadOnlyList<ShardExample> Examples, IReadOnlyList<long> PartitionSpans)
 {
-    internal static MapResult From(int task, SinglePassOutcome outcome, IReadOnlyList<long> partitionSpans)
+    internal static MapResult From(string planId, int task, SinglePassOutcome outcome, IReadOnlyList<long> partitionSpans)
     {
         var inputIndex = outcome.Inputs.Select((input, i) => (input.Path, Index: outcome.FirstInput + i)).DistinctBy(p => p.Path).ToDictionary(p => p.Path, p => p.Index);
-        return new MapResult(task, outcome.FirstInput, outcome.Inputs, outcome.Spans, outcome.InvalidSpans,
+        return new MapResult(planId, task, outcome.FirstInput, outcome.Inputs, outcome.Spans, outcome.InvalidSpans,
             outcome.RuleCounts.ToDictionary(r => r.Key.Id(), r => r.Value),
             [.. outcome.Examples.Select(e => ShardExample.From(e, inputIndex.GetValueOrDefault(e.Path, outcome.FirstInput)))], partitionSpans);
     }
@@ -46,13 +46,15 @@ public sealed record MapResult(
 
 /// <summary><c>reduces/P.json</c>: the table rules over partition P of every map task, and the key records read.</summary>
 public sealed record ReduceResult(
-    int Partition, long Spans, long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
+    string PlanId, int Partition, long Spans, long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
     IReadOnlyList<ShardExample> Examples)
 {
-    internal static ReduceResult From(int partition, long spans, TableOutcome outcome) =>
-        new(partition, spans, outcome.DuplicateSpans, outcome.IdenticalDuplicates, outcome.ParentNotFound, outcome.ParentCycles,
+    internal static ReduceResult From(string planId, int partition, long spans, TableOutcome outcome) =>
+        new(planId, partition, spans, outcome.DuplicateSpans, outcome.IdenticalDuplicates, outcome.ParentNotFound, outcome.ParentCycles,
             outcome.NewlyInvalid, outcome.Traces, [.. outcome.Examples.Select(ShardExample.From)]);
 
-    internal TableOutcome ToOutcome() =>
-        new(DuplicateSpans, IdenticalDuplicates, ParentNotFound, ParentCycles, NewlyInvalid, Traces, [.. Examples.Select(e => e.ToTableFinding())]);
+    internal TableOutcome ToOutcome(int inputs) =>
+        Examples.All(e => e is not null && e.Input >= 0 && e.Input < inputs)
+            ? new(DuplicateSpans, IdenticalDuplicates, ParentNotFound, ParentCycles, NewlyInvalid, Traces, [.. Examples.Select(e => e.ToTableFinding())])
+            : throw new ArgumentException("an example names an input the plan does not have");
 }

@@ -15,8 +15,8 @@ public static class ShardTasks
     public static async Task<ShardPlan> PlanAsync(IObjectStore work, IEnumerable<string> inputs, int mapTasks, int partitions, ShardSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (mapTasks is < 1 or > ShardPlan.MaxTasks || partitions is < 1 or > ShardPlan.MaxTasks)
-            throw new ArgumentOutOfRangeException(nameof(mapTasks), $"map tasks and partitions must be 1 to {ShardPlan.MaxTasks}");
+        if (mapTasks is < 1 or > ShardPlan.MaxTasks || partitions is < 1 or > PartitionFile.MaxPartitions)
+            throw new ArgumentOutOfRangeException(nameof(mapTasks), $"map tasks must be 1 to {ShardPlan.MaxTasks}, partitions 1 to {PartitionFile.MaxPartitions}");
         var plan = ShardPlan.Create(await ShardInputs.ExpandAsync(inputs, cancellationToken), mapTasks, partitions, settings);
         await ShardObjects.WriteJsonAsync(work, ShardPlan.Key, plan, cancellationToken);
         return plan;
@@ -43,7 +43,7 @@ public static class ShardTasks
         var spill = validator.Tables.FinishSpill();
         for (var p = 0; p < plan.Partitions; p++)
             await spill.UploadAsync(p, stream => work.WriteAsync(ShardObjects.Partition(task, p), stream, cancellationToken));
-        var result = MapResult.From(task, single, [.. Enumerable.Range(0, plan.Partitions).Select(spill.SpansIn)]);
+        var result = MapResult.From(plan.Id, task, single, [.. Enumerable.Range(0, plan.Partitions).Select(spill.SpansIn)]);
         await ShardObjects.WriteJsonAsync(work, ShardObjects.MapDone(task), result, cancellationToken);
         return result;
     }
@@ -74,7 +74,7 @@ public static class ShardTasks
             }
         }
 
-        var result = ReduceResult.From(partition, spans, rules.Complete());
+        var result = ReduceResult.From(plan.Id, partition, spans, rules.Complete());
         await ShardObjects.WriteJsonAsync(work, ShardObjects.ReduceDone(partition), result, cancellationToken);
         return result;
     }
@@ -88,7 +88,10 @@ public static class ShardTasks
         var maps = await ReadMapResultsAsync(work, plan, cancellationToken);
         var reduces = new ReduceResult?[plan.Partitions];
         for (var p = 0; p < plan.Partitions; p++)
-            reduces[p] = await ShardObjects.ReadJsonAsync<ReduceResult>(work, ShardObjects.ReduceDone(p), cancellationToken);
+        {
+            var result = await ShardObjects.ReadJsonAsync<ReduceResult>(work, ShardObjects.ReduceDone(p), cancellationToken);
+            reduces[p] = result?.PlanId == plan.Id ? result : null; // one of an earlier plan is as good as none
+        }
         var missing = Enumerable.Range(0, plan.Partitions).Where(p => reduces[p] is null).ToList();
         if (missing.Count > 0)
             throw new ShardException($"reduce tasks {Ranges(missing)} of {plan.Partitions} have not finished (no {ShardObjects.ReduceDone(missing[0])} in {work.Location})", ShardError.NotFound);
@@ -99,23 +102,47 @@ public static class ShardTasks
                 throw new ShardException($"partition {p}: the map tasks wrote {written} key records, its reduce read {reduces[p]!.Spans}: rerun reduce {p}", ShardError.Damaged);
         }
 
-        var single = SinglePassOutcome.Concat([.. maps.Select(m => m.ToOutcome())], plan.Settings.MaxExamples);
-        var table = TableOutcome.Merge([.. reduces.Select(r => r!.ToOutcome())], plan.Settings.MaxExamples);
+        var single = SinglePassOutcome.Concat([.. maps.Select(m => Trusted(work, ShardObjects.MapDone(m.Task), m.ToOutcome))], plan.Settings.MaxExamples);
+        var table = TableOutcome.Merge([.. reduces.Select(r => Trusted(work, ShardObjects.ReduceDone(r!.Partition), () => r.ToOutcome(plan.Inputs.Count)))], plan.Settings.MaxExamples);
         return single.ToReport(table, DateTime.UtcNow - started, plan.Partitions, 0);
+    }
+
+    /// <summary>
+    /// Converts a task result, turning what a hand-edited or damaged one throws (bad hex, nulls, indexes out of
+    /// range) into a <see cref="ShardException"/> that names the object.
+    /// </summary>
+    private static T Trusted<T>(IObjectStore work, string key, Func<T> convert)
+    {
+        try
+        {
+            return convert();
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NullReferenceException or IndexOutOfRangeException or OverflowException)
+        {
+            throw new ShardException($"{work.Describe(key)} is damaged: {e.Message}; run its task again", ShardError.Damaged);
+        }
     }
 
     private static async Task<List<MapResult>> ReadMapResultsAsync(IObjectStore work, ShardPlan plan, CancellationToken cancellationToken)
     {
         var results = new MapResult?[plan.MapTasks];
         for (var task = 0; task < plan.MapTasks; task++)
-            results[task] = await ShardObjects.ReadJsonAsync<MapResult>(work, ShardObjects.MapDone(task), cancellationToken);
+        {
+            var result = await ShardObjects.ReadJsonAsync<MapResult>(work, ShardObjects.MapDone(task), cancellationToken);
+            results[task] = result?.PlanId == plan.Id ? result : null; // one of an earlier plan is as good as none
+        }
+
         var missing = Enumerable.Range(0, plan.MapTasks).Where(t => results[t] is null).ToList();
         if (missing.Count > 0)
             throw new ShardException($"map tasks {Ranges(missing)} of {plan.MapTasks} have not finished (no {ShardObjects.MapDone(missing[0])} in {work.Location})", ShardError.NotFound);
-        foreach (var result in results)
+        for (var task = 0; task < plan.MapTasks; task++)
         {
-            if (result!.PartitionSpans is null || result.PartitionSpans.Count != plan.Partitions || result.Inputs is null || result.Rules is null || result.Examples is null)
-                throw new ShardException($"{work.Describe(ShardObjects.MapDone(result.Task))} does not match the plan", ShardError.Damaged);
+            var result = results[task]!;
+            var (first, inputs) = plan.InputsOf(task);
+            if (result.Task != task || result.FirstInput != first || result.PartitionSpans is null || result.PartitionSpans.Count != plan.Partitions
+                || result.PartitionSpans.Any(s => s < 0) || result.Inputs is null || result.Inputs.Count != inputs.Count || result.Inputs.Any(i => i is null)
+                || result.Rules is null || result.Examples is null || result.Examples.Any(e => e is null || e.Input < first || e.Input >= first + inputs.Count))
+                throw new ShardException($"{work.Describe(ShardObjects.MapDone(task))} does not match the plan; run map task {task} again", ShardError.Damaged);
         }
 
         return [.. results.Select(r => r!)];

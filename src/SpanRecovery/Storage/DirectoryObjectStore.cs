@@ -9,10 +9,11 @@ public sealed class DirectoryObjectStore : IObjectStore
 {
     public DirectoryObjectStore(string directory)
     {
-        Location = directory;
         Root = Path.GetFullPath(directory);
+        Location = Root;
     }
 
+    /// <summary>The directory as an absolute path: what other machines sharing the volume are told.</summary>
     public string Location { get; }
 
     public string Root { get; }

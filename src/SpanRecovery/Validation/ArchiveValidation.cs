@@ -46,9 +46,9 @@ public static class ArchiveValidation
                 var read = RandomAccess.Read(handle, head, 0);
                 spans += length / (IsCompressed(head[..read]) ? 30 : 150);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
-                // Reported when the file is read.
+                // Reported when the file is read; a pipe (/dev/stdin) has no size to estimate from.
             }
         }
 

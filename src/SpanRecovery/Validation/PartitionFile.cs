@@ -20,6 +20,9 @@ internal static class PartitionFile
     public const int RecordsPerBlock = 1365; // a 64 KiB block
     public const int BlockBytes = HeaderBytes + RecordsPerBlock * RecordBytes;
 
+    /// <summary>The most partitions a data set is split into (each is an open file while it is written).</summary>
+    public const int MaxPartitions = 1024;
+
     /// <summary>Inputs are numbered below this; the two bits above carry the flags.</summary>
     public const int MaxInputs = 1 << 30;
 

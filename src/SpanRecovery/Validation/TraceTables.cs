@@ -13,7 +13,7 @@ internal sealed class TraceTables : IDisposable
     /// <summary>What one span costs in a table: a 40-byte entry plus two indexes, with room for their growth.</summary>
     public const int TableBytesPerSpan = 72;
 
-    private const int MaxPartitions = 1024;
+    private const int MaxPartitions = PartitionFile.MaxPartitions;
 
     /// <summary>
     /// From about this many spans, partitions are faster than one table even when the table fits: each

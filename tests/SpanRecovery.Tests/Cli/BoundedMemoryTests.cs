@@ -71,4 +71,21 @@ public sealed class BoundedMemoryTests : IDisposable
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.DoesNotContain("   at ", result.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_pipe_is_validated_without_a_size_to_estimate_from()
+    {
+        var archive = _dir.File("small");
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(500, Seed: 2));
+        var start = Spanrecovery.StartInfo("validate", "/dev/stdin", "--format", "json");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        await process.StandardInput.BaseStream.WriteAsync(File.ReadAllBytes(Directory.GetFiles(archive)[0]));
+        process.StandardInput.Close();
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, stderr);
+        Assert.Equal(500, JsonNode.Parse(stdout)!["totals"]!["spans"]!.GetValue<long>());
+    }
 }

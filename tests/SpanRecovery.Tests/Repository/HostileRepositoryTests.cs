@@ -188,4 +188,29 @@ public sealed class HostileRepositoryTests : IDisposable
         Assert.Contains("was not restored", log.ToString(), StringComparison.Ordinal);
         Assert.Equal(outsideBefore, Snapshot(_outside));
     }
+
+    [Fact]
+    public async Task A_crafted_chain_of_thousands_of_backups_is_read_in_linear_time()
+    {
+        var (repository, _, incremental, _) = await BuildAsync();
+        var template = JsonNode.Parse(File.ReadAllBytes(repository.ManifestPath(incremental)))!;
+        var parent = incremental;
+        for (var i = 0; i < 3000; i++)
+        {
+            // Named so that the newest sorts first: a recursive walk would go 3,000 parents deep from the start.
+            var name = $"20261101-000000F_{9999 - (i % 10000):D4}{i:D5}-000000I";
+            var json = template.DeepClone();
+            json["name"] = name;
+            json["parent"] = parent;
+            Directory.CreateDirectory(repository.BackupDirectory(name));
+            File.WriteAllText(repository.ManifestPath(name), json.ToJsonString());
+            parent = name;
+        }
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var catalog = repository.ReadCatalog();
+
+        Assert.Equal(3003, catalog.Intact.Count);
+        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0, 20);
+    }
 }

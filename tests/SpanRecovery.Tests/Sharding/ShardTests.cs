@@ -161,4 +161,33 @@ public sealed class ShardTests(S3TestServer s3) : IDisposable
             Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
         }
     }
+
+    [Fact]
+    public async Task Results_of_an_earlier_plan_are_never_merged_and_a_damaged_result_is_named()
+    {
+        var archive = Archive(spans: 3000, files: 2);
+        var work = _dir.File("work");
+        var none = new Dictionary<string, string>();
+        await Ok(none, "shard", "plan", archive, "--work", work, "--map-tasks", "2", "--partitions", "2");
+        foreach (var args in new[] { new[] { "map", "--task", "0" }, ["map", "--task", "1"], ["reduce", "--partition", "0"], ["reduce", "--partition", "1"] })
+            await Ok(none, ["shard", .. args, "--work", work]);
+        Assert.Equal(1, (await Spanrecovery.RunAsync("shard", "merge", "--work", work)).ExitCode);
+
+        // A new plan over the same location: the old results must not stand for it.
+        await Ok(none, "shard", "plan", Path.Combine(archive, "traces-0001.binpb"), "--work", work, "--map-tasks", "1", "--partitions", "2");
+        var stale = await Spanrecovery.RunAsync("shard", "merge", "--work", work);
+        stale.AssertClean(2);
+        Assert.Contains("map tasks 0 of 1 have not finished", stale.StdErr, StringComparison.Ordinal);
+
+        await Ok(none, "shard", "map", "--work", work, "--task", "0");
+        await Ok(none, "shard", "reduce", "--work", work, "--partition", "0");
+        await Ok(none, "shard", "reduce", "--work", work, "--partition", "1");
+        var reduce = Path.Combine(work, "reduces", "1.json");
+        var json = JsonNode.Parse(File.ReadAllText(reduce))!;
+        json["examples"]![0]!["traceId"] = "not hex";
+        File.WriteAllText(reduce, json.ToJsonString());
+        var damaged = await Spanrecovery.RunAsync("shard", "merge", "--work", work);
+        damaged.AssertClean(2);
+        Assert.Contains("reduces/1.json is damaged", damaged.StdErr, StringComparison.Ordinal);
+    }
 }
