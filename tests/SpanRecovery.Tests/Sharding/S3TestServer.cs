@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace SpanRecovery.Tests.Sharding;
 
 /// <summary>
-/// A real S3-compatible server for the tests: s3rver (npm, installed into tests/tools by <c>npm ci</c>), started
+/// A real S3-compatible server for the tests: s3rver (npm, installed into tests/tools by <c>npm ci</c> on first use), started
 /// once per test run on 127.0.0.1 with one bucket. The AWS variables that point the product at it are set in
 /// this process, and <see cref="Environment"/> hands the same to the CLI processes a test starts.
 /// </summary>
@@ -62,16 +62,33 @@ public sealed class S3TestServer : IDisposable
         }
     }
 
+    /// <summary>s3rver's entry script; installed from tests/tools/package-lock.json on first use, so the README's one test command works on a fresh clone.</summary>
     private static string FindScript()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            var script = Path.Combine(directory.FullName, "tests", "tools", "node_modules", "s3rver", "bin", "s3rver.js");
-            if (File.Exists(script))
-                return script;
+            var tools = Path.Combine(directory.FullName, "tests", "tools");
+            if (!File.Exists(Path.Combine(tools, "package.json")))
+                continue;
+            var script = Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js");
+            if (!File.Exists(script))
+                Install(tools);
+            return script;
         }
 
-        throw new InvalidOperationException("s3rver is not installed: run 'npm ci --prefix tests/tools' (the CI script does)");
+        throw new InvalidOperationException("tests/tools/package.json not found above " + AppContext.BaseDirectory);
+    }
+
+    private static void Install(string tools)
+    {
+        var start = new ProcessStartInfo("npm") { WorkingDirectory = tools, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" })
+            start.ArgumentList.Add(arg);
+        using var npm = Process.Start(start) ?? throw new InvalidOperationException("npm (Node.js) is needed to install s3rver for the S3 tests");
+        var errors = npm.StandardError.ReadToEndAsync();
+        npm.StandardOutput.ReadToEnd();
+        if (!npm.WaitForExit(TimeSpan.FromMinutes(5)) || npm.ExitCode != 0)
+            throw new InvalidOperationException($"npm ci in {tools} failed: {errors.Result}");
     }
 
     private void WaitUntilListening(int port)
