@@ -32,7 +32,7 @@ try
                 rest.Length > 3 ? rest[3] : Path.Combine(FindFuzzDirectory(), "corpus"));
         case "make-corpus":
             var corpus = rest.Length > 0 ? rest[0] : Path.Combine(FindFuzzDirectory(), "corpus");
-            var samples = rest.Length > 1 ? rest[1] : Path.Combine(FindFuzzDirectory(), "..", "..", "shared", "samples");
+            var samples = rest.Length > 1 ? rest[1] : Path.Combine(FindFuzzDirectory(), "..", "tests", "fixtures", "samples");
             CorpusBuilder.Write(corpus, samples);
             Console.WriteLine($"wrote the seed corpus to {corpus}");
             return 0;

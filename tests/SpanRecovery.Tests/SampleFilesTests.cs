@@ -2,7 +2,7 @@ using SpanRecovery.Validation;
 
 namespace SpanRecovery.Tests;
 
-/// <summary>Every public sample in ../shared/samples reads with no input error and the right counts (SOURCES.md).</summary>
+/// <summary>Every public sample in tests/fixtures/samples reads with no input error and the right counts (SOURCES.md).</summary>
 public class SampleFilesTests
 {
     [Theory]

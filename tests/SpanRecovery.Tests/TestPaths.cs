@@ -1,11 +1,12 @@
 namespace SpanRecovery.Tests;
 
-/// <summary>Where the shared fixtures are: ../shared beside the repository root.</summary>
+/// <summary>Where the fixtures are: tests/fixtures, inside the repository, so a clean clone tests itself.</summary>
 internal static class TestPaths
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static string Samples { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "samples"));
+    /// <summary>Real OTLP files written by other projects; tests/fixtures/samples/SOURCES.md names their sources and counts.</summary>
+    public static string Samples { get; } = Path.Combine(RepositoryRoot, "tests", "fixtures", "samples");
 
     public static string Sample(string name) => Path.Combine(Samples, name);
 
