@@ -23,13 +23,19 @@ public sealed record ShardExample(string Rule, int Input, long Offset, string Tr
         BinaryPrimitives.ReadUInt128BigEndian(Convert.FromHexString(TraceId)), ulong.Parse(SpanId, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
 }
 
+/// <summary>A task result, tied to the plan it was computed for.</summary>
+public interface IShardResult
+{
+    string PlanId { get; }
+}
+
 /// <summary>
 /// <c>maps/I/done.json</c>, written after the task's partition objects: the reading pass over its inputs
 /// (DESIGN §3 single-span and input rules) and how many key records it wrote to each partition.
 /// </summary>
 public sealed record MapResult(
     string PlanId, int Task, int FirstInput, IReadOnlyList<InputReport> Inputs, long Spans, long InvalidSpans,
-    IReadOnlyDictionary<string, long> Rules, IReadOnlyList<ShardExample> Examples, IReadOnlyList<long> PartitionSpans)
+    IReadOnlyDictionary<string, long> Rules, IReadOnlyList<ShardExample> Examples, IReadOnlyList<long> PartitionSpans) : IShardResult
 {
     internal static MapResult From(string planId, int task, SinglePassOutcome outcome, IReadOnlyList<long> partitionSpans)
     {
@@ -47,7 +53,7 @@ public sealed record MapResult(
 /// <summary><c>reduces/P.json</c>: the table rules over partition P of every map task, and the key records read.</summary>
 public sealed record ReduceResult(
     string PlanId, int Partition, long Spans, long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
-    IReadOnlyList<ShardExample> Examples)
+    IReadOnlyList<ShardExample> Examples) : IShardResult
 {
     internal static ReduceResult From(string planId, int partition, long spans, TableOutcome outcome) =>
         new(planId, partition, spans, outcome.DuplicateSpans, outcome.IdenticalDuplicates, outcome.ParentNotFound, outcome.ParentCycles,

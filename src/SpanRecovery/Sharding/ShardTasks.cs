@@ -86,24 +86,17 @@ public static class ShardTasks
         var started = DateTime.UtcNow;
         var plan = await ShardPlan.LoadAsync(work, cancellationToken);
         var maps = await ReadMapResultsAsync(work, plan, cancellationToken);
-        var reduces = new ReduceResult?[plan.Partitions];
-        for (var p = 0; p < plan.Partitions; p++)
-        {
-            var result = await ShardObjects.ReadJsonAsync<ReduceResult>(work, ShardObjects.ReduceDone(p), cancellationToken);
-            reduces[p] = result?.PlanId == plan.Id ? result : null; // one of an earlier plan is as good as none
-        }
-        var missing = Enumerable.Range(0, plan.Partitions).Where(p => reduces[p] is null).ToList();
-        if (missing.Count > 0)
-            throw new ShardException($"reduce tasks {Ranges(missing)} of {plan.Partitions} have not finished (no {ShardObjects.ReduceDone(missing[0])} in {work.Location})", ShardError.NotFound);
+        var reduces = await ReadResultsAsync<ReduceResult>(work, plan, "reduce", plan.Partitions, ShardObjects.ReduceDone, cancellationToken);
         for (var p = 0; p < plan.Partitions; p++)
         {
             var written = maps.Sum(m => m.PartitionSpans[p]);
-            if (reduces[p]!.Spans != written)
-                throw new ShardException($"partition {p}: the map tasks wrote {written} key records, its reduce read {reduces[p]!.Spans}: rerun reduce {p}", ShardError.Damaged);
+            if (reduces[p].Spans != written)
+                throw new ShardException($"partition {p}: the map tasks wrote {written} key records, its reduce read {reduces[p].Spans}: rerun reduce {p}", ShardError.Damaged);
         }
 
         var single = SinglePassOutcome.Concat([.. maps.Select(m => Trusted(work, ShardObjects.MapDone(m.Task), m.ToOutcome))], plan.Settings.MaxExamples);
-        var table = TableOutcome.Merge([.. reduces.Select(r => Trusted(work, ShardObjects.ReduceDone(r!.Partition), () => r.ToOutcome(plan.Inputs.Count)))], plan.Settings.MaxExamples);
+        var table = TableOutcome.Merge(
+            [.. reduces.Select((r, p) => Trusted(work, ShardObjects.ReduceDone(p), () => r.ToOutcome(plan.Inputs.Count)))], plan.Settings.MaxExamples);
         return single.ToReport(table, DateTime.UtcNow - started, plan.Partitions, 0);
     }
 
@@ -123,21 +116,29 @@ public static class ShardTasks
         }
     }
 
-    private static async Task<List<MapResult>> ReadMapResultsAsync(IObjectStore work, ShardPlan plan, CancellationToken cancellationToken)
+    /// <summary>Every result of one kind of task for this plan; one missing, or left by an earlier plan, is refused by number.</summary>
+    private static async Task<T[]> ReadResultsAsync<T>(IObjectStore work, ShardPlan plan, string kind, int count, Func<int, string> key, CancellationToken cancellationToken)
+        where T : class, IShardResult
     {
-        var results = new MapResult?[plan.MapTasks];
-        for (var task = 0; task < plan.MapTasks; task++)
+        var results = new T?[count];
+        for (var i = 0; i < count; i++)
         {
-            var result = await ShardObjects.ReadJsonAsync<MapResult>(work, ShardObjects.MapDone(task), cancellationToken);
-            results[task] = result?.PlanId == plan.Id ? result : null; // one of an earlier plan is as good as none
+            var result = await ShardObjects.ReadJsonAsync<T>(work, key(i), cancellationToken);
+            results[i] = result?.PlanId == plan.Id ? result : null; // one of an earlier plan is as good as none
         }
 
-        var missing = Enumerable.Range(0, plan.MapTasks).Where(t => results[t] is null).ToList();
+        var missing = Enumerable.Range(0, count).Where(i => results[i] is null).ToList();
         if (missing.Count > 0)
-            throw new ShardException($"map tasks {Ranges(missing)} of {plan.MapTasks} have not finished (no {ShardObjects.MapDone(missing[0])} in {work.Location})", ShardError.NotFound);
+            throw new ShardException($"{kind} tasks {Ranges(missing)} of {count} have not finished (no {key(missing[0])} in {work.Location})", ShardError.NotFound);
+        return [.. results.Select(r => r!)];
+    }
+
+    private static async Task<MapResult[]> ReadMapResultsAsync(IObjectStore work, ShardPlan plan, CancellationToken cancellationToken)
+    {
+        var results = await ReadResultsAsync<MapResult>(work, plan, "map", plan.MapTasks, ShardObjects.MapDone, cancellationToken);
         for (var task = 0; task < plan.MapTasks; task++)
         {
-            var result = results[task]!;
+            var result = results[task];
             var (first, inputs) = plan.InputsOf(task);
             if (result.Task != task || result.FirstInput != first || result.PartitionSpans is null || result.PartitionSpans.Count != plan.Partitions
                 || result.PartitionSpans.Any(s => s < 0) || result.Inputs is null || result.Inputs.Count != inputs.Count || result.Inputs.Any(i => i is null)
@@ -145,7 +146,7 @@ public static class ShardTasks
                 throw new ShardException($"{work.Describe(ShardObjects.MapDone(task))} does not match the plan; run map task {task} again", ShardError.Damaged);
         }
 
-        return [.. results.Select(r => r!)];
+        return results;
     }
 
     /// <summary>"0-2, 5" for [0, 1, 2, 5].</summary>
