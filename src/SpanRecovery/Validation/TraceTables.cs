@@ -6,7 +6,8 @@ namespace SpanRecovery.Validation;
 /// each checked by a table of its own (pass 2). Since every trace is whole in one partition, the outcome is the
 /// same whichever way it ran. The choice is made up front from the expected spans when they are known, and
 /// again as the table grows: a table that reaches the limit is drained into partition files and reading goes
-/// on, so a wrong estimate costs time, never memory.
+/// on, so a wrong estimate costs time, not a crash. (Pass 2 does not split a partition again: a data set far
+/// beyond the estimate, or one enormous trace, can give one partition a table above the limit.)
 /// </summary>
 internal sealed class TraceTables : IDisposable
 {
