@@ -86,4 +86,5 @@ public sealed record BackupTotals(long Spans, long SourceBytes, long StoredBytes
 /// <summary>A backup as scripts read it (DESIGN §5); <see cref="Skipped"/> is set only for the backup just made.</summary>
 public sealed record BackupSummary(
     string Name, string Type, DateTime Created, string? Parent, long Spans, long SourceBytes, long StoredBytes, long Errors, long Warnings,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     IReadOnlyList<SkippedEntry>? Skipped = null);
