@@ -31,69 +31,11 @@ public sealed class HostileRepositoryTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     /// <summary>Where "backup-directory-copied" puts a copy of the incremental's directory.</summary>
-    private const string CopiedName = "20261101-013000F";
+    private const string CopiedName = ManifestDamages.CopiedName;
 
-    /// <summary>The damages, each applied to the incremental's manifest (the first full and the second full stay intact).</summary>
-    public static TheoryData<string> Damages() =>
-    [
-        "name-climbs", "name-absolute", "name-null", "name-other-directory", "segment-name-absolute", "segment-name-climbs",
-        "segment-name-null", "file-path-null", "file-path-climbs", "file-listed-twice", "parent-is-itself", "parent-missing",
-        "negative-capture-end", "not-json", "type-unknown", "backup-directory-copied", "segment-symlink", "directory-symlink", "chain-gap",
-    ];
+    public static TheoryData<string> Damages() => [.. ManifestDamages.All];
 
-    private void Damage(BackupRepository repository, string incremental, string damage)
-    {
-        var path = repository.ManifestPath(incremental);
-        var json = JsonNode.Parse(File.ReadAllBytes(path))!;
-        var segment = json["segments"]![0]!;
-        var file = json["files"]![0]!;
-        switch (damage)
-        {
-            case "name-climbs": json["name"] = "../../outside/x"; break;
-            case "name-absolute": json["name"] = Path.Combine(_outside, "x"); break;
-            case "name-null": json["name"] = null; break;
-            case "name-other-directory": json["name"] = json["parent"]!.GetValue<string>(); break;
-            case "segment-name-absolute": segment["name"] = Path.Combine(_outside, "x", "keep.txt"); break;
-            case "segment-name-climbs": segment["name"] = "../../../outside/x/keep.txt"; break;
-            case "segment-name-null": segment["name"] = null; break;
-            case "file-path-null": file["path"] = null; break;
-            case "file-path-climbs": file["path"] = "../../outside/x/keep.txt"; break;
-            case "file-listed-twice": json["files"]!.AsArray().Add(file.DeepClone()); break;
-            case "parent-is-itself": json["parent"] = incremental; break;
-            case "parent-missing": json["parent"] = "20200101-000000F"; break;
-            case "negative-capture-end": file["captureEnd"] = -5; break;
-            case "not-json": File.WriteAllText(path, "{ not json"); return;
-            case "type-unknown": json["type"] = "weekly"; break;
-            case "chain-gap": // sound on its own, but its range no longer joins its parent's
-                file["captureStart"] = file["captureStart"]!.GetValue<long>() + 1;
-                file["captureEnd"] = file["captureEnd"]!.GetValue<long>() + 1;
-                break;
-            case "backup-directory-copied":
-                CopyDirectory(repository.BackupDirectory(incremental), repository.BackupDirectory(CopiedName));
-                return;
-            case "segment-symlink":
-                var stored = repository.SegmentPath(incremental, segment["name"]!.GetValue<string>());
-                File.Delete(stored);
-                File.CreateSymbolicLink(stored, Path.Combine(_outside, "x", "keep.txt"));
-                return;
-            case "directory-symlink":
-                var directory = repository.BackupDirectory(incremental);
-                CopyDirectory(directory, Path.Combine(_outside, "x", "copy"));
-                Directory.Delete(directory, recursive: true);
-                Directory.CreateSymbolicLink(directory, Path.Combine(_outside, "x", "copy"));
-                return;
-            default: throw new ArgumentException(damage);
-        }
-
-        File.WriteAllText(path, json.ToJsonString());
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from))
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-    }
+    private void Damage(BackupRepository repository, string incremental, string damage) => ManifestDamages.Apply(repository, incremental, damage, _outside);
 
     /// <summary>full → incremental (to be damaged) → an independent second full, an hour apart each.</summary>
     private async Task<(BackupRepository Repository, string Full, string Incremental, string SecondFull)> BuildAsync()
