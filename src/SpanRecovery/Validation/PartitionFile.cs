@@ -31,13 +31,14 @@ internal static class PartitionFile
 
     /// <summary>
     /// The partition of a trace: XxHash64 of its 16 big-endian bytes, scaled to [0, partitions). Fixed forever
-    /// (a golden test pins it): map and reduce tasks of different versions must agree on it.
+    /// (a golden test pins it): map and reduce tasks of different versions must agree on it. A partition split
+    /// again (<paramref name="level"/> 1, 2, …) uses the hash seeded with its level, independent of the first.
     /// </summary>
-    public static int PartitionOf(UInt128 traceId, int partitions)
+    public static int PartitionOf(UInt128 traceId, int partitions, int level = 0)
     {
         Span<byte> bytes = stackalloc byte[16];
         BinaryPrimitives.WriteUInt128BigEndian(bytes, traceId);
-        var hash = XxHash64.HashToUInt64(bytes);
+        var hash = XxHash64.HashToUInt64(bytes, level);
         return (int)(((hash >> 32) * (ulong)partitions) >> 32);
     }
 

@@ -15,8 +15,12 @@ internal sealed class PartitionSpill : ISpanBatchTarget, IDisposable
     private readonly long[] _spans;
     private bool _flushed;
 
-    public PartitionSpill(string spillDirectory, int partitions)
+    private readonly int _level;
+
+    /// <param name="level">0 for a data set's partitions; one more for each split of a partition that is still too large.</param>
+    public PartitionSpill(string spillDirectory, int partitions, int level = 0)
     {
+        _level = level;
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         _directory = Path.Combine(spillDirectory, $"spanrecovery-spill-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_directory);
@@ -57,7 +61,7 @@ internal sealed class PartitionSpill : ISpanBatchTarget, IDisposable
     {
         foreach (ref readonly var span in batch)
         {
-            var p = PartitionFile.PartitionOf(span.TraceId, _files.Length);
+            var p = PartitionFile.PartitionOf(span.TraceId, _files.Length, _level);
             PartitionFile.Encode(span, _blocks[p].AsSpan(PartitionFile.HeaderBytes + _filled[p] * PartitionFile.RecordBytes, PartitionFile.RecordBytes));
             _spans[p]++;
             if (++_filled[p] == PartitionFile.RecordsPerBlock)

@@ -6,8 +6,8 @@ namespace SpanRecovery.Validation;
 /// each checked by a table of its own (pass 2). Since every trace is whole in one partition, the outcome is the
 /// same whichever way it ran. The choice is made up front from the expected spans when they are known, and
 /// again as the table grows: a table that reaches the limit is drained into partition files and reading goes
-/// on, so a wrong estimate costs time, not a crash. (Pass 2 does not split a partition again: a data set far
-/// beyond the estimate, or one enormous trace, can give one partition a table above the limit.)
+/// on, and a partition that still outgrows the limit is split again in pass 2, so a wrong estimate costs time,
+/// not memory. Only a single trace larger than the limit can exceed it: its spans must be checked together.
 /// </summary>
 internal sealed class TraceTables : IDisposable
 {
@@ -15,6 +15,9 @@ internal sealed class TraceTables : IDisposable
     public const int TableBytesPerSpan = 72;
 
     private const int MaxPartitions = PartitionFile.MaxPartitions;
+
+    /// <summary>Splits of one partition at most: beyond a few, what is left is one trace too large for the limit.</summary>
+    private const int MaxSplits = 4;
 
     /// <summary>
     /// From about this many spans, partitions are faster than one table even when the table fits: each
@@ -84,11 +87,7 @@ internal sealed class TraceTables : IDisposable
         try
         {
             Parallel.For(0, spill.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>
-            {
-                var rules = new TableRules(_options.MaxExamples);
-                spill.ReadPartition(p, rules, cancellationToken);
-                outcomes[p] = rules.Complete();
-            });
+                outcomes[p] = CheckPartition(spill, p, level: 0, cancellationToken));
         }
         catch (AggregateException e)
         {
@@ -106,6 +105,27 @@ internal sealed class TraceTables : IDisposable
         var spill = _spill ?? throw new InvalidOperationException("not partitioned");
         spill.Flush();
         return spill;
+    }
+
+    /// <summary>
+    /// One partition through a table of its own; a partition larger than the limit (the data set outgrew its
+    /// estimate) is split again by an independent hash of the trace ID, as often as needed — all spans of one
+    /// trace stay together, so only a single trace larger than the limit can still exceed it.
+    /// </summary>
+    private TableOutcome CheckPartition(PartitionSpill spill, int p, int level, CancellationToken cancellationToken)
+    {
+        var spans = spill.SpansIn(p);
+        if (spans <= _tableLimitSpans || level >= MaxSplits)
+        {
+            var rules = new TableRules(_options.MaxExamples);
+            spill.ReadPartition(p, rules, cancellationToken);
+            return rules.Complete();
+        }
+
+        using var split = new PartitionSpill(_options.EffectiveSpillDirectory, PartitionsFor(spans), level + 1);
+        spill.ReadPartition(p, split, cancellationToken);
+        split.Flush();
+        return TableOutcome.Merge([.. Enumerable.Range(0, split.Partitions).Select(q => CheckPartition(split, q, level + 1, cancellationToken))], _options.MaxExamples);
     }
 
     public void Dispose()

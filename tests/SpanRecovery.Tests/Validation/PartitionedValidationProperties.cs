@@ -13,7 +13,8 @@ namespace SpanRecovery.Tests.Validation;
 
 /// <summary>
 /// DESIGN §9: the report is the same (but for elapsed time and throughput) whether the span table ran in
-/// memory, over R partition files, or moved to partition files when it outgrew the memory limit mid-run — on
+/// memory, over R partition files (split again when one outgrows the limit), or moved to partition files when
+/// it outgrew the memory limit mid-run — on
 /// random data sets whose traces, duplicates, orphans and cycles cross files, records and partitions.
 /// </summary>
 public sealed class PartitionedValidationProperties
@@ -36,6 +37,8 @@ public sealed class PartitionedValidationProperties
             var outgrown = Run(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
             Assert.Equal(inputs.Sum(i => i.Count) > 2000, outgrown.Partitions > 0);
             Assert.Equal(expected, Json(outgrown));
+            // Two partitions but room for ~600 spans: partitions are split again in pass 2.
+            Assert.Equal(expected, Json(Run(inputs, options with { Partitions = 2, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 600L })));
         });
 
     /// <summary>Generated archives (real files, several formats) validated in memory, partitioned and as shard tasks.</summary>
