@@ -63,8 +63,6 @@ internal static class SourceTree
         _ => "an entry that vanished or cannot be examined",
     };
 
-    private static EntryKind KindOf(FileSystemInfo entry) =>
-        entry.LinkTarget is not null ? EntryKind.Link
-        : OperatingSystem.IsLinux() ? FileStatus.KindOf(entry.FullName) // .NET does not tell FIFOs, sockets and devices from files
-        : entry is DirectoryInfo ? EntryKind.Directory : EntryKind.File;
+    // .NET does not tell FIFOs, sockets and devices from files; FileStatus does.
+    private static EntryKind KindOf(FileSystemInfo entry) => entry.LinkTarget is not null ? EntryKind.Link : FileStatus.KindOf(entry.FullName);
 }

@@ -24,20 +24,20 @@ internal static class ShardInputs
                 continue;
             }
 
-            var (bucket, prefix) = S3ObjectStore.Parse(path);
-            using var store = new S3ObjectStore($"{S3ObjectStore.Scheme}{bucket}");
-            var key = prefix.TrimEnd('/');
-            if (await store.SizeAsync(key, cancellationToken) is { } size)
+            var (store, key) = S3ObjectStore.ForObject(path);
+            using (store)
             {
-                inputs.Add((path, size));
-                continue;
-            }
+                if (await store.SizeAsync(key, cancellationToken) is { } size)
+                {
+                    inputs.Add((path, size));
+                    continue;
+                }
 
-            var keys = await store.ListAsync(prefix, cancellationToken);
-            if (keys.Count == 0)
-                throw new ShardException($"{path}: no such object, and no objects under it", ShardError.NotFound);
-            foreach (var k in keys.Where(k => !k.EndsWith('/'))) // "folder" markers hold no data
-                inputs.Add((store.Describe(k), await store.SizeAsync(k, cancellationToken) ?? 0));
+                var objects = await store.ListAsync(key.Length == 0 ? "" : key + "/", cancellationToken);
+                if (objects.Count == 0)
+                    throw new ShardException($"{path}: no such object, and no objects under it", ShardError.NotFound);
+                inputs.AddRange(objects.Where(o => !o.Key.EndsWith('/')).Select(o => (store.Describe(o.Key), o.Bytes))); // "folder" markers hold no data
+            }
         }
 
         return inputs;
@@ -49,9 +49,9 @@ internal static class ShardInputs
     {
         if (!S3ObjectStore.IsS3(path))
             return await TraceFileReader.ReadFileAsync(path, sink, options, cancellationToken: cancellationToken);
-        var (bucket, prefix) = S3ObjectStore.Parse(path);
-        using var store = new S3ObjectStore($"{S3ObjectStore.Scheme}{bucket}");
-        await using var stream = await store.OpenReadAsync(prefix.TrimEnd('/'), cancellationToken);
+        var (store, key) = S3ObjectStore.ForObject(path);
+        using var bucket = store;
+        await using var stream = await store.OpenReadAsync(key, cancellationToken);
         if (stream is null)
         {
             sink.OnInputProblem(new InputProblem(InputProblemKind.Unreadable, 0, $"{path}: no such object"));

@@ -54,16 +54,16 @@ public sealed class DirectoryObjectStore : IObjectStore
         }
     }
 
-    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<(string Key, long Bytes)>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(Root))
-            return Task.FromResult<IReadOnlyList<string>>([]);
+            return Task.FromResult<IReadOnlyList<(string, long)>>([]);
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
-        IReadOnlyList<string> keys = [.. Directory.EnumerateFiles(Root, "*", options)
-            .Select(f => Path.GetRelativePath(Root, f).Replace('\\', '/'))
-            .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !k.EndsWith(".tmp", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)];
-        return Task.FromResult(keys);
+        IReadOnlyList<(string, long)> objects = [.. new DirectoryInfo(Root).EnumerateFiles("*", options)
+            .Select(f => (Key: Path.GetRelativePath(Root, f.FullName).Replace('\\', '/'), Bytes: f.Length))
+            .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal) && !o.Key.EndsWith(".tmp", StringComparison.Ordinal))
+            .OrderBy(o => o.Key, StringComparer.Ordinal)];
+        return Task.FromResult(objects);
     }
 
     public Task<long?> SizeAsync(string key, CancellationToken cancellationToken = default)

@@ -19,8 +19,8 @@ public interface IObjectStore : IDisposable
     /// <summary>Writes an object whole (replacing one of the same key) from <paramref name="content"/>, read to its end.</summary>
     Task WriteAsync(string key, Stream content, CancellationToken cancellationToken = default);
 
-    /// <summary>Keys of the objects under <paramref name="prefix"/> (all, when empty), in ordinal order.</summary>
-    Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default);
+    /// <summary>Keys and sizes of the objects under <paramref name="prefix"/> (all, when empty), in ordinal order of key.</summary>
+    Task<IReadOnlyList<(string Key, long Bytes)>> ListAsync(string prefix, CancellationToken cancellationToken = default);
 
     /// <summary>The size of an object in bytes; null when it does not exist.</summary>
     Task<long?> SizeAsync(string key, CancellationToken cancellationToken = default);

@@ -44,6 +44,13 @@ public sealed class S3ObjectStore : IObjectStore
 
     public string Describe(string key) => $"{Scheme}{_bucket}/{_prefix}{key}";
 
+    /// <summary>The store of the bucket an <c>s3://bucket/key</c> URI names, and the key.</summary>
+    public static (S3ObjectStore Bucket, string Key) ForObject(string uri)
+    {
+        var (bucket, key) = Parse(uri);
+        return (new S3ObjectStore($"{Scheme}{bucket}"), key.TrimEnd('/'));
+    }
+
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
     {
         try
@@ -81,9 +88,9 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Key, long Bytes)>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        var keys = new List<string>();
+        var objects = new List<(string Key, long Bytes)>();
         var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix + prefix };
         try
         {
@@ -91,7 +98,7 @@ public sealed class S3ObjectStore : IObjectStore
             do
             {
                 response = await _client.ListObjectsV2Async(request, cancellationToken);
-                keys.AddRange((response.S3Objects ?? []).Select(o => o.Key[_prefix.Length..]));
+                objects.AddRange((response.S3Objects ?? []).Select(o => (o.Key[_prefix.Length..], o.Size ?? 0)));
                 request.ContinuationToken = response.NextContinuationToken;
             }
             while (response.IsTruncated == true);
@@ -101,7 +108,7 @@ public sealed class S3ObjectStore : IObjectStore
             throw Failed(prefix, e);
         }
 
-        return [.. keys.Order(StringComparer.Ordinal)];
+        return [.. objects.OrderBy(o => o.Key, StringComparer.Ordinal)];
     }
 
     public async Task<long?> SizeAsync(string key, CancellationToken cancellationToken = default)

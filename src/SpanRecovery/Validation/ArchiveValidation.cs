@@ -55,11 +55,9 @@ public static class ArchiveValidation
         return spans;
     }
 
-    private static bool IsCompressed(ReadOnlySpan<byte> head)
-    {
-        ReadOnlySpan<byte> zstd = [0x28, 0xB5, 0x2F, 0xFD];
-        return head.StartsWith(zstd) || head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B]) || (head.Length >= 8 && head[4..8].SequenceEqual(zstd));
-    }
+    /// <summary>Whole-file zstd or gzip, or zstd per record (the frame after a 4-byte length).</summary>
+    private static bool IsCompressed(ReadOnlySpan<byte> head) =>
+        FormatSniffer.SniffCompression(head) != InputCompression.None || (head.Length >= 8 && FormatSniffer.IsZstdFrame(head[4..]));
 
     public static async Task<ValidationReport> ValidateAsync(
         IEnumerable<string> paths,

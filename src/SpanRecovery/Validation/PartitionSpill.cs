@@ -13,9 +13,8 @@ internal sealed class PartitionSpill : ISpanBatchTarget, IDisposable
     private readonly byte[][] _blocks;
     private readonly int[] _filled;
     private readonly long[] _spans;
-    private bool _flushed;
-
     private readonly int _level;
+    private bool _flushed;
 
     /// <param name="level">0 for a data set's partitions; one more for each split of a partition that is still too large.</param>
     public PartitionSpill(string spillDirectory, int partitions, int level = 0)
