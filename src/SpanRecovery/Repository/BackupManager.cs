@@ -148,9 +148,12 @@ public sealed class BackupManager(
     private sealed record Capture(List<FileState> Files, List<SegmentInfo> Segments, ValidationSummary Validation, List<SkippedEntry> Skipped);
 
     /// <summary>A source file that changed under the capture in a way its captured bytes cannot stand for.</summary>
-    private sealed class SourceFileFailed(SkippedEntry entry) : Exception(entry.Reason)
+    private sealed class SourceFileFailed(string path, string reason) : Exception(reason)
     {
-        public SkippedEntry Entry { get; } = entry;
+        /// <summary>The file in <see cref="SourcePath"/>'s text form, to leave out of the next attempt.</summary>
+        public string Path { get; } = path;
+
+        public SkippedEntry Entry { get; } = new(SourcePath.Display(path), reason);
     }
 
     /// <summary>
@@ -159,19 +162,19 @@ public sealed class BackupManager(
     /// </summary>
     private async Task<Capture> CaptureAllAsync(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
     {
-        var failed = new List<SkippedEntry>();
+        var failed = new List<SourceFileFailed>();
         while (true)
         {
             try
             {
                 var capture = await CaptureFilesAsync(sourceDirectory, backupDirectory, parent, [.. failed.Select(f => f.Path)], cancellationToken);
-                capture.Skipped.AddRange(failed);
+                capture.Skipped.AddRange(failed.Select(f => f.Entry));
                 capture.Skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
                 return capture;
             }
             catch (SourceFileFailed e)
             {
-                failed.Add(e.Entry);
+                failed.Add(e);
                 foreach (var segment in Directory.EnumerateFiles(backupDirectory))
                     File.Delete(segment);
             }
@@ -201,11 +204,11 @@ public sealed class BackupManager(
             SafeFileHandle handle;
             try
             {
-                handle = File.OpenHandle(Path.Combine(sourceDirectory, relative), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                handle = SourceFiles.OpenRead($"{sourceDirectory.TrimEnd('/')}/{relative}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                skipped.Add(new SkippedEntry(relative, $"not readable: {e.Message}")); // vanished, unreadable, or a name that is not UTF-8
+                skipped.Add(new SkippedEntry(SourcePath.Display(relative), $"not readable: {e.Message}")); // vanished or unreadable
                 continue;
             }
 
@@ -235,7 +238,7 @@ public sealed class BackupManager(
                 {
                     segmentName = $"{segments.Count + 1:D4}.seg.zst";
                     sink.Reset();
-                    validator.BeginInput(relative, end - start);
+                    validator.BeginInput(SourcePath.Display(relative), end - start);
                     var (stored, sha, description) = await SegmentWriter.WriteAndReadAsync(
                         handle, start, end, Path.Combine(backupDirectory, segmentName), hash, sink, _readerOptions, cancellationToken);
                     validator.EndInput(description);
@@ -247,7 +250,7 @@ public sealed class BackupManager(
             }
             catch (SourceChangedException e)
             {
-                throw new SourceFileFailed(new SkippedEntry(relative, e.Message));
+                throw new SourceFileFailed(relative, e.Message);
             }
             finally
             {

@@ -29,12 +29,13 @@ internal static partial class FileStatus
     private const int DeviceMajorOffset = 136;
     private const int DeviceMinorOffset = 140;
 
+    /// <param name="path">In <see cref="SourcePath"/>'s text form.</param>
     public static EntryKind KindOf(string path)
     {
         Span<byte> status = stackalloc byte[256];
         if (!OperatingSystem.IsLinux())
             return Directory.Exists(path) ? EntryKind.Directory : File.Exists(path) ? EntryKind.File : EntryKind.Unknown;
-        if (Statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxTypeAndInode, ref MemoryMarshal.GetReference(status)) != 0)
+        if (Statx(AtCurrentDirectory, SourcePath.ToSystemBytes(path), AtSymlinkNoFollow, StatxTypeAndInode, ref MemoryMarshal.GetReference(status)) != 0)
             return EntryKind.Unknown;
         return (BitConverter.ToUInt16(status[ModeOffset..]) & 0xF000) switch
         {
@@ -52,12 +53,12 @@ internal static partial class FileStatus
     public static (ulong Device, ulong Inode)? IdentityOf(string path)
     {
         Span<byte> status = stackalloc byte[256];
-        if (!OperatingSystem.IsLinux() || Statx(AtCurrentDirectory, path, 0, StatxTypeAndInode, ref MemoryMarshal.GetReference(status)) != 0)
+        if (!OperatingSystem.IsLinux() || Statx(AtCurrentDirectory, SourcePath.ToSystemBytes(path), 0, StatxTypeAndInode, ref MemoryMarshal.GetReference(status)) != 0)
             return null;
         var device = ((ulong)BitConverter.ToUInt32(status[DeviceMajorOffset..]) << 32) | BitConverter.ToUInt32(status[DeviceMinorOffset..]);
         return (device, BitConverter.ToUInt64(status[InodeOffset..]));
     }
 
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte status);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int Statx(int directory, byte[] path, int flags, uint mask, ref byte status);
 }

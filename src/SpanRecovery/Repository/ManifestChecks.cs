@@ -54,7 +54,7 @@ internal static class ManifestChecks
                 return $"file path '{f?.Path}' is missing, not a relative path inside the source or listed twice";
             if (f.CaptureStart < 0 || f.CaptureEnd < f.CaptureStart || f.CaptureEnd > MaxSize || !IsHex(f.PrefixSha256, 64))
                 return $"file {f.Path}: captured range [{f.CaptureStart}, {f.CaptureEnd}) or prefix hash is impossible";
-            if (f.LinkTarget is not null && (f.LinkTarget.Length == 0 || f.LinkTarget.Contains('\0') || f.Segment is not null || f.CaptureEnd != 0))
+            if (f.LinkTarget is not null && (f.LinkTarget.Length == 0 || !SourcePath.IsCanonical(f.LinkTarget) || f.Segment is not null || f.CaptureEnd != 0))
                 return $"file {f.Path}: a symbolic link with an empty target or with captured bytes";
             if (f.Segment is null && f.CaptureStart != f.CaptureEnd)
                 return $"file {f.Path}: captured range [{f.CaptureStart}, {f.CaptureEnd}) has no segment";

@@ -16,10 +16,11 @@ public static class RepositoryNames
 
     /// <summary>
     /// A source file's path as a manifest records it: components joined by '/', never rooted, never climbing,
-    /// so joined to any directory it stays inside it. Components may hold any byte but NUL, as file names do.
+    /// so joined to any directory it stays inside it. Components may hold any byte but NUL, as file names do;
+    /// bytes that are not UTF-8 are in <see cref="SourcePath"/>'s escaped form, and only there may a NUL appear.
     /// </summary>
     public static bool IsRelativePath(string? path) =>
-        !string.IsNullOrEmpty(path) && path.Split('/').All(IsComponent);
+        !string.IsNullOrEmpty(path) && SourcePath.IsCanonical(path) && path.Split('/').All(c => c is not ("" or "." or ".."));
 
     private static bool IsComponent(string? name) =>
         !string.IsNullOrEmpty(name) && name is not "." and not ".." && name.IndexOf('/') < 0 && name.IndexOf('\0') < 0;

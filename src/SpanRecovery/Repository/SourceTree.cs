@@ -16,7 +16,7 @@ internal static class SourceTree
     public static (List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped) Walk(string sourceDirectory, string repositoryPath)
     {
         var found = new Found([], [], []);
-        Walk(new DirectoryInfo(sourceDirectory), "", RealPath.Of(sourceDirectory), RealPath.Of(repositoryPath), found);
+        Walk(sourceDirectory, "", RealPath.Of(sourceDirectory), RealPath.Of(repositoryPath), found);
         found.Files.Sort(StringComparer.Ordinal);
         found.Links.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         found.Skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -25,33 +25,33 @@ internal static class SourceTree
 
     private sealed record Found(List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped);
 
-    private static void Walk(DirectoryInfo directory, string relative, string real, string repository, Found found)
+    private static void Walk(string directory, string relative, string real, string repository, Found found)
     {
         if (real == repository)
             return;
-        FileSystemInfo[] entries;
+        List<(string Name, EntryKind Kind)> entries;
         try
         {
-            entries = directory.GetFileSystemInfos();
+            entries = SourceFiles.List(directory);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            found.Skipped.Add(new SkippedEntry(relative.Length == 0 ? "." : relative, $"directory not readable: {e.Message}"));
+            found.Skipped.Add(new SkippedEntry(relative.Length == 0 ? "." : SourcePath.Display(relative), $"directory not readable: {e.Message}"));
             return;
         }
 
-        foreach (var entry in entries)
+        foreach (var (name, kind) in entries)
         {
-            var path = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
-            var kind = KindOf(entry);
+            var path = relative.Length == 0 ? name : $"{relative}/{name}";
+            var full = $"{directory.TrimEnd('/')}/{name}";
             if (kind == EntryKind.Directory)
-                Walk((DirectoryInfo)entry, path, $"{real.TrimEnd('/')}/{entry.Name}", repository, found);
+                Walk(full, path, $"{real.TrimEnd('/')}/{name}", repository, found);
             else if (kind == EntryKind.File)
                 found.Files.Add(path);
-            else if (kind == EntryKind.Link && !string.IsNullOrEmpty(entry.LinkTarget))
-                found.Links.Add((path, entry.LinkTarget));
+            else if (kind == EntryKind.Link && SourceFiles.LinkTargetOf(full) is { Length: > 0 } target)
+                found.Links.Add((path, target));
             else
-                found.Skipped.Add(new SkippedEntry(path, $"{Describe(kind)}, not a regular file"));
+                found.Skipped.Add(new SkippedEntry(SourcePath.Display(path), $"{Describe(kind)}, not a regular file"));
         }
     }
 
@@ -62,7 +62,4 @@ internal static class SourceTree
         EntryKind.Device => "a device",
         _ => "an entry that vanished or cannot be examined",
     };
-
-    // .NET does not tell FIFOs, sockets and devices from files; FileStatus does.
-    private static EntryKind KindOf(FileSystemInfo entry) => entry.LinkTarget is not null ? EntryKind.Link : FileStatus.KindOf(entry.FullName);
 }
