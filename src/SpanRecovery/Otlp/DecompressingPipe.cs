@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.IO.Pipelines;
-using ZstdSharp;
+using SpanRecovery.Otlp.Zstd;
 
 namespace SpanRecovery.Otlp;
 
@@ -61,7 +61,7 @@ internal static class DecompressingPipe
         {
             await using var source = compressed.AsStream(leaveOpen: true);
             await using Stream inflated = compression == InputCompression.Zstd
-                ? new DecompressionStream(source, bufferSize: ChunkSize, checkEndOfStream: true, leaveOpen: true)
+                ? ZstdFrames.Decompress(source, ChunkSize, leaveOpen: true)
                 : new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
             while (true)
             {
@@ -76,7 +76,7 @@ internal static class DecompressingPipe
                     break; // the parser stopped reading
             }
         }
-        catch (Exception e) when (e is ZstdException or InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
             damage = new CorruptCompressionException(
                 $"corrupted {compression.Name()} data after {produced} decompressed bytes: {e.Message}", produced, e);

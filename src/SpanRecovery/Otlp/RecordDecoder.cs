@@ -1,6 +1,6 @@
+using SpanRecovery.Otlp.Zstd;
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using ZstdSharp;
 
 namespace SpanRecovery.Otlp;
 
@@ -24,7 +24,7 @@ internal enum RecordPayload
 internal sealed class RecordDecoder : IDisposable
 {
     private readonly long _maxRecordBytes;
-    private Decompressor? _zstd;
+    private ZstdFrameDecoder? _zstd;
     private byte[] _joined = [];
     private byte[] _decompressed = [];
 
@@ -71,7 +71,7 @@ internal sealed class RecordDecoder : IDisposable
     {
         if (!FormatSniffer.IsZstdFrame(frame))
             throw new MalformedInputException("record is not a zstd frame", 0);
-        _zstd ??= new Decompressor();
+        _zstd ??= new ZstdFrameDecoder();
         var capacity = (int)Math.Min(_maxRecordBytes, Math.Max(_decompressed.Length, 4L * frame.Length));
         while (true)
         {
@@ -83,7 +83,7 @@ internal sealed class RecordDecoder : IDisposable
                 if (_zstd.TryUnwrap(frame, _decompressed, out written))
                     return _decompressed.AsSpan(0, written);
             }
-            catch (ZstdException e)
+            catch (InvalidDataException e)
             {
                 throw new MalformedInputException($"bad zstd frame: {e.Message}", 0);
             }
