@@ -24,7 +24,7 @@ public class RecordFilterTests
     public void Json_output_holds_exactly_the_spans_ended_by_the_threshold_in_their_context(int seed, bool indented, bool legacyNames)
     {
         var json = ToJson(RecordFilterInputs.Random(seed), indented);
-        AssertFiltersByEndTime(Json, ReadJson, legacyNames ? WithLegacyNames(json) : json, seed);
+        AssertFiltersByEndTime(RecordFilterInputs.Json, ReadJson, legacyNames ? WithLegacyNames(json) : json, seed);
     }
 
     [Theory]
@@ -62,7 +62,7 @@ public class RecordFilterTests
             ? new Wire().MessageField(1, new Wire().BytesField(3, "schema"u8)).ToArray()
             : """{"resourceSpans":[{"resource":{},"scopeSpans":[{"spans":[]}]}]}"""u8.ToArray();
 
-        var run = FilterRun.Run(format == "protobuf" ? Protobuf : Json, record, _ => false);
+        var run = FilterRun.Run(format == "protobuf" ? Protobuf : RecordFilterInputs.Json, record, _ => false);
 
         Assert.Equal(record, run.Output);
         Assert.Equal(new(0, 0), run.Result);
@@ -83,7 +83,7 @@ public class RecordFilterTests
     [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"0102030405060708","endTimeUnixNano":"1"}]}]}]""")]
     [InlineData("""{"resourceSpans":[{"scopeSpans":[{"spans":[{"endTimeUnixNano":"1"}]}]}]} trailing""")]
     public void Malformed_json_throws_before_writing_or_reporting_anything(string json) =>
-        AssertMalformed(Json, System.Text.Encoding.UTF8.GetBytes(json));
+        AssertMalformed(RecordFilterInputs.Json, System.Text.Encoding.UTF8.GetBytes(json));
 
     [Fact]
     public void Protobuf_keeps_other_fields_and_the_old_field_1000_and_rewrites_lengths()
@@ -127,7 +127,7 @@ public class RecordFilterTests
 
             """u8.ToArray();
 
-        var run = FilterRun.Run(Json, record, span => span.End <= 10);
+        var run = FilterRun.Run(RecordFilterInputs.Json, record, span => span.End <= 10);
 
         var expected = """
             { "resource_spans": [{ "resource": {"attributes": []},
@@ -146,7 +146,7 @@ public class RecordFilterTests
 
     private static (RecordFilter Filter, RecordParser Parser, byte[] Record) Sample(string format) => format == "protobuf"
         ? (Protobuf, ReadProtobuf, new RandomTracesData(11).Build())
-        : (Json, ReadJson, ToJson(RecordFilterInputs.Random(11), indented: true));
+        : (RecordFilterInputs.Json, ReadJson, ToJson(RecordFilterInputs.Random(11), indented: true));
 
     private static void AssertMalformed(RecordFilter filter, byte[] record)
     {
