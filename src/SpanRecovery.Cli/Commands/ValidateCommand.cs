@@ -28,6 +28,9 @@ internal static class ValidateCommand
                 throw new UsageException("--partitions must be 0 to 1024");
             if (parse.GetValue(workers) is < 1 or > 256)
                 throw new UsageException("--workers must be 1 to 256");
+            // The paths argument takes any token; one that looks like an option and names nothing is a typo.
+            if (parse.GetValue(paths)!.FirstOrDefault(p => p.StartsWith('-') && !Path.Exists(p)) is { } unknown)
+                throw new UsageException($"unknown option {unknown} (a file whose name starts with '-' is given as ./{unknown})");
             var validation = ValidationOptionsFrom(parse, maxExamples, maxDuration) with
             {
                 MemoryLimitBytes = parse.GetValue(memoryLimit) is { } limit ? SizeParser.Parse(limit) : null,

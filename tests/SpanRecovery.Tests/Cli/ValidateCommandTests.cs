@@ -160,6 +160,17 @@ public class ValidateCommandTests
     }
 
     [Fact]
+    public async Task An_unknown_option_is_named_as_one_not_as_a_missing_file()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await Spanrecovery.RunAsync("validate", "--bogus", CleanFile(dir));
+
+        result.AssertClean(2);
+        Assert.Contains("unknown option --bogus", result.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_path_exits_2()
     {
         var result = await Spanrecovery.RunAsync("validate");
