@@ -25,7 +25,7 @@ public sealed partial class RecoveryManager(BackupRepository repository, ReaderO
 
     /// <summary>Restores every captured span that ended at or before the time, from the backups around it (DESIGN §6).</summary>
     public Task<RecoveryResult> RestoreToPointInTimeAsync(ulong pointInTimeUnixNano, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
-        RestoreAsync(catalog => RestorePlan.ForPointInTime(catalog.Intact, pointInTimeUnixNano), target, options ?? new RestoreOptions(), cancellationToken);
+        RestoreAsync(catalog => RestorePlan.ForPointInTime(catalog, pointInTimeUnixNano), target, options ?? new RestoreOptions(), cancellationToken);
 
     /// <summary>Whether a restore target names an OTLP/HTTP backend rather than a directory.</summary>
     public static bool IsHttpTarget(string target) =>
