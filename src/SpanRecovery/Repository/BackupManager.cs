@@ -190,7 +190,7 @@ public sealed class BackupManager(
         // A repository inside the source must not back itself up (its segments grow while we read them).
         var (relativePaths, links, skipped) = SourceTree.Walk(sourceDirectory, Repository.Path);
         using var validator = new DataIntegrityValidator(validationOptions);
-        var sink = new SegmentSpanSink(validator);
+        var sink = new SegmentSpanTally(validator);
         var files = new List<FileState>();
         var segments = new List<SegmentInfo>();
         foreach (var relative in relativePaths.Where(p => !leftOut.Contains(p)))

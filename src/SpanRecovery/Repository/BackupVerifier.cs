@@ -102,7 +102,7 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
     private async Task VerifySpansAsync(BackupManifest manifest, ReaderOptions reader, CancellationToken cancellationToken)
     {
         using var validator = new DataIntegrityValidator(validationOptions);
-        var sink = new SegmentSpanSink(validator);
+        var sink = new SegmentSpanTally(validator);
         foreach (var segment in manifest.Segments)
         {
             sink.Reset();

@@ -23,7 +23,7 @@ public sealed partial class RecoveryManager
 
         var selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: chains.Count > 1) : SpanSelection.All();
         var tally = new SpanRuleTally(validationOptions);
-        var kept = new SegmentSpanSink(tally);
+        var kept = new SegmentSpanTally(tally);
         long dropped = 0;
         var files = 0;
         OtlpDeliveryResult delivery;

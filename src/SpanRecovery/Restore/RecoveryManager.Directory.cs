@@ -39,7 +39,7 @@ public sealed partial class RecoveryManager
     private async Task<Restored> CopyChainAsync(IReadOnlyList<ChainFile> files, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         var tally = new SpanRuleTally(validationOptions);
-        var sink = new SegmentSpanSink(tally);
+        var sink = new SegmentSpanTally(tally);
         long spans = 0, bytes = 0;
         foreach (var file in files.Where(f => f.LinkTarget is null))
         {
@@ -92,7 +92,7 @@ public sealed partial class RecoveryManager
     /// hashed on another and parsed into <paramref name="sink"/> on a third: the checks are of exactly the
     /// bytes written, and cost no time on the thread that writes them.
     /// </summary>
-    private async Task<(long Written, string Sha256)> CopyFileAsync(ChainFile file, string path, SegmentSpanSink sink, RestoreOptions options, CancellationToken cancellationToken)
+    private async Task<(long Written, string Sha256)> CopyFileAsync(ChainFile file, string path, SegmentSpanTally sink, RestoreOptions options, CancellationToken cancellationToken)
     {
         var reader = BackgroundReader.Start(sink, _readerOptions, cancellationToken);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -163,7 +163,7 @@ public sealed partial class RecoveryManager
         List<IReadOnlyList<ChainFile>> chains, ulong time, string directory, RestoreVerification verification, RestoreOptions options, CancellationToken cancellationToken)
     {
         var selection = SpanSelection.EndedBy(time, secondChain: chains.Count > 1);
-        var kept = new SegmentSpanSink(null);
+        var kept = new SegmentSpanTally(null);
         long dropped = 0;
         var paths = new SortedSet<string>(StringComparer.Ordinal);
         for (var chain = 0; chain < chains.Count; chain++)
@@ -186,7 +186,7 @@ public sealed partial class RecoveryManager
         }
 
         var tally = new SpanRuleTally(validationOptions);
-        var reread = new SegmentSpanSink(tally);
+        var reread = new SegmentSpanTally(tally);
         long bytes = 0;
         foreach (var path in paths)
         {
