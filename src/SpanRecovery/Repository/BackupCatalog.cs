@@ -1,8 +1,21 @@
+using System.Security.Cryptography;
+
 namespace SpanRecovery.Repository;
 
 /// <summary>A committed backup that no command may act on, and why (DESIGN §5 "Confinement").</summary>
 /// <param name="Parent">The parent its manifest names, when the manifest could be read.</param>
 public sealed record DamagedBackup(string Name, string Problem, string? Parent = null);
+
+/// <summary>Whether a backup still sits on the exact parent manifest it was built on (see <see cref="BackupCatalog.CheckParentLink"/>).</summary>
+internal enum ParentLink
+{
+    /// <summary>The parent manifest has the sha256 the backup recorded (or the backup is a full, which has no parent).</summary>
+    Holds,
+
+    ParentMissing,
+
+    ParentChanged,
+}
 
 /// <summary>
 /// Every committed backup of a repository, sorted into those commands may act on and those they must not. A
@@ -10,10 +23,81 @@ public sealed record DamagedBackup(string Name, string Problem, string? Parent =
 /// <see cref="ManifestChecks"/> and its parent is intact, so a restore of an intact chain works whatever else
 /// is damaged.
 /// </summary>
-/// <param name="Intact">Oldest first (creation time, then name).</param>
-/// <param name="Damaged">In name order.</param>
-public sealed record BackupCatalog(IReadOnlyList<BackupManifest> Intact, IReadOnlyList<DamagedBackup> Damaged)
+/// <remarks>
+/// The one place that follows parent links: the chain a backup restores from, the full it starts from, and
+/// whether a parent's manifest is still the one its child was built on.
+/// </remarks>
+public sealed class BackupCatalog
 {
+    private readonly Dictionary<string, BackupManifest> _intact;
+    private readonly Dictionary<string, string?> _parents;
+
+    /// <param name="intact">Oldest first (creation time, then name); each one's parents are intact too.</param>
+    /// <param name="damaged">In name order.</param>
+    public BackupCatalog(IReadOnlyList<BackupManifest> intact, IReadOnlyList<DamagedBackup> damaged)
+    {
+        ArgumentNullException.ThrowIfNull(intact);
+        ArgumentNullException.ThrowIfNull(damaged);
+        Intact = intact;
+        Damaged = damaged;
+        _intact = intact.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        _parents = intact.ToDictionary(m => m.Name, m => m.Parent, StringComparer.Ordinal);
+        foreach (var backup in damaged)
+            _parents[backup.Name] = backup.Parent;
+    }
+
+    /// <summary>Oldest first (creation time, then name).</summary>
+    public IReadOnlyList<BackupManifest> Intact { get; }
+
+    /// <summary>In name order.</summary>
+    public IReadOnlyList<DamagedBackup> Damaged { get; }
+
+    /// <summary>The intact backup named <paramref name="name"/>, or null.</summary>
+    public BackupManifest? Find(string name) => _intact.GetValueOrDefault(name);
+
+    /// <summary>
+    /// <paramref name="name"/> and the backups it depends on, newest first, by the parent links of every manifest
+    /// that could be read (damaged ones too); empty when no committed backup has that name. The walk stops at a
+    /// parent that is not in the repository and at a loop.
+    /// </summary>
+    public IReadOnlyList<string> Lineage(string name)
+    {
+        var lineage = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (string? current = name; current is not null && seen.Add(current) && _parents.TryGetValue(current, out var parent); current = parent)
+            lineage.Add(current);
+        return lineage;
+    }
+
+    /// <summary>An intact backup and the backups it depends on, oldest first: the full, then each member up to it.</summary>
+    public IReadOnlyList<BackupManifest> ChainOf(BackupManifest backup)
+    {
+        ArgumentNullException.ThrowIfNull(backup);
+        var chain = Lineage(backup.Name).Select(name => _intact[name]).ToList(); // an intact backup's parents are intact
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>The full an intact backup's chain starts from.</summary>
+    public BackupManifest RootOf(BackupManifest backup) => ChainOf(backup)[0];
+
+    /// <summary>
+    /// Whether <paramref name="backup"/>'s parent manifest in <paramref name="repository"/> is still the one it was
+    /// built on, by the sha256 it recorded: a changed parent would silently change what the child restores.
+    /// </summary>
+    internal static ParentLink CheckParentLink(BackupRepository repository, BackupManifest backup)
+    {
+        if (backup.Parent is null)
+            return ParentLink.Holds;
+        if (!File.Exists(repository.ManifestPath(backup.Parent)))
+            return ParentLink.ParentMissing;
+        return ManifestSha256(repository, backup.Parent) == backup.ParentManifestSha256 ? ParentLink.Holds : ParentLink.ParentChanged;
+    }
+
+    /// <summary>What a child records of its parent: the sha256 of the parent's manifest file as stored.</summary>
+    internal static string ManifestSha256(BackupRepository repository, string name) =>
+        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(repository.ManifestPath(name))));
+
     internal static BackupCatalog Read(BackupRepository repository)
     {
         var parsed = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);

@@ -64,12 +64,12 @@ public sealed class BackupExpiry(BackupRepository repository)
         var effective = policy is null || policy.IsEmpty ? RetentionPolicy.FromStrategy(Repository.Strategy) : policy;
         effective.Validate();
         if (dryRun)
-            return Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: true);
+            return Plan(Repository.ReadCatalog(), effective, utcNow, dryRun: true);
 
         using var writerLock = RepositoryLock.Acquire(Repository);
         Repository.RemoveDebris();
         var inUse = new List<ExpiredBackup>();
-        var result = Plan(new BackupManager(Repository).ListManifests(), effective, utcNow, dryRun: false);
+        var result = Plan(Repository.ReadCatalog(), effective, utcNow, dryRun: false);
         foreach (var expired in result.Removed)
         {
             // A restore reading it keeps it (and it keeps its own parents, which that restore reads too).
@@ -104,16 +104,15 @@ public sealed class BackupExpiry(BackupRepository repository)
         RepositoryReaders.Live(Repository).FirstOrDefault(r => r.Backups.Contains(name))?.Reader;
 
     /// <summary>
-    /// Decides, without touching the repository, which of <paramref name="manifests"/> go and why. Removed
-    /// is ordered newest first (children before parents), kept oldest first.
+    /// Decides, without touching the repository, which of <paramref name="catalog"/>'s intact backups go and why.
+    /// Removed is ordered newest first (children before parents), kept oldest first.
     /// </summary>
-    public static ExpiryResult Plan(IReadOnlyList<BackupManifest> manifests, RetentionPolicy policy, DateTime utcNow, bool dryRun)
+    public static ExpiryResult Plan(BackupCatalog catalog, RetentionPolicy policy, DateTime utcNow, bool dryRun)
     {
-        ArgumentNullException.ThrowIfNull(manifests);
+        ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
-        var ordered = manifests.OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal).ToList();
-        var byName = ordered.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        var ordered = catalog.Intact;
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
 
         if (policy.Full is { } keepFulls)
@@ -122,20 +121,20 @@ public sealed class BackupExpiry(BackupRepository repository)
             foreach (var full in fulls.Take(Math.Max(0, fulls.Count - keepFulls)))
             {
                 reasons.TryAdd(full.Name, $"full beyond the newest {keepFulls} (--retention-full {keepFulls})");
-                foreach (var member in ordered.Where(m => m.Name != full.Name && Root(m, byName) == full.Name))
+                foreach (var member in ordered.Where(m => m.Name != full.Name && catalog.RootOf(m).Name == full.Name))
                     reasons.TryAdd(member.Name, $"chain of expired full {full.Name}");
             }
         }
 
         if (policy.Diff is { } keepDiffs)
         {
-            foreach (var chain in ordered.Where(m => m.BackupType == BackupType.Differential).GroupBy(m => Root(m, byName)))
+            foreach (var chain in ordered.Where(m => m.BackupType == BackupType.Differential).GroupBy(m => catalog.RootOf(m).Name))
             {
                 var diffs = chain.ToList();
                 foreach (var diff in diffs.Take(Math.Max(0, diffs.Count - keepDiffs)))
                 {
                     reasons.TryAdd(diff.Name, $"differential beyond the newest {keepDiffs} of full {chain.Key} (--retention-diff {keepDiffs})");
-                    foreach (var member in ordered.Where(m => m.BackupType == BackupType.Incremental && Ancestors(m, byName).Contains(diff.Name)))
+                    foreach (var member in ordered.Where(m => m.BackupType == BackupType.Incremental && catalog.Lineage(m.Name).Contains(diff.Name)))
                         reasons.TryAdd(member.Name, $"depends on expired differential {diff.Name}");
                 }
             }
@@ -153,29 +152,13 @@ public sealed class BackupExpiry(BackupRepository repository)
             reasons.Remove(ordered[^1].Name);
         foreach (var kept in ordered.Where(m => !reasons.ContainsKey(m.Name)).ToList())
         {
-            foreach (var ancestor in Ancestors(kept, byName))
-                reasons.Remove(ancestor);
+            foreach (var member in catalog.Lineage(kept.Name))
+                reasons.Remove(member);
         }
 
         var removed = ordered.Where(m => reasons.ContainsKey(m.Name)).Reverse().Select(m => new ExpiredBackup(m.Name, reasons[m.Name])).ToList();
         var keptNames = ordered.Where(m => !reasons.ContainsKey(m.Name)).Select(m => m.Name).ToList();
         return new ExpiryResult(removed, keptNames, dryRun, []);
-    }
-
-    /// <summary>The names of the backups <paramref name="manifest"/> depends on, nearest first (present ones only).</summary>
-    private static List<string> Ancestors(BackupManifest manifest, Dictionary<string, BackupManifest> byName)
-    {
-        var ancestors = new List<string>();
-        for (var parent = manifest.Parent; parent is not null && byName.TryGetValue(parent, out var next) && !ancestors.Contains(parent); parent = next.Parent)
-            ancestors.Add(parent);
-        return ancestors;
-    }
-
-    /// <summary>The backup a chain starts from: the oldest present ancestor (or the backup itself).</summary>
-    private static string Root(BackupManifest manifest, Dictionary<string, BackupManifest> byName)
-    {
-        var ancestors = Ancestors(manifest, byName);
-        return ancestors.Count == 0 ? manifest.Name : ancestors[^1];
     }
 }
 

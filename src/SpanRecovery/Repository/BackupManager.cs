@@ -83,7 +83,8 @@ public sealed class BackupManager(
 
         using var writerLock = RepositoryLock.Acquire(Repository);
         Repository.RemoveDebris();
-        var existing = ListManifests();
+        var catalog = Repository.ReadCatalog();
+        var existing = catalog.Intact;
         var latest = existing.Count == 0 ? null : existing[^1];
         var resolved = latest is null ? BackupType.Full : type ?? Repository.Strategy.Type;
         var parent = resolved switch
@@ -95,7 +96,7 @@ public sealed class BackupManager(
 
         var created = await NextTimestampAsync(existing, cancellationToken);
         var stamp = created.ToString(StampFormat, CultureInfo.InvariantCulture);
-        var name = parent is null ? $"{stamp}{resolved.Suffix()}" : $"{ChainRoot(parent.Name)}_{stamp}{resolved.Suffix()}";
+        var name = parent is null ? $"{stamp}{resolved.Suffix()}" : $"{catalog.RootOf(parent).Name}_{stamp}{resolved.Suffix()}";
         var directory = Repository.BackupDirectory(name);
         Directory.CreateDirectory(directory);
         try
@@ -105,7 +106,7 @@ public sealed class BackupManager(
             var manifest = new BackupManifest(
                 BackupManifest.FormatId, BackupManifest.CurrentVersion, name, resolved.Name(), created, sourceDirectory,
                 parent?.Name,
-                parent is null ? null : Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Repository.ManifestPath(parent.Name)))),
+                parent is null ? null : BackupCatalog.ManifestSha256(Repository, parent.Name),
                 capture.Files, segments, validation,
                 new BackupTotals(segments.Sum(s => s.Spans), segments.Sum(s => s.SourceBytes), segments.Sum(s => s.StoredBytes)));
             // The commit point: before this rename the backup does not exist, after it it is complete.
@@ -119,9 +120,6 @@ public sealed class BackupManager(
             throw;
         }
     }
-
-    /// <summary>The full backup a name's chain starts from: the part before the first '_'.</summary>
-    private static string ChainRoot(string name) => name.Split('_')[0];
 
     /// <summary>
     /// Creation time at second resolution, later than every existing backup so names stay unique and sort
@@ -195,7 +193,7 @@ public sealed class BackupManager(
         // A repository inside the source must not back itself up (its segments grow while we read them).
         var (relativePaths, links, skipped) = SourceTree.Walk(sourceDirectory, Repository.Path);
         using var validator = new DataIntegrityValidator(validationOptions);
-        var sink = new SegmentSpanSink(validator);
+        var sink = new SegmentSpanTally(validator);
         var files = new List<FileState>();
         var segments = new List<SegmentInfo>();
         foreach (var relative in relativePaths.Where(p => !leftOut.Contains(p)))

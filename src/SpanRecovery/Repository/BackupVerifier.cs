@@ -30,42 +30,20 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
     {
         var catalog = BackupCatalog.Read(repository);
         var damaged = catalog.Damaged.ToDictionary(d => d.Name, StringComparer.Ordinal);
-        var names = name is null ? repository.CommittedNames() : Chain(name, catalog, damaged);
-        var intact = catalog.Intact.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        // One backup's chain: it and the backups it depends on, as far as their manifests can be read.
+        var names = name is null ? repository.CommittedNames() : catalog.Lineage(name);
+        if (names.Count == 0 && name is not null)
+            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
         foreach (var backup in names)
         {
             if (damaged.TryGetValue(backup, out var damage))
                 Add(repository.ManifestPath(backup), damage.Problem);
-            else if (intact.TryGetValue(backup, out var manifest))
-                await VerifyBackupAsync(manifest, ChainOf(manifest, intact), cancellationToken);
+            else if (catalog.Find(backup) is { } manifest)
+                await VerifyBackupAsync(manifest, catalog.ChainOf(manifest), cancellationToken);
         }
 
         var found = _damaged.Distinct().ToList();
         return new VerificationResult(found.Count == 0, found, names.Count, _segments);
-    }
-
-    /// <summary>A backup and the backups it depends on, newest first, as far as their manifests can be read.</summary>
-    private List<string> Chain(string name, BackupCatalog catalog, Dictionary<string, DamagedBackup> damaged)
-    {
-        if (!damaged.ContainsKey(name) && catalog.Intact.All(m => m.Name != name))
-            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
-        var parents = catalog.Intact.ToDictionary(m => m.Name, m => m.Parent, StringComparer.Ordinal);
-        foreach (var d in catalog.Damaged)
-            parents[d.Name] = d.Parent;
-        var chain = new List<string>();
-        for (string? current = name; current is not null && parents.ContainsKey(current) && !chain.Contains(current); current = parents[current])
-            chain.Add(current);
-        return chain;
-    }
-
-    /// <summary>An intact backup and its ancestors (all intact, as the catalog guarantees), oldest first.</summary>
-    private static List<BackupManifest> ChainOf(BackupManifest manifest, Dictionary<string, BackupManifest> intact)
-    {
-        var chain = new List<BackupManifest> { manifest };
-        while (chain[^1].Parent is { } parent)
-            chain.Add(intact[parent]);
-        chain.Reverse();
-        return chain;
     }
 
     private async Task VerifyBackupAsync(BackupManifest manifest, IReadOnlyList<BackupManifest> chain, CancellationToken cancellationToken)
@@ -110,24 +88,21 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         if (deepReader is not null && intact.Count == manifest.Segments.Count)
             await VerifySpansAsync(manifest, deepReader, cancellationToken);
 
-        if (manifest.Parent is null)
-            return;
-        var parentPath = repository.ManifestPath(manifest.Parent);
-        if (!File.Exists(parentPath))
+        switch (BackupCatalog.CheckParentLink(repository, manifest))
         {
-            Add(parentPath, $"missing: parent of {name}");
-            return;
+            case ParentLink.ParentMissing:
+                Add(repository.ManifestPath(manifest.Parent!), $"missing: parent of {name}");
+                break;
+            case ParentLink.ParentChanged:
+                Add(repository.ManifestPath(manifest.Parent!), $"sha256 does not match the parentManifestSha256 recorded by {name}: the chain is broken");
+                break;
         }
-
-        var parentHash = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(parentPath, cancellationToken)));
-        if (parentHash != manifest.ParentManifestSha256)
-            Add(parentPath, $"sha256 does not match the parentManifestSha256 recorded by {name}: the chain is broken");
     }
 
     private async Task VerifySpansAsync(BackupManifest manifest, ReaderOptions reader, CancellationToken cancellationToken)
     {
         using var validator = new DataIntegrityValidator(validationOptions);
-        var sink = new SegmentSpanSink(validator);
+        var sink = new SegmentSpanTally(validator);
         foreach (var segment in manifest.Segments)
         {
             sink.Reset();

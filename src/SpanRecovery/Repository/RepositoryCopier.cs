@@ -135,17 +135,12 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     }
 
     /// <summary>A child is committed only on top of its parent's exact manifest, as <c>backups verify</c> checks.</summary>
-    private static string? CheckParent(BackupRepository destination, BackupManifest manifest)
+    private static string? CheckParent(BackupRepository destination, BackupManifest manifest) => BackupCatalog.CheckParentLink(destination, manifest) switch
     {
-        if (manifest.Parent is null)
-            return null;
-        var parentPath = destination.ManifestPath(manifest.Parent);
-        if (!File.Exists(parentPath))
-            return $"its parent {manifest.Parent} is not in the source repository";
-        var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(parentPath)));
-        return hash == manifest.ParentManifestSha256 ? null
-            : $"the sha256 of parent manifest {manifest.Parent} does not match the parentManifestSha256 it records: the chain is broken";
-    }
+        ParentLink.ParentMissing => $"its parent {manifest.Parent} is not in the source repository",
+        ParentLink.ParentChanged => $"the sha256 of parent manifest {manifest.Parent} does not match the parentManifestSha256 it records: the chain is broken",
+        _ => null,
+    };
 
     /// <summary>Copies and checks every segment of one backup into the destination; returns the first problem, or null.</summary>
     private string? CopyBackup(BackupRepository destination, BackupManifest manifest, CancellationToken cancellationToken)

@@ -16,11 +16,11 @@ public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnl
     /// <summary>The chain that restores <paramref name="name"/> as it was captured.</summary>
     public static RestorePlan ForBackup(BackupCatalog catalog, string name)
     {
+        ArgumentNullException.ThrowIfNull(catalog);
         if (catalog.Damaged.FirstOrDefault(d => d.Name == name) is { } damaged)
             throw new CorruptedBackupException($"backup {name} is damaged, nothing was restored: {damaged.Problem}", []);
-        var backup = catalog.Intact.FirstOrDefault(m => m.Name == name)
-            ?? throw new BackupNotFoundException($"no backup named '{name}' in the repository");
-        return new RestorePlan(ChainOf(catalog.Intact, backup), [], null);
+        var backup = catalog.Find(name) ?? throw new BackupNotFoundException($"no backup named '{name}' in the repository");
+        return new RestorePlan(catalog.ChainOf(backup), [], null);
     }
 
     /// <summary>
@@ -28,50 +28,19 @@ public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnl
     /// created after that time, or the newest at or before it when none is later. When the first backup
     /// created after the time is not in that chain, its chain is read too (DESIGN §6).
     /// </summary>
-    public static RestorePlan ForPointInTime(IReadOnlyList<BackupManifest> manifests, ulong unixNano)
+    public static RestorePlan ForPointInTime(BackupCatalog catalog, ulong unixNano)
     {
-        var ordered = manifests.OrderBy(m => m.Created).ThenBy(m => m.Name, StringComparer.Ordinal).ToList();
+        ArgumentNullException.ThrowIfNull(catalog);
+        var ordered = catalog.Intact;
         var full = ordered.LastOrDefault(m => m.BackupType == BackupType.Full && UnixNano(m.Created) <= unixNano)
             ?? throw new BackupNotFoundException(
                 $"no full backup was created at or before {FormatTime(unixNano)}; the oldest backup is {(ordered.Count == 0 ? "none" : ordered[0].Name)}");
-        var byName = ordered.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        var family = ordered.Where(m => RootOf(byName, m) == full.Name).ToList();
+        var family = ordered.Where(m => catalog.RootOf(m).Name == full.Name).ToList();
         var member = family.FirstOrDefault(m => UnixNano(m.Created) > unixNano) ?? family[^1];
-        var primary = ChainOf(ordered, member);
+        var primary = catalog.ChainOf(member);
         var firstAfter = ordered.FirstOrDefault(m => UnixNano(m.Created) > unixNano);
-        var secondary = firstAfter is null || primary.Contains(firstAfter) ? [] : ChainOf(ordered, firstAfter);
+        var secondary = firstAfter is null || primary.Contains(firstAfter) ? [] : catalog.ChainOf(firstAfter);
         return new RestorePlan(primary, secondary, unixNano);
-    }
-
-    /// <summary>The full a backup's chain starts from; null when the chain is broken (that backup is not in the family).</summary>
-    private static string? RootOf(Dictionary<string, BackupManifest> byName, BackupManifest backup)
-    {
-        var current = backup;
-        for (var hops = 0; current.Parent is not null; hops++)
-        {
-            if (hops > byName.Count || !byName.TryGetValue(current.Parent, out var parent))
-                return null;
-            current = parent;
-        }
-
-        return current.Name;
-    }
-
-    /// <summary>A backup and the backups it depends on, oldest first.</summary>
-    private static List<BackupManifest> ChainOf(IReadOnlyList<BackupManifest> manifests, BackupManifest backup)
-    {
-        var byName = manifests.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        var chain = new List<BackupManifest> { backup };
-        for (var current = backup; current.Parent is not null;)
-        {
-            if (!byName.TryGetValue(current.Parent, out var parent) || chain.Contains(parent))
-                throw new CorruptedBackupException($"backup {current.Name} depends on {current.Parent}, which is not in the repository", []);
-            chain.Add(parent);
-            current = parent;
-        }
-
-        chain.Reverse();
-        return chain;
     }
 
     internal static ulong UnixNano(DateTime utc) => (ulong)(utc - DateTime.UnixEpoch).Ticks * 100;

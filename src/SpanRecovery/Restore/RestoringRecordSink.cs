@@ -19,7 +19,7 @@ internal sealed class RestoringRecordSink : IRecordSink
     private readonly TextWriter? _log;
     private readonly ArrayBufferWriter<byte> _filtered = new(64 * 1024);
 
-    public RestoringRecordSink(string path, IRecordOutput output, SpanSelection selection, SegmentSpanSink kept, TextWriter? log)
+    public RestoringRecordSink(string path, IRecordOutput output, SpanSelection selection, SegmentSpanTally kept, TextWriter? log)
     {
         (_path, _output, _log) = (path, output, log);
         _kept = new KeptSpans(selection, kept);
@@ -61,7 +61,7 @@ internal sealed class RestoringRecordSink : IRecordSink
         _log?.WriteLine($"spanrecovery: {_path}: offset {problem.Offset}: {problem.Message} (not restored)");
 
     /// <summary>Kept spans go to the tally and to the selection (which remembers the first chain's).</summary>
-    private readonly struct KeptSpans(SpanSelection selection, SegmentSpanSink kept) : ISpanSink
+    private readonly struct KeptSpans(SpanSelection selection, SegmentSpanTally kept) : ISpanSink
     {
         public void OnSpan(in SpanView span)
         {

@@ -167,7 +167,7 @@ public sealed class BackupExpiryTests : IDisposable
 
     [Fact]
     public void Plan_of_an_empty_repository_removes_nothing() =>
-        Assert.Empty(BackupExpiry.Plan([], new RetentionPolicy(Days: 0, Full: 1, Diff: 1), DateTime.UtcNow, dryRun: false).Removed);
+        Assert.Empty(BackupExpiry.Plan(new BackupCatalog([], []), new RetentionPolicy(Days: 0, Full: 1, Diff: 1), DateTime.UtcNow, dryRun: false).Removed);
 
     [Fact]
     public async Task A_backup_a_running_restore_reads_is_kept_until_the_restore_ends_and_a_dead_readers_entry_protects_nothing()

@@ -180,7 +180,7 @@ public sealed class RecoveryManagerTests : IDisposable
     }
 
     private static async Task<InputDescription> FormatOf(string path) =>
-        await TraceFileReader.ReadFileAsync(path, new SegmentSpanSink(null), new ReaderOptions());
+        await TraceFileReader.ReadFileAsync(path, new SegmentSpanTally(null), new ReaderOptions());
 
     private static async Task<List<SpanKey>> SpansOf(string file)
     {

@@ -3,12 +3,12 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// Forwards spans to a validator (which sees all of a backup's segments as one data set) and keeps the
-/// per-segment facts the manifest records: span count, min start, max end and the span digest — a sum of
-/// content hashes, so it does not depend on the order spans are read in (restore can compare it whatever
-/// way it re-reads them). Without a validator it only counts (restore's tally of the spans it kept).
+/// A tally of spans: the per-segment facts a manifest records — span count, min start, max end and the span
+/// digest, a sum of content hashes, so it does not depend on the order spans are read in (restore can compare
+/// it whatever way it re-reads them). Each span also goes on to the validator when there is one (which sees all
+/// of a backup's segments as one data set); without one it only tallies (restore's tally of the spans it kept).
 /// </summary>
-internal sealed class SegmentSpanSink(ISpanSink? validator) : ISpanSink
+internal sealed class SegmentSpanTally(ISpanSink? validator) : ISpanSink
 {
     public long Spans { get; private set; }
 

@@ -1,0 +1,158 @@
+using SpanRecovery.Otlp;
+using SpanRecovery.Repository;
+
+namespace SpanRecovery.Restore;
+
+/// <summary>
+/// A directory (DESIGN §6), filled in a staging directory beside it and switched into place only when what was
+/// restored verifies (or, with <c>--force</c>, whatever it holds). A whole backup is copied byte for byte; a point
+/// in time is written record by record, each file in its own format, without the spans the run leaves out.
+/// </summary>
+internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
+{
+    /// <summary>Point in time: the spans written, which the files read back must hold.</summary>
+    private readonly SegmentSpanTally _kept = new(null);
+
+    /// <summary>Point in time: the files written (a file that kept no record is not).</summary>
+    private readonly SortedSet<string> _written = new(StringComparer.Ordinal);
+
+    private StagingDirectory? _staging;
+    private long _copiedSpans;
+    private long _copiedBytes;
+
+    public string Name => path;
+
+    /// <summary>The switch into place replaces the whole directory, so one holding the repository or the source is refused.</summary>
+    public void Check(BackupRepository repository, RestorePlan plan) =>
+        RestoreTargetGuard.Check(path, repository, plan.Backups.Select(b => b.Source));
+
+    public void Open(RestoreRun run, CancellationToken cancellationToken) => _staging = StagingDirectory.Create(path);
+
+    public Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken) =>
+        run.Plan.PointInTimeUnixNano is null ? CopyAsync(run, file, cancellationToken) : WriteRecordsAsync(run, file, cancellationToken);
+
+    public async Task<RecoveryResult> FinishAsync(RestoreRun run, CancellationToken cancellationToken)
+    {
+        var directory = _staging!.Path;
+        int files;
+        long spans, bytes;
+        if (run.Plan.PointInTimeUnixNano is null)
+        {
+            CreateLinks(run.Chains[0], directory, run.Options);
+            (files, spans, bytes) = (run.Chains[0].Count, _copiedSpans, _copiedBytes);
+        }
+        else
+        {
+            bytes = await ReadBackAsync(run, cancellationToken);
+            var links = CreateLinks(run.Chains.SelectMany(c => c).Where(f => !_written.Contains(f.Path)), directory, run.Options);
+            (files, spans) = (_written.Count + links, _kept.Spans);
+        }
+
+        var verification = run.Verification;
+        verification.ExpectNoNewErrors(run.Validation, run.Plan.Backups);
+        if (!verification.Ok && !run.Options.Force)
+            throw new VerificationFailedException($"the restored data does not match the backups, the target was left as it was: {string.Join("; ", verification.Problems)}");
+        foreach (var problem in verification.Problems)
+            run.Options.Log?.WriteLine($"spanrecovery: warning: {problem}");
+        _staging.Commit();
+        return new RecoveryResult(run.BackupNames, spans, bytes, 0, Path.GetFullPath(path), verification.Ok, null, null, files, run.SpansDropped);
+    }
+
+    /// <summary>Removes the staging directory unless it was switched into place.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _staging?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Whole backup: the file is its segments decompressed and concatenated, and must come out with the
+    /// sha256 and the span count and digest its manifests recorded.
+    /// </summary>
+    private async Task CopyAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
+    {
+        var spans = new SegmentSpanTally(run.Validation);
+        var (written, sha256) = await ChainFileCopy.CopyCheckedAsync(file, OutputPath(file.Path), spans, run.ReaderOptions, run.Options, cancellationToken);
+        run.Verification.Expect(written == file.Length && sha256 == file.Sha256,
+            $"{file.Path}: restored {written} bytes with sha256 {sha256}, the backup captured {file.Length} bytes with sha256 {file.Sha256}");
+        run.Verification.Expect(spans.Spans == file.Spans && spans.Digest == file.SpanDigest,
+            $"{file.Path}: restored {spans.Spans} spans (digest {spans.Digest:x16}), the backup recorded {file.Spans} (digest {file.SpanDigest:x16})");
+        _copiedSpans += spans.Spans;
+        _copiedBytes += written;
+    }
+
+    /// <summary>
+    /// Point in time: the file's records, written in its own format; the second chain's spans are appended to
+    /// the same file when the path is the same.
+    /// </summary>
+    private async Task WriteRecordsAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
+    {
+        var output = OutputPath(file.Path);
+        InputDescription? format;
+        await using (var records = new ArchiveFileOutput(output))
+            format = await run.ReadRecordsAsync(file, records, _kept, cancellationToken);
+        if (format is { Framing: null } && file.Length > 0 && !File.Exists(output))
+            await ChainFileCopy.CopyUnreadableAsync(file, output, run.Options, cancellationToken);
+        if (File.Exists(output))
+            _written.Add(file.Path);
+    }
+
+    /// <summary>Point in time: reads the written files back, which must hold exactly the spans kept; returns their bytes.</summary>
+    private async Task<long> ReadBackAsync(RestoreRun run, CancellationToken cancellationToken)
+    {
+        var reread = new SegmentSpanTally(run.Validation);
+        long bytes = 0;
+        foreach (var relative in _written)
+        {
+            var full = OutputPath(relative);
+            await TraceFileReader.ReadFileAsync(full, reread, run.ReaderOptions, cancellationToken: cancellationToken);
+            bytes += new FileInfo(full).Length;
+        }
+
+        run.Verification.Expect(reread.Spans == _kept.Spans && reread.Digest == _kept.Digest,
+            $"the restored files hold {reread.Spans} spans (digest {reread.Digest:x16}), the restore kept {_kept.Spans} (digest {_kept.Digest:x16})");
+        return bytes;
+    }
+
+    /// <summary>A restored file's path under the staging directory; a manifest path never escapes it.</summary>
+    private string OutputPath(string relative) => OutputPath(_staging!.Path, relative);
+
+    private static string OutputPath(string directory, string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(directory, relative));
+        if (!path.StartsWith(Path.GetFullPath(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new CorruptedBackupException($"a manifest names the file '{relative}', which is outside the restore target", []);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return path;
+    }
+
+    /// <summary>
+    /// Recreates the source's symbolic links, after every file: no byte of a restore is ever written through a
+    /// link, whatever a manifest names (a link "logs" to /etc and a file "logs/x" would otherwise write to /etc).
+    /// A link whose place is taken, or whose parent directory is reached through a link, is left out and reported.
+    /// </summary>
+    private static int CreateLinks(IEnumerable<ChainFile> files, string directory, RestoreOptions options)
+    {
+        var created = 0;
+        var root = RealPath.Of(directory);
+        foreach (var file in files.Where(f => f.LinkTarget is not null).DistinctBy(f => f.Path))
+        {
+            var parent = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(directory, file.Path)))!;
+            var relativeParent = Path.GetRelativePath(directory, parent);
+            try
+            {
+                // Checked before any directory is created: creating one through a link would already write outside.
+                if (RealPath.Of(parent) != (relativeParent == "." ? root : $"{root}/{relativeParent}"))
+                    throw new IOException("its directory is reached through a symbolic link");
+                File.CreateSymbolicLink(OutputPath(directory, file.Path), file.LinkTarget!);
+                created++;
+            }
+            catch (IOException e)
+            {
+                options.Log?.WriteLine($"spanrecovery: warning: {file.Path}: the symbolic link to {file.LinkTarget} was not restored: {e.Message}");
+            }
+        }
+
+        return created;
+    }
+}
