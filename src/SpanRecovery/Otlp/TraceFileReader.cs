@@ -10,7 +10,7 @@ namespace SpanRecovery.Otlp;
 /// </summary>
 public static class TraceFileReader
 {
-    private static readonly StreamPipeReaderOptions FileReadOptions = new(bufferSize: 1024 * 1024, minimumReadSize: 256 * 1024);
+    internal static readonly StreamPipeReaderOptions FileReadOptions = new(bufferSize: 1024 * 1024, minimumReadSize: 256 * 1024);
 
     /// <summary>Reads a file; a missing or unreadable file is an <see cref="InputProblemKind.Unreadable"/> problem.</summary>
     public static async Task<InputDescription> ReadFileAsync<TSink>(

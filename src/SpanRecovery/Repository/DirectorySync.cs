@@ -14,13 +14,13 @@ internal static partial class DirectorySync
     {
         if (OperatingSystem.IsWindows())
             return;
-        var fd = Open(directory, 0 /* O_RDONLY */);
+        var fd = Open(SourcePath.ToSystemBytes(directory), 0 /* O_RDONLY */);
         if (fd < 0)
-            throw new IOException($"cannot open directory {directory} to flush it (errno {Marshal.GetLastPInvokeError()})");
+            throw new IOException($"cannot open directory {SourcePath.Display(directory)} to flush it (errno {Marshal.GetLastPInvokeError()})");
         try
         {
             if (Fsync(fd) != 0)
-                throw new IOException($"cannot flush directory {directory} to disk (errno {Marshal.GetLastPInvokeError()})");
+                throw new IOException($"cannot flush directory {SourcePath.Display(directory)} to disk (errno {Marshal.GetLastPInvokeError()})");
         }
         finally
         {
@@ -28,8 +28,8 @@ internal static partial class DirectorySync
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static partial int Open(byte[] path, int flags);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

@@ -34,7 +34,7 @@ internal static partial class FileStatus
     {
         Span<byte> status = stackalloc byte[256];
         if (!OperatingSystem.IsLinux())
-            return Directory.Exists(path) ? EntryKind.Directory : File.Exists(path) ? EntryKind.File : EntryKind.Unknown;
+            return new FileInfo(path).LinkTarget is not null ? EntryKind.Link : Directory.Exists(path) ? EntryKind.Directory : File.Exists(path) ? EntryKind.File : EntryKind.Unknown;
         if (Statx(AtCurrentDirectory, SourcePath.ToSystemBytes(path), AtSymlinkNoFollow, StatxTypeAndInode, ref MemoryMarshal.GetReference(status)) != 0)
             return EntryKind.Unknown;
         return (BitConverter.ToUInt16(status[ModeOffset..]) & 0xF000) switch

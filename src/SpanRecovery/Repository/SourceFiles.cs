@@ -94,6 +94,32 @@ internal static partial class SourceFiles
             throw LastError(path);
     }
 
+    /// <summary>Deletes a directory and everything in it, links included but never followed.</summary>
+    public static void DeleteTree(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Directory.Delete(path, recursive: true);
+            return;
+        }
+
+        foreach (var (name, kind) in List(path))
+        {
+            var entry = $"{path.TrimEnd('/')}/{name}";
+            if (kind == EntryKind.Directory)
+                DeleteTree(entry);
+            else if (Unlink(SourcePath.ToSystemBytes(entry)) != 0)
+                throw LastError(entry);
+        }
+
+        if (RemoveDirectory(SourcePath.ToSystemBytes(path)) != 0)
+            throw LastError(path);
+    }
+
+    /// <summary><paramref name="path"/> and every directory below it, links not followed.</summary>
+    public static IEnumerable<string> DirectoriesIn(string path) =>
+        List(path).Where(e => e.Kind == EntryKind.Directory).SelectMany(e => DirectoriesIn($"{path.TrimEnd('/')}/{e.Name}")).Prepend(path);
+
     private static SafeFileHandle Open(string path, int flags)
     {
         if (!OperatingSystem.IsLinux())
@@ -147,6 +173,12 @@ internal static partial class SourceFiles
 
     [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true)]
     private static partial int MakeDirectory(byte[] path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true)]
+    private static partial int Unlink(byte[] path);
+
+    [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true)]
+    private static partial int RemoveDirectory(byte[] path);
 
     [LibraryImport("libc", EntryPoint = "symlink", SetLastError = true)]
     private static partial int SymbolicLink(byte[] target, byte[] path);

@@ -26,7 +26,7 @@ internal static class ChainFileCopy
         long written = 0;
         try
         {
-            await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            await using (var output = new FileStream(SourceFiles.CreateNew(path), FileAccess.Write, bufferSize: 0))
             await using (var input = new ChainFileStream(file, options.Progress))
             {
                 for (var turn = 0; ; turn ^= 1)
@@ -69,9 +69,9 @@ internal static class ChainFileCopy
     /// </summary>
     public static async Task CopyUnreadableAsync(ChainFile file, string path, RestoreOptions options, CancellationToken cancellationToken)
     {
-        options.Log?.WriteLine($"spanrecovery: warning: {file.Path} is in no known trace format; restored as captured");
+        options.Log?.WriteLine($"spanrecovery: warning: {SourcePath.Display(file.Path)} is in no known trace format; restored as captured");
         await using var input = new ChainFileStream(file, options.Progress);
-        await using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        await using var output = new FileStream(SourceFiles.CreateNew(path), FileAccess.Write);
         await input.CopyToAsync(output, cancellationToken);
     }
 

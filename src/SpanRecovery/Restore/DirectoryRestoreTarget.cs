@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
 
@@ -91,9 +92,9 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         InputDescription? format;
         await using (var records = new ArchiveFileOutput(output))
             format = await run.ReadRecordsAsync(file, records, _kept, cancellationToken);
-        if (format is { Framing: null } && file.Length > 0 && !File.Exists(output))
+        if (format is { Framing: null } && file.Length > 0 && FileStatus.KindOf(output) != EntryKind.File)
             await ChainFileCopy.CopyUnreadableAsync(file, output, run.Options, cancellationToken);
-        if (File.Exists(output))
+        if (FileStatus.KindOf(output) == EntryKind.File)
             _written.Add(file.Path);
     }
 
@@ -104,9 +105,9 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         long bytes = 0;
         foreach (var relative in _written)
         {
-            var full = OutputPath(relative);
-            await TraceFileReader.ReadFileAsync(full, reread, run.ReaderOptions, cancellationToken: cancellationToken);
-            bytes += new FileInfo(full).Length;
+            await using var written = new FileStream(SourceFiles.OpenRead(OutputPath(relative)), FileAccess.Read, bufferSize: 0);
+            bytes += written.Length;
+            await TraceFileReader.ReadAsync(PipeReader.Create(written, TraceFileReader.FileReadOptions), reread, run.ReaderOptions, cancellationToken);
         }
 
         run.Verification.Expect(reread.Spans == _kept.Spans && reread.Digest == _kept.Digest,
@@ -119,10 +120,12 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
 
     private static string OutputPath(string directory, string relative)
     {
-        var path = Path.GetFullPath(Path.Combine(directory, relative));
-        if (!path.StartsWith(Path.GetFullPath(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new CorruptedBackupException($"a manifest names the file '{relative}', which is outside the restore target", []);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var path = Path.Combine(directory, relative);
+        // Judged on the display form: a name that is not UTF-8 has NULs in its text form, which .NET's path
+        // functions refuse, and escaped bytes can neither be nor make a separator or a "..".
+        if (!Path.GetFullPath(SourcePath.Display(path)).StartsWith(Path.GetFullPath(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new CorruptedBackupException($"a manifest names the file '{SourcePath.Display(relative)}', which is outside the restore target", []);
+        SourceFiles.CreateDirectory(Path.GetDirectoryName(path)!);
         return path;
     }
 
@@ -134,25 +137,37 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
     private static int CreateLinks(IEnumerable<ChainFile> files, string directory, RestoreOptions options)
     {
         var created = 0;
-        var root = RealPath.Of(directory);
         foreach (var file in files.Where(f => f.LinkTarget is not null).DistinctBy(f => f.Path))
         {
-            var parent = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(directory, file.Path)))!;
-            var relativeParent = Path.GetRelativePath(directory, parent);
             try
             {
                 // Checked before any directory is created: creating one through a link would already write outside.
-                if (RealPath.Of(parent) != (relativeParent == "." ? root : $"{root}/{relativeParent}"))
+                if (!HasNoLinkAbove(directory, file.Path))
                     throw new IOException("its directory is reached through a symbolic link");
-                File.CreateSymbolicLink(OutputPath(directory, file.Path), file.LinkTarget!);
+                SourceFiles.CreateSymbolicLink(OutputPath(directory, file.Path), file.LinkTarget!);
                 created++;
             }
             catch (IOException e)
             {
-                options.Log?.WriteLine($"spanrecovery: warning: {file.Path}: the symbolic link to {file.LinkTarget} was not restored: {e.Message}");
+                options.Log?.WriteLine($"spanrecovery: warning: {SourcePath.Display(file.Path)}: the symbolic link to {SourcePath.Display(file.LinkTarget!)} was not restored: {e.Message}");
             }
         }
 
         return created;
+    }
+
+    /// <summary>Whether every directory between <paramref name="directory"/> and the entry is a directory, not a link to one (or not there yet).</summary>
+    private static bool HasNoLinkAbove(string directory, string relative)
+    {
+        var current = directory;
+        foreach (var component in relative.Split('/')[..^1])
+        {
+            current = $"{current.TrimEnd('/')}/{component}";
+            var kind = FileStatus.KindOf(current);
+            if (kind != EntryKind.Directory)
+                return kind == EntryKind.Unknown; // missing: it and all below it will be made as directories
+        }
+
+        return true;
     }
 }

@@ -36,11 +36,11 @@ internal sealed class StagingDirectory : IDisposable
         Directory.CreateDirectory(parent);
         var name = System.IO.Path.GetFileName(full);
         foreach (var leftover in Directory.EnumerateDirectories(parent, $".{name}{StagingMarker}*"))
-            Directory.Delete(leftover, recursive: true);
+            SourceFiles.DeleteTree(leftover);
         foreach (var previous in Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*").Order(StringComparer.Ordinal))
         {
             if (Directory.Exists(full) || File.Exists(full))
-                Directory.Delete(previous, recursive: true);
+                SourceFiles.DeleteTree(previous);
             else
                 Directory.Move(previous, full);
         }
@@ -57,7 +57,7 @@ internal sealed class StagingDirectory : IDisposable
     /// </summary>
     public void Commit()
     {
-        foreach (var directory in Directory.EnumerateDirectories(Path, "*", SearchOption.AllDirectories).Append(Path))
+        foreach (var directory in SourceFiles.DirectoriesIn(Path))
             DirectorySync.Flush(directory); // the restored files' names, before they become the target
         string? previous = null;
         if (Directory.Exists(_target))
@@ -84,7 +84,7 @@ internal sealed class StagingDirectory : IDisposable
         _committed = true;
         DirectorySync.Flush(System.IO.Path.GetDirectoryName(_target)!);
         if (previous is not null)
-            Directory.Delete(previous, recursive: true);
+            SourceFiles.DeleteTree(previous);
     }
 
     public void Dispose()
@@ -93,7 +93,7 @@ internal sealed class StagingDirectory : IDisposable
             return;
         try
         {
-            Directory.Delete(Path, recursive: true);
+            SourceFiles.DeleteTree(Path);
         }
         catch (IOException)
         {
