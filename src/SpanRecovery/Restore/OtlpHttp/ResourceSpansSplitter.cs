@@ -17,8 +17,8 @@ internal delegate void FragmentHandler(ReadOnlySpan<byte> fragment, int spans);
 /// </summary>
 internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
 {
-    private const byte ResourceSpansTag = (1 << 3) | 2;
-    private const byte RepeatedMessageTag = (2 << 3) | 2; // ResourceSpans.scope_spans and ScopeSpans.spans
+    private const int ResourceSpansField = 1;
+    private const int RepeatedMessageField = 2; // ResourceSpans.scope_spans and ScopeSpans.spans
 
     private readonly ArrayBufferWriter<byte> _resourceHeader = new();
     private readonly ArrayBufferWriter<byte> _scopeHeader = new();
@@ -90,15 +90,15 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         var groupContent = headerLength;
         for (var i = 0; i < _scopes.Count; i++)
         {
-            var itemSize = FieldSize(_scopes[i].Length);
-            if (FieldSize(headerLength + itemSize) > maxFragmentBytes)
+            var itemSize = ChildFieldSize(_scopes[i].Length);
+            if (ResourceSpansFieldSize(headerLength + itemSize) > maxFragmentBytes)
             {
                 EmitScopes(content, first, i, onFragment);
                 SplitScope(content.Slice(_scopes[i].Start, _scopes[i].Length), onFragment);
                 first = i + 1;
                 groupContent = headerLength;
             }
-            else if (FieldSize(groupContent + itemSize) > maxFragmentBytes)
+            else if (ResourceSpansFieldSize(groupContent + itemSize) > maxFragmentBytes)
             {
                 EmitScopes(content, first, i, onFragment);
                 first = i;
@@ -124,15 +124,15 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         var spans = 0;
         for (var i = from; i < to; i++)
         {
-            resourceContent += FieldSize(_scopes[i].Length);
+            resourceContent += ChildFieldSize(_scopes[i].Length);
             spans += _scopes[i].Spans;
         }
 
         _fragment.ResetWrittenCount();
-        WriteHeader(ResourceSpansTag, resourceContent);
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, ResourceSpansField, resourceContent);
         _fragment.Write(_resourceHeader.WrittenSpan);
         for (var i = from; i < to; i++)
-            WriteField(RepeatedMessageTag, content.Slice(_scopes[i].Start, _scopes[i].Length));
+            ProtoWireWriter.WriteLengthDelimited(_fragment, RepeatedMessageField, content.Slice(_scopes[i].Start, _scopes[i].Length));
         onFragment(_fragment.WrittenSpan, spans);
     }
 
@@ -162,7 +162,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         var spansSize = 0;
         for (var i = 0; i < _spans.Count; i++)
         {
-            var itemSize = FieldSize(_spans[i].Length);
+            var itemSize = ChildFieldSize(_spans[i].Length);
             if (i > first && ScopeFragmentSize(spansSize + itemSize) > maxFragmentBytes)
             {
                 EmitSpans(scope, first, i, spansSize, onFragment);
@@ -177,18 +177,18 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
     }
 
     private int ScopeFragmentSize(int spansSize) =>
-        FieldSize(_resourceHeader.WrittenCount + FieldSize(_scopeHeader.WrittenCount + spansSize));
+        ResourceSpansFieldSize(_resourceHeader.WrittenCount + ChildFieldSize(_scopeHeader.WrittenCount + spansSize));
 
     private void EmitSpans(ReadOnlySpan<byte> scope, int from, int to, int spansSize, FragmentHandler onFragment)
     {
         var scopeContent = _scopeHeader.WrittenCount + spansSize;
         _fragment.ResetWrittenCount();
-        WriteHeader(ResourceSpansTag, _resourceHeader.WrittenCount + FieldSize(scopeContent));
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, ResourceSpansField, _resourceHeader.WrittenCount + ChildFieldSize(scopeContent));
         _fragment.Write(_resourceHeader.WrittenSpan);
-        WriteHeader(RepeatedMessageTag, scopeContent);
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, RepeatedMessageField, scopeContent);
         _fragment.Write(_scopeHeader.WrittenSpan);
         for (var i = from; i < to; i++)
-            WriteField(RepeatedMessageTag, scope.Slice(_spans[i].Start, _spans[i].Length));
+            ProtoWireWriter.WriteLengthDelimited(_fragment, RepeatedMessageField, scope.Slice(_spans[i].Start, _spans[i].Length));
         onFragment(_fragment.WrittenSpan, to - from);
     }
 
@@ -214,30 +214,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         return spans;
     }
 
-    private void WriteField(byte tag, ReadOnlySpan<byte> value)
-    {
-        WriteHeader(tag, value.Length);
-        _fragment.Write(value);
-    }
+    private static int ResourceSpansFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(ResourceSpansField, length);
 
-    private void WriteHeader(byte tag, int length)
-    {
-        var destination = _fragment.GetSpan(6);
-        destination[0] = tag;
-        var written = 1;
-        var value = (uint)length;
-        while (value >= 0x80)
-        {
-            destination[written++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        destination[written++] = (byte)value;
-        _fragment.Advance(written);
-    }
-
-    /// <summary>Bytes of a length-delimited field with a one-byte tag.</summary>
-    private static int FieldSize(int length) => 1 + VarintLength((uint)length) + length;
-
-    private static int VarintLength(uint value) => value < 1u << 7 ? 1 : value < 1u << 14 ? 2 : value < 1u << 21 ? 3 : value < 1u << 28 ? 4 : 5;
+    private static int ChildFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(RepeatedMessageField, length);
 }
