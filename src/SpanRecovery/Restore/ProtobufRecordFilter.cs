@@ -48,12 +48,12 @@ internal static class ProtobufRecordFilter
         Span,
     }
 
-    /// <summary>The kind of message a field holds on the way to the spans, in the parser's own terms; null for any other field.</summary>
+    /// <summary>The kind of message a field holds on the way to the spans; null for any other field.</summary>
     private static MessageKind? ChildAt(MessageKind kind, int field) => kind switch
     {
-        MessageKind.TracesData when field == ProtobufTracesParser.ResourceSpansField => MessageKind.ResourceSpans,
-        MessageKind.ResourceSpans when field is ProtobufTracesParser.ScopeSpansField or ProtobufTracesParser.LegacyScopeSpansField => MessageKind.ScopeSpans,
-        MessageKind.ScopeSpans when field == ProtobufTracesParser.SpansField => MessageKind.Span,
+        MessageKind.TracesData when field == TracesSchema.TracesDataResourceSpans => MessageKind.ResourceSpans,
+        MessageKind.ResourceSpans when field is TracesSchema.ResourceSpansScopeSpans or TracesSchema.ResourceSpansLegacyScopeSpans => MessageKind.ScopeSpans,
+        MessageKind.ScopeSpans when field == TracesSchema.ScopeSpansSpans => MessageKind.Span,
         _ => null,
     };
 

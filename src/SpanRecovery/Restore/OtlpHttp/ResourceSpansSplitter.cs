@@ -17,9 +17,6 @@ internal delegate void FragmentHandler(ReadOnlySpan<byte> fragment, int spans);
 /// </summary>
 internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
 {
-    private const int ResourceSpansField = 1;
-    private const int RepeatedMessageField = 2; // ResourceSpans.scope_spans and ScopeSpans.spans
-
     private readonly ArrayBufferWriter<byte> _resourceHeader = new();
     private readonly ArrayBufferWriter<byte> _scopeHeader = new();
     private readonly ArrayBufferWriter<byte> _fragment = new();
@@ -37,7 +34,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         {
             var fieldStart = reader.Position;
             var (field, wireType) = reader.ReadTag();
-            if (field != 1)
+            if (field != TracesSchema.TracesDataResourceSpans)
             {
                 reader.SkipField(wireType);
                 continue;
@@ -60,14 +57,14 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         {
             var fieldStart = reader.Position;
             var (field, wireType) = reader.ReadTag();
-            if (field is 2 or 1000)
+            if (field is TracesSchema.ResourceSpansScopeSpans or TracesSchema.ResourceSpansLegacyScopeSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 var scope = reader.ReadLengthDelimited();
                 var scopeSpans = CountSpans(scope, reader.BaseOffset + reader.Position - scope.Length);
                 _scopes.Add(new Child(reader.Position - scope.Length, scope.Length, scopeSpans));
                 spans += scopeSpans;
-                hasLegacyScopes |= field == 1000;
+                hasLegacyScopes |= field == TracesSchema.ResourceSpansLegacyScopeSpans;
             }
             else
             {
@@ -129,10 +126,10 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         }
 
         _fragment.ResetWrittenCount();
-        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, ResourceSpansField, resourceContent);
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, TracesSchema.TracesDataResourceSpans, resourceContent);
         _fragment.Write(_resourceHeader.WrittenSpan);
         for (var i = from; i < to; i++)
-            ProtoWireWriter.WriteLengthDelimited(_fragment, RepeatedMessageField, content.Slice(_scopes[i].Start, _scopes[i].Length));
+            ProtoWireWriter.WriteLengthDelimited(_fragment, TracesSchema.ResourceSpansScopeSpans, content.Slice(_scopes[i].Start, _scopes[i].Length));
         onFragment(_fragment.WrittenSpan, spans);
     }
 
@@ -146,7 +143,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         {
             var fieldStart = reader.Position;
             var (field, wireType) = reader.ReadTag();
-            if (field == 2)
+            if (field == TracesSchema.ScopeSpansSpans)
             {
                 var span = reader.ReadLengthDelimited();
                 _spans.Add(new Child(reader.Position - span.Length, span.Length, 1));
@@ -183,12 +180,12 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
     {
         var scopeContent = _scopeHeader.WrittenCount + spansSize;
         _fragment.ResetWrittenCount();
-        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, ResourceSpansField, _resourceHeader.WrittenCount + ChildFieldSize(scopeContent));
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, TracesSchema.TracesDataResourceSpans, _resourceHeader.WrittenCount + ChildFieldSize(scopeContent));
         _fragment.Write(_resourceHeader.WrittenSpan);
-        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, RepeatedMessageField, scopeContent);
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, TracesSchema.ResourceSpansScopeSpans, scopeContent);
         _fragment.Write(_scopeHeader.WrittenSpan);
         for (var i = from; i < to; i++)
-            ProtoWireWriter.WriteLengthDelimited(_fragment, RepeatedMessageField, scope.Slice(_spans[i].Start, _spans[i].Length));
+            ProtoWireWriter.WriteLengthDelimited(_fragment, TracesSchema.ScopeSpansSpans, scope.Slice(_spans[i].Start, _spans[i].Length));
         onFragment(_fragment.WrittenSpan, to - from);
     }
 
@@ -199,7 +196,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field == 2)
+            if (field == TracesSchema.ScopeSpansSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 reader.ReadLengthDelimited();
@@ -214,7 +211,8 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         return spans;
     }
 
-    private static int ResourceSpansFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(ResourceSpansField, length);
+    private static int ResourceSpansFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(TracesSchema.TracesDataResourceSpans, length);
 
-    private static int ChildFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(RepeatedMessageField, length);
+    /// <summary>The size of a ResourceSpans.scope_spans or ScopeSpans.spans field: both are field 2.</summary>
+    private static int ChildFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(TracesSchema.ScopeSpansSpans, length);
 }
