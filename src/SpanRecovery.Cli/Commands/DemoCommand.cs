@@ -31,7 +31,7 @@ internal static class DemoCommand
             try
             {
                 var options = new GeneratorOptions(parse.GetValue(spans), Seed: 2026, Files: 4, DefectRate: 0.005,
-                    Compression: ArchiveCompression.ZstdRecord);
+                    Compression: InputCompression.ZstdRecord);
                 Console.Error.WriteLine($"spanrecovery demo: generating {options.Spans:N0} spans in {options.Files} collector-style files (zstd per record) in {target}");
                 var archive = GenerateCommand.Generate(target, options);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SpanRecovery.Generation;
+using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Cli.Commands;
 
@@ -35,15 +36,15 @@ internal static class GenerateCommand
                 Seed: parse.GetValue(seed),
                 Files: parse.GetValue(files),
                 DefectRate: parse.GetValue(defectRate),
-                Encoding: parse.GetValue(encoding) == "json" ? ArchiveEncoding.Json : ArchiveEncoding.Protobuf,
+                Encoding: parse.GetValue(encoding) == "json" ? RecordEncoding.Json : RecordEncoding.Protobuf,
                 Compression: parse.GetValue(compress) switch
                 {
-                    "zstd" => ArchiveCompression.Zstd,
-                    "zstd-record" => ArchiveCompression.ZstdRecord,
-                    "gzip" => ArchiveCompression.Gzip,
-                    _ => ArchiveCompression.None,
+                    "zstd" => InputCompression.Zstd,
+                    "zstd-record" => InputCompression.ZstdRecord,
+                    "gzip" => InputCompression.Gzip,
+                    _ => InputCompression.None,
                 },
-                Framing: parse.GetValue(raw) ? ArchiveFraming.Raw : ArchiveFraming.Records,
+                Raw: parse.GetValue(raw),
                 SpansPerRecord: parse.GetValue(spansPerRecord));
             var archive = Generate(parse.GetValue(output)!, options);
             var json = archive.Expected.ToJson();

@@ -1,3 +1,5 @@
+using SpanRecovery.Otlp;
+
 namespace SpanRecovery.Generation;
 
 /// <summary>
@@ -11,14 +13,17 @@ namespace SpanRecovery.Generation;
 /// defects, so above about 0.5 the fraction stops growing: every leaf has one.</param>
 /// <param name="MaxDuration">The validator's <c>--max-duration</c>: normal spans never last longer, and
 /// duration-too-long defects last an hour more. Null means <see cref="DefaultMaxDuration"/>.</param>
+/// <param name="Raw">Protobuf only: each file is one <c>ExportTraceServiceRequest</c> with no length prefix. The
+/// records are written back to back, which is valid because concatenated messages merge their repeated
+/// <c>resource_spans</c>. Otherwise protobuf records have a 4-byte big-endian length and JSON records are lines.</param>
 public sealed record GeneratorOptions(
     int Spans,
     int Seed = 1,
     int Files = 1,
     double DefectRate = 0,
-    ArchiveEncoding Encoding = ArchiveEncoding.Protobuf,
-    ArchiveCompression Compression = ArchiveCompression.None,
-    ArchiveFraming Framing = ArchiveFraming.Records,
+    RecordEncoding Encoding = RecordEncoding.Protobuf,
+    InputCompression Compression = InputCompression.None,
+    bool Raw = false,
     int SpansPerRecord = 512,
     TimeSpan? MaxDuration = null)
 {
@@ -33,6 +38,12 @@ public sealed record GeneratorOptions(
 
     internal TimeSpan EffectiveMaxDuration => MaxDuration ?? DefaultMaxDuration;
 
+    /// <summary>How records follow each other in a file, as a reader reports it: per-record zstd frames are length-prefixed whatever they hold.</summary>
+    internal RecordFraming Framing =>
+        Raw ? RecordFraming.Raw
+        : Encoding == RecordEncoding.Json && Compression != InputCompression.ZstdRecord ? RecordFraming.Json
+        : RecordFraming.LengthPrefixed;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Spans);
@@ -42,9 +53,9 @@ public sealed record GeneratorOptions(
             throw new ArgumentOutOfRangeException(nameof(DefectRate), DefectRate, "The defect rate must be between 0 and 1.");
         if (EffectiveMaxDuration < ShortestMaxDuration || EffectiveMaxDuration > LongestMaxDuration)
             throw new ArgumentOutOfRangeException(nameof(MaxDuration), MaxDuration, "The maximum duration must be between 1 second and 10 years.");
-        if (!Enum.IsDefined(Encoding) || !Enum.IsDefined(Compression) || !Enum.IsDefined(Framing))
-            throw new ArgumentException("Unknown encoding, compression or framing.");
-        if (Framing == ArchiveFraming.Raw && (Encoding != ArchiveEncoding.Protobuf || Compression == ArchiveCompression.ZstdRecord))
+        if (!Enum.IsDefined(Encoding) || !Enum.IsDefined(Compression))
+            throw new ArgumentException("Unknown encoding or compression.");
+        if (Raw && (Encoding != RecordEncoding.Protobuf || Compression == InputCompression.ZstdRecord))
             throw new ArgumentException("Raw framing is one protobuf message per file: it takes neither JSON nor per-record compression.");
     }
 }

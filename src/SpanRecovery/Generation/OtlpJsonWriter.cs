@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Google.Protobuf.Collections;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Generation;
 
@@ -19,22 +20,22 @@ internal static class OtlpJsonWriter
     public static void Write(Utf8JsonWriter json, TracesData record)
     {
         json.WriteStartObject();
-        json.WriteStartArray("resourceSpans"u8);
+        json.WriteStartArray(TracesSchema.ResourceSpansJson);
         foreach (var resourceSpans in record.ResourceSpans)
         {
             json.WriteStartObject();
-            json.WriteStartObject("resource"u8);
+            json.WriteStartObject(TracesSchema.ResourceJson);
             WriteAttributes(json, resourceSpans.Resource.Attributes);
             json.WriteEndObject();
-            json.WriteStartArray("scopeSpans"u8);
+            json.WriteStartArray(TracesSchema.ScopeSpansJson);
             foreach (var scopeSpans in resourceSpans.ScopeSpans)
             {
                 json.WriteStartObject();
-                json.WriteStartObject("scope"u8);
-                json.WriteString("name"u8, scopeSpans.Scope.Name);
-                json.WriteString("version"u8, scopeSpans.Scope.Version);
+                json.WriteStartObject(TracesSchema.ScopeJson);
+                json.WriteString(TracesSchema.NameJson, scopeSpans.Scope.Name);
+                json.WriteString(TracesSchema.VersionJson, scopeSpans.Scope.Version);
                 json.WriteEndObject();
-                json.WriteStartArray("spans"u8);
+                json.WriteStartArray(TracesSchema.SpansJson);
                 foreach (var span in scopeSpans.Spans)
                     WriteSpan(json, span);
                 json.WriteEndArray();
@@ -42,7 +43,7 @@ internal static class OtlpJsonWriter
             }
 
             json.WriteEndArray();
-            json.WriteString("schemaUrl"u8, resourceSpans.SchemaUrl);
+            json.WriteString(TracesSchema.SchemaUrlJson, resourceSpans.SchemaUrl);
             json.WriteEndObject();
         }
 
@@ -56,22 +57,22 @@ internal static class OtlpJsonWriter
         var uppercaseIds = variant is 1 or 3;
         var timesAsNumbers = variant is 2 or 3;
         json.WriteStartObject();
-        WriteId(json, "traceId"u8, span.TraceId, uppercaseIds);
-        WriteId(json, "spanId"u8, span.SpanId, uppercaseIds);
-        WriteId(json, "parentSpanId"u8, span.ParentSpanId, uppercaseIds);
-        json.WriteString("name"u8, span.Name);
-        json.WriteNumber("kind"u8, (int)span.Kind);
-        WriteTime(json, "startTimeUnixNano"u8, span.StartTimeUnixNano, timesAsNumbers);
-        WriteTime(json, "endTimeUnixNano"u8, span.EndTimeUnixNano, timesAsNumbers);
+        WriteId(json, TracesSchema.TraceIdJson, span.TraceId, uppercaseIds);
+        WriteId(json, TracesSchema.SpanIdJson, span.SpanId, uppercaseIds);
+        WriteId(json, TracesSchema.ParentSpanIdJson, span.ParentSpanId, uppercaseIds);
+        json.WriteString(TracesSchema.NameJson, span.Name);
+        json.WriteNumber(TracesSchema.KindJson, (int)span.Kind);
+        WriteTime(json, TracesSchema.StartTimeUnixNanoJson, span.StartTimeUnixNano, timesAsNumbers);
+        WriteTime(json, TracesSchema.EndTimeUnixNanoJson, span.EndTimeUnixNano, timesAsNumbers);
         WriteAttributes(json, span.Attributes);
         if (span.Events.Count > 0)
         {
-            json.WriteStartArray("events"u8);
+            json.WriteStartArray(TracesSchema.EventsJson);
             foreach (var spanEvent in span.Events)
             {
                 json.WriteStartObject();
-                WriteTime(json, "timeUnixNano"u8, spanEvent.TimeUnixNano, timesAsNumbers);
-                json.WriteString("name"u8, spanEvent.Name);
+                WriteTime(json, TracesSchema.TimeUnixNanoJson, spanEvent.TimeUnixNano, timesAsNumbers);
+                json.WriteString(TracesSchema.NameJson, spanEvent.Name);
                 WriteAttributes(json, spanEvent.Attributes);
                 json.WriteEndObject();
             }
@@ -81,11 +82,11 @@ internal static class OtlpJsonWriter
 
         if (span.Status is { } status)
         {
-            json.WriteStartObject("status"u8);
+            json.WriteStartObject(TracesSchema.StatusJson);
             if (status.Code != Status.Types.StatusCode.Unset)
-                json.WriteNumber("code"u8, (int)status.Code);
+                json.WriteNumber(TracesSchema.CodeJson, (int)status.Code);
             if (status.Message.Length > 0)
-                json.WriteString("message"u8, status.Message);
+                json.WriteString(TracesSchema.MessageJson, status.Message);
             json.WriteEndObject();
         }
 
@@ -118,26 +119,26 @@ internal static class OtlpJsonWriter
 
     private static void WriteAttributes(Utf8JsonWriter json, RepeatedField<KeyValue> attributes)
     {
-        json.WriteStartArray("attributes"u8);
+        json.WriteStartArray(TracesSchema.AttributesJson);
         foreach (var attribute in attributes)
         {
             json.WriteStartObject();
-            json.WriteString("key"u8, attribute.Key);
-            json.WriteStartObject("value"u8);
+            json.WriteString(TracesSchema.KeyJson, attribute.Key);
+            json.WriteStartObject(TracesSchema.ValueJson);
             var value = attribute.Value;
             switch (value.ValueCase)
             {
                 case AnyValue.ValueOneofCase.StringValue:
-                    json.WriteString("stringValue"u8, value.StringValue);
+                    json.WriteString(TracesSchema.StringValueJson, value.StringValue);
                     break;
                 case AnyValue.ValueOneofCase.IntValue:
-                    json.WriteString("intValue"u8, value.IntValue.ToString(CultureInfo.InvariantCulture));
+                    json.WriteString(TracesSchema.IntValueJson, value.IntValue.ToString(CultureInfo.InvariantCulture));
                     break;
                 case AnyValue.ValueOneofCase.DoubleValue:
-                    json.WriteNumber("doubleValue"u8, value.DoubleValue);
+                    json.WriteNumber(TracesSchema.DoubleValueJson, value.DoubleValue);
                     break;
                 case AnyValue.ValueOneofCase.BoolValue:
-                    json.WriteBoolean("boolValue"u8, value.BoolValue);
+                    json.WriteBoolean(TracesSchema.BoolValueJson, value.BoolValue);
                     break;
                 default:
                     throw new NotSupportedException($"The generator writes no {value.ValueCase} attribute values.");

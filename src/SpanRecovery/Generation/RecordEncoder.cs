@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Text.Json;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Trace.V1;
+using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Generation;
 
 /// <summary>Encodes one record into a reused buffer: protobuf <c>TracesData</c> or one compact OTLP/JSON document.</summary>
-internal sealed class RecordEncoder(ArchiveEncoding encoding) : IDisposable
+internal sealed class RecordEncoder(RecordEncoding encoding) : IDisposable
 {
     private readonly ArrayBufferWriter<byte> buffer = new(1 << 20);
     private readonly Utf8JsonWriter json = new(Stream.Null);
@@ -15,7 +16,7 @@ internal sealed class RecordEncoder(ArchiveEncoding encoding) : IDisposable
     public ReadOnlySpan<byte> Encode(TracesData record)
     {
         buffer.ResetWrittenCount();
-        if (encoding == ArchiveEncoding.Protobuf)
+        if (encoding == RecordEncoding.Protobuf)
         {
             record.WriteTo(buffer);
         }

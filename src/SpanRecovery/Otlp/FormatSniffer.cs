@@ -29,7 +29,7 @@ internal static class FormatSniffer
     {
         if (IsJsonDocument(prefix))
             return RecordFraming.Json;
-        if (prefix.Length > 0 && prefix[0] == 0x0A)
+        if (prefix.Length > 0 && prefix[0] == ProtoWireWriter.Tag(TracesSchema.TracesDataResourceSpans, WireType.LengthDelimited))
             return RecordFraming.Raw;
         if (prefix.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(prefix) <= maxRecordBytes)
             return RecordFraming.LengthPrefixed;

@@ -13,7 +13,7 @@ public enum RecordFraming
     Raw,
 }
 
-/// <summary>How the input is compressed.</summary>
+/// <summary>How a trace file is compressed: found by the reader, chosen for <see cref="TraceFileWriter"/>.</summary>
 public enum InputCompression
 {
     None,

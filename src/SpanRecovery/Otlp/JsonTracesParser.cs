@@ -79,18 +79,18 @@ public static class JsonTracesParser
     /// <summary>The TracesData property holding ResourceSpans.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsResourceSpansName(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("resourceSpans"u8) || reader.ValueTextEquals("resource_spans"u8);
+        reader.ValueTextEquals(TracesSchema.ResourceSpansJson) || reader.ValueTextEquals(TracesSchema.ResourceSpansProtoName);
 
     /// <summary>The ResourceSpans property holding ScopeSpans, by its current or its old name.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsScopeSpansName(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("scopeSpans"u8) || reader.ValueTextEquals("scope_spans"u8)
-        || reader.ValueTextEquals("instrumentationLibrarySpans"u8)
-        || reader.ValueTextEquals("instrumentation_library_spans"u8);
+        reader.ValueTextEquals(TracesSchema.ScopeSpansJson) || reader.ValueTextEquals(TracesSchema.ScopeSpansProtoName)
+        || reader.ValueTextEquals(TracesSchema.LegacyScopeSpansJson)
+        || reader.ValueTextEquals(TracesSchema.LegacyScopeSpansProtoName);
 
     /// <summary>The ScopeSpans property holding Spans.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool IsSpansName(ref Utf8JsonReader reader) => reader.ValueTextEquals("spans"u8);
+    internal static bool IsSpansName(ref Utf8JsonReader reader) => reader.ValueTextEquals(TracesSchema.SpansJson);
 
     /// <summary>
     /// Reports the span object the reader is at (its StartObject) and reads to its end; internal so the
@@ -108,15 +108,15 @@ public static class JsonTracesParser
         var problems = IdEncodingProblems.None;
         while (NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("traceId"u8) || reader.ValueTextEquals("trace_id"u8))
+            if (reader.ValueTextEquals(TracesSchema.TraceIdJson) || reader.ValueTextEquals(TracesSchema.TraceIdProtoName))
                 traceId = IdOrProblem(traceBuffer, ReadHexId(ref reader, traceBuffer), IdEncodingProblems.TraceIdNotHex, ref problems);
-            else if (reader.ValueTextEquals("spanId"u8) || reader.ValueTextEquals("span_id"u8))
+            else if (reader.ValueTextEquals(TracesSchema.SpanIdJson) || reader.ValueTextEquals(TracesSchema.SpanIdProtoName))
                 spanId = IdOrProblem(spanBuffer, ReadHexId(ref reader, spanBuffer), IdEncodingProblems.SpanIdNotHex, ref problems);
-            else if (reader.ValueTextEquals("parentSpanId"u8) || reader.ValueTextEquals("parent_span_id"u8))
+            else if (reader.ValueTextEquals(TracesSchema.ParentSpanIdJson) || reader.ValueTextEquals(TracesSchema.ParentSpanIdProtoName))
                 parentSpanId = IdOrProblem(parentBuffer, ReadHexId(ref reader, parentBuffer), IdEncodingProblems.ParentSpanIdNotHex, ref problems);
-            else if (reader.ValueTextEquals("startTimeUnixNano"u8) || reader.ValueTextEquals("start_time_unix_nano"u8))
+            else if (reader.ValueTextEquals(TracesSchema.StartTimeUnixNanoJson) || reader.ValueTextEquals(TracesSchema.StartTimeUnixNanoProtoName))
                 start = ReadUInt64(ref reader);
-            else if (reader.ValueTextEquals("endTimeUnixNano"u8) || reader.ValueTextEquals("end_time_unix_nano"u8))
+            else if (reader.ValueTextEquals(TracesSchema.EndTimeUnixNanoJson) || reader.ValueTextEquals(TracesSchema.EndTimeUnixNanoProtoName))
                 end = ReadUInt64(ref reader);
             else
                 reader.Skip();

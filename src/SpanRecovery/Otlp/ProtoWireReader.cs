@@ -3,17 +3,6 @@ using System.Runtime.CompilerServices;
 
 namespace SpanRecovery.Otlp;
 
-/// <summary>Protobuf wire types (the 3 bits under the field number in a tag).</summary>
-internal enum WireType
-{
-    Varint = 0,
-    Fixed64 = 1,
-    LengthDelimited = 2,
-    StartGroup = 3,
-    EndGroup = 4,
-    Fixed32 = 5,
-}
-
 /// <summary>
 /// A strict protobuf wire reader over one contiguous message, in the manner of Google.Protobuf's
 /// <c>ParseContext</c>: every length is checked against the bytes left in this message, varints are at most

@@ -12,18 +12,6 @@ namespace SpanRecovery.Otlp;
 /// </summary>
 public static class ProtobufTracesParser
 {
-    /// <summary>TracesData field holding ResourceSpans.</summary>
-    internal const int ResourceSpansField = 1;
-
-    /// <summary>ResourceSpans field holding ScopeSpans.</summary>
-    internal const int ScopeSpansField = 2;
-
-    /// <summary>The old ResourceSpans field <c>instrumentation_library_spans</c>: read as ScopeSpans.</summary>
-    internal const int LegacyScopeSpansField = 1000;
-
-    /// <summary>ScopeSpans field holding Spans.</summary>
-    internal const int SpansField = 2;
-
     /// <summary>Parses one record; throws <see cref="MalformedInputException"/> on bad wire data.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Parse<TSink>(ReadOnlySpan<byte> record, long recordOffset, TSink sink)
@@ -33,7 +21,7 @@ public static class ProtobufTracesParser
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field == ResourceSpansField)
+            if (field == TracesSchema.TracesDataResourceSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 ParseResourceSpans(reader.ReadMessage(), recordOffset, sink);
@@ -52,7 +40,7 @@ public static class ProtobufTracesParser
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field is ScopeSpansField or LegacyScopeSpansField)
+            if (field is TracesSchema.ResourceSpansScopeSpans or TracesSchema.ResourceSpansLegacyScopeSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 ParseScopeSpans(reader.ReadMessage(), recordOffset, sink);
@@ -71,7 +59,7 @@ public static class ProtobufTracesParser
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field == SpansField)
+            if (field == TracesSchema.ScopeSpansSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 var span = reader.ReadLengthDelimited();
@@ -100,35 +88,37 @@ public static class ProtobufTracesParser
             var (field, wireType) = reader.ReadTag();
             switch (field)
             {
-                case 1:
+                case TracesSchema.SpanTraceId:
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     traceId = reader.ReadLengthDelimited();
                     break;
-                case 2:
+                case TracesSchema.SpanSpanId:
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     spanId = reader.ReadLengthDelimited();
                     break;
-                case 4:
+                case TracesSchema.SpanParentSpanId:
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     parentSpanId = reader.ReadLengthDelimited();
                     break;
-                case 7:
+                case TracesSchema.SpanStartTimeUnixNano:
                     reader.Expect(wireType, WireType.Fixed64, field);
                     start = reader.ReadFixed64();
                     break;
-                case 8:
+                case TracesSchema.SpanEndTimeUnixNano:
                     reader.Expect(wireType, WireType.Fixed64, field);
                     end = reader.ReadFixed64();
                     break;
-                case 3 or 5 or 9 or 11 or 13 or 15:
+                case TracesSchema.SpanTraceState or TracesSchema.SpanName or TracesSchema.SpanAttributes
+                    or TracesSchema.SpanEvents or TracesSchema.SpanLinks or TracesSchema.SpanStatus:
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     reader.ReadLengthDelimited();
                     break;
-                case 6 or 10 or 12 or 14:
+                case TracesSchema.SpanKind or TracesSchema.SpanDroppedAttributesCount
+                    or TracesSchema.SpanDroppedEventsCount or TracesSchema.SpanDroppedLinksCount:
                     reader.Expect(wireType, WireType.Varint, field);
                     reader.ReadVarint();
                     break;
-                case 16:
+                case TracesSchema.SpanFlags:
                     reader.Expect(wireType, WireType.Fixed32, field);
                     reader.SkipField(wireType);
                     break;

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using SpanRecovery.Otlp;
-using ZstdSharp;
 
 namespace SpanRecovery.Restore;
 
@@ -13,55 +12,22 @@ namespace SpanRecovery.Restore;
 /// </summary>
 internal sealed class ArchiveFileOutput(string path) : IRecordOutput, IAsyncDisposable
 {
-    private const int CompressionLevel = 3;
-
     private InputDescription _format = new(null, InputCompression.None);
-    private FileStream? _file;
-    private Stream? _stream;
-    private Compressor? _recordCompressor;
+    private TraceFileWriter? _writer;
 
     public void OnFormat(InputDescription format) => _format = format;
 
     public void Write(ReadOnlySpan<byte> record, RecordEncoding encoding)
     {
-        var stream = _stream ?? Open();
-        switch (_format.Framing)
-        {
-            case RecordFraming.LengthPrefixed:
-                LengthPrefixedRecord.Write(stream, _recordCompressor is null ? record : _recordCompressor.Wrap(record));
-                break;
-            case RecordFraming.Json:
-                stream.Write(record);
-                stream.WriteByte((byte)'\n');
-                break;
-            default:
-                stream.Write(record);
-                break;
-        }
-    }
-
-    private Stream Open()
-    {
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1024 * 1024);
-        _stream = _format.Compression switch
-        {
-            InputCompression.Zstd => new CompressionStream(_file, CompressionLevel, leaveOpen: true),
-            InputCompression.Gzip => new GZipStream(_file, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true),
-            _ => _file,
-        };
-        _recordCompressor = _format.Compression == InputCompression.ZstdRecord ? new Compressor(CompressionLevel) : null;
-        return _stream;
+        // The reader reports the format before the first record. Optimal gzip: a restored archive is kept.
+        _writer ??= new TraceFileWriter(path, _format.Framing ?? RecordFraming.Raw, _format.Compression, append: true, CompressionLevel.Optimal);
+        _writer.Write(record);
     }
 
     /// <summary>Finishes the file's compression and flushes it to disk.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_file is null)
-            return;
-        if (_stream != _file)
-            await _stream!.DisposeAsync();
-        _recordCompressor?.Dispose();
-        _file.Flush(flushToDisk: true);
-        await _file.DisposeAsync();
+        _writer?.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics;
 using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Restore;
@@ -49,12 +48,12 @@ internal static class ProtobufRecordFilter
         Span,
     }
 
-    /// <summary>The kind of message a field holds on the way to the spans, in the parser's own terms; null for any other field.</summary>
+    /// <summary>The kind of message a field holds on the way to the spans; null for any other field.</summary>
     private static MessageKind? ChildAt(MessageKind kind, int field) => kind switch
     {
-        MessageKind.TracesData when field == ProtobufTracesParser.ResourceSpansField => MessageKind.ResourceSpans,
-        MessageKind.ResourceSpans when field is ProtobufTracesParser.ScopeSpansField or ProtobufTracesParser.LegacyScopeSpansField => MessageKind.ScopeSpans,
-        MessageKind.ScopeSpans when field == ProtobufTracesParser.SpansField => MessageKind.Span,
+        MessageKind.TracesData when field == TracesSchema.TracesDataResourceSpans => MessageKind.ResourceSpans,
+        MessageKind.ResourceSpans when field is TracesSchema.ResourceSpansScopeSpans or TracesSchema.ResourceSpansLegacyScopeSpans => MessageKind.ScopeSpans,
+        MessageKind.ScopeSpans when field == TracesSchema.ScopeSpansSpans => MessageKind.Span,
         _ => null,
     };
 
@@ -128,29 +127,17 @@ internal static class ProtobufRecordFilter
             if (spans.LostAllSpans)
                 return (spans, 0);
             var unchanged = spans.Dropped == 0;
-            var headerLength = unchanged ? whole.Length - content.Length : tagLength + VarintLength((uint)length);
+            var headerLength = unchanged ? whole.Length - content.Length : tagLength + ProtoWireWriter.VarintSize((uint)length);
             if (emit)
             {
                 output.Write(whole[..(unchanged ? headerLength : tagLength)]);
                 if (!unchanged)
-                    WriteVarint((uint)length);
+                    ProtoWireWriter.WriteVarint(output, (uint)length);
                 _nextSpan = firstSpan;
                 Walk(content, kind, emit: true);
             }
 
             return (spans, headerLength + length);
         }
-
-        private readonly void WriteVarint(uint value)
-        {
-            var buffer = output.GetSpan(5);
-            var written = 0;
-            for (; value >= 0x80; value >>= 7)
-                buffer[written++] = (byte)(value | 0x80);
-            buffer[written++] = (byte)value;
-            output.Advance(written);
-        }
-
-        private static int VarintLength(uint value) => (BitOperations.Log2(value | 1) / 7) + 1;
     }
 }

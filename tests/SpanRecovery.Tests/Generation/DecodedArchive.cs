@@ -35,22 +35,22 @@ internal static class DecodedArchive
         var bytes = Decompress(File.ReadAllBytes(file), options.Compression);
         if (bytes.Length == 0)
             return [];
-        if (options.Framing == ArchiveFraming.Raw)
+        if (options.Raw)
             return FromProtobuf(file, ExportTraceServiceRequest.Parser.ParseFrom(bytes).ResourceSpans);
-        var records = options.Encoding == ArchiveEncoding.Json && options.Compression != ArchiveCompression.ZstdRecord
+        var records = options.Encoding == RecordEncoding.Json && options.Compression != InputCompression.ZstdRecord
             ? JsonLines(bytes)
-            : LengthPrefixed(bytes, options.Compression == ArchiveCompression.ZstdRecord);
-        return records.SelectMany(record => options.Encoding == ArchiveEncoding.Json
+            : LengthPrefixed(bytes, options.Compression == InputCompression.ZstdRecord);
+        return records.SelectMany(record => options.Encoding == RecordEncoding.Json
             ? FromJson(file, record)
             : FromProtobuf(file, TracesData.Parser.ParseFrom(record).ResourceSpans));
     }
 
-    private static byte[] Decompress(byte[] bytes, ArchiveCompression compression)
+    private static byte[] Decompress(byte[] bytes, InputCompression compression)
     {
         using Stream? decompressing = compression switch
         {
-            ArchiveCompression.Zstd => new DecompressionStream(new MemoryStream(bytes)),
-            ArchiveCompression.Gzip => new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress),
+            InputCompression.Zstd => new DecompressionStream(new MemoryStream(bytes)),
+            InputCompression.Gzip => new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress),
             _ => null,
         };
         if (decompressing is null)

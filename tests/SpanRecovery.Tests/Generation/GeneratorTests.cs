@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SpanRecovery.Generation;
+using SpanRecovery.Otlp;
 using SpanRecovery.Validation;
 
 namespace SpanRecovery.Tests.Generation;
@@ -8,31 +9,31 @@ public class GeneratorTests
 {
     private const int DefectKinds = 18; // the span rules of DESIGN §3 except id-invalid-encoding (JSON only)
 
-    public static TheoryData<ArchiveEncoding, ArchiveCompression, ArchiveFraming> Formats { get; } = new()
+    public static TheoryData<RecordEncoding, InputCompression, bool> Formats { get; } = new()
     {
-        { ArchiveEncoding.Protobuf, ArchiveCompression.None, ArchiveFraming.Records },
-        { ArchiveEncoding.Protobuf, ArchiveCompression.Zstd, ArchiveFraming.Records },
-        { ArchiveEncoding.Protobuf, ArchiveCompression.ZstdRecord, ArchiveFraming.Records },
-        { ArchiveEncoding.Protobuf, ArchiveCompression.Gzip, ArchiveFraming.Records },
-        { ArchiveEncoding.Protobuf, ArchiveCompression.None, ArchiveFraming.Raw },
-        { ArchiveEncoding.Protobuf, ArchiveCompression.Zstd, ArchiveFraming.Raw },
-        { ArchiveEncoding.Protobuf, ArchiveCompression.Gzip, ArchiveFraming.Raw },
-        { ArchiveEncoding.Json, ArchiveCompression.None, ArchiveFraming.Records },
-        { ArchiveEncoding.Json, ArchiveCompression.Zstd, ArchiveFraming.Records },
-        { ArchiveEncoding.Json, ArchiveCompression.ZstdRecord, ArchiveFraming.Records },
-        { ArchiveEncoding.Json, ArchiveCompression.Gzip, ArchiveFraming.Records },
+        { RecordEncoding.Protobuf, InputCompression.None, false },
+        { RecordEncoding.Protobuf, InputCompression.Zstd, false },
+        { RecordEncoding.Protobuf, InputCompression.ZstdRecord, false },
+        { RecordEncoding.Protobuf, InputCompression.Gzip, false },
+        { RecordEncoding.Protobuf, InputCompression.None, true },
+        { RecordEncoding.Protobuf, InputCompression.Zstd, true },
+        { RecordEncoding.Protobuf, InputCompression.Gzip, true },
+        { RecordEncoding.Json, InputCompression.None, false },
+        { RecordEncoding.Json, InputCompression.Zstd, false },
+        { RecordEncoding.Json, InputCompression.ZstdRecord, false },
+        { RecordEncoding.Json, InputCompression.Gzip, false },
     };
 
-    private static GeneratorOptions Options(ArchiveEncoding encoding, ArchiveCompression compression, ArchiveFraming framing) =>
-        new(Spans: 6000, Seed: 42, Files: 3, DefectRate: 0.05, Encoding: encoding, Compression: compression, Framing: framing, SpansPerRecord: 250);
+    private static GeneratorOptions Options(RecordEncoding encoding, InputCompression compression, bool raw) =>
+        new(Spans: 6000, Seed: 42, Files: 3, DefectRate: 0.05, Encoding: encoding, Compression: compression, Raw: raw, SpansPerRecord: 250);
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Same_options_give_the_same_bytes(ArchiveEncoding encoding, ArchiveCompression compression, ArchiveFraming framing)
+    public void Same_options_give_the_same_bytes(RecordEncoding encoding, InputCompression compression, bool raw)
     {
         using var first = new TempDirectory();
         using var second = new TempDirectory();
-        var options = Options(encoding, compression, framing);
+        var options = Options(encoding, compression, raw);
 
         var a = ArchiveGenerator.Generate(first.Path, options);
         var b = ArchiveGenerator.Generate(second.Path, options);
@@ -56,12 +57,12 @@ public class GeneratorTests
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Every_format_holds_the_same_spans_in_the_same_files(ArchiveEncoding encoding, ArchiveCompression compression, ArchiveFraming framing)
+    public void Every_format_holds_the_same_spans_in_the_same_files(RecordEncoding encoding, InputCompression compression, bool raw)
     {
         using var reference = new TempDirectory();
         using var directory = new TempDirectory();
-        var referenceOptions = Options(ArchiveEncoding.Protobuf, ArchiveCompression.None, ArchiveFraming.Records);
-        var options = Options(encoding, compression, framing);
+        var referenceOptions = Options(RecordEncoding.Protobuf, InputCompression.None, false);
+        var options = Options(encoding, compression, raw);
 
         var expected = ArchiveGenerator.Generate(reference.Path, referenceOptions);
         var actual = ArchiveGenerator.Generate(directory.Path, options);
@@ -94,10 +95,10 @@ public class GeneratorTests
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Expected_counts_match_an_independent_count(ArchiveEncoding encoding, ArchiveCompression compression, ArchiveFraming framing)
+    public void Expected_counts_match_an_independent_count(RecordEncoding encoding, InputCompression compression, bool raw)
     {
         using var directory = new TempDirectory();
-        var options = Options(encoding, compression, framing);
+        var options = Options(encoding, compression, raw);
 
         var archive = ArchiveGenerator.Generate(directory.Path, options);
 
@@ -147,10 +148,10 @@ public class GeneratorTests
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public async Task The_validator_reports_the_expected_counts(ArchiveEncoding encoding, ArchiveCompression compression, ArchiveFraming framing)
+    public async Task The_validator_reports_the_expected_counts(RecordEncoding encoding, InputCompression compression, bool raw)
     {
         using var directory = new TempDirectory();
-        var archive = ArchiveGenerator.Generate(directory.Path, Options(encoding, compression, framing));
+        var archive = ArchiveGenerator.Generate(directory.Path, Options(encoding, compression, raw));
 
         var report = await ArchiveValidation.ValidateAsync([directory.Path]);
 
@@ -164,7 +165,7 @@ public class GeneratorTests
     {
         using var directory = new TempDirectory();
 
-        var archive = ArchiveGenerator.Generate(directory.Path, new GeneratorOptions(2000, Encoding: ArchiveEncoding.Json));
+        var archive = ArchiveGenerator.Generate(directory.Path, new GeneratorOptions(2000, Encoding: RecordEncoding.Json));
 
         var text = File.ReadAllText(archive.Files[0]);
         Assert.Matches("\"spanId\":\"[0-9a-f]{16}\"", text);
@@ -193,21 +194,21 @@ public class GeneratorTests
         using var directory = new TempDirectory();
 
         var archive = ArchiveGenerator.Generate(directory.Path,
-            new GeneratorOptions(100, Files: 12, Encoding: ArchiveEncoding.Json, Compression: ArchiveCompression.Zstd));
+            new GeneratorOptions(100, Files: 12, Encoding: RecordEncoding.Json, Compression: InputCompression.Zstd));
 
         Assert.Equal("traces-0001.jsonl.zst", Path.GetFileName(archive.Files[0]));
         Assert.Equal(archive.Files.Order(StringComparer.Ordinal), archive.Files);
     }
 
     [Theory]
-    [InlineData(ArchiveEncoding.Json, ArchiveCompression.None, ArchiveFraming.Raw)]
-    [InlineData(ArchiveEncoding.Protobuf, ArchiveCompression.ZstdRecord, ArchiveFraming.Raw)]
-    public void Raw_framing_takes_only_a_protobuf_message(ArchiveEncoding encoding, ArchiveCompression compression, ArchiveFraming framing)
+    [InlineData(RecordEncoding.Json, InputCompression.None, true)]
+    [InlineData(RecordEncoding.Protobuf, InputCompression.ZstdRecord, true)]
+    public void Raw_framing_takes_only_a_protobuf_message(RecordEncoding encoding, InputCompression compression, bool raw)
     {
         using var directory = new TempDirectory();
 
         Assert.Throws<ArgumentException>(() => ArchiveGenerator.Generate(directory.Path,
-            new GeneratorOptions(10, Encoding: encoding, Compression: compression, Framing: framing)));
+            new GeneratorOptions(10, Encoding: encoding, Compression: compression, Raw: raw)));
     }
 
     [Theory]

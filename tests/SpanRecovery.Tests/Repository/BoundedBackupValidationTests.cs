@@ -1,4 +1,5 @@
 using SpanRecovery.Generation;
+using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
 using SpanRecovery.Validation;
 
@@ -18,7 +19,7 @@ public sealed class BoundedBackupValidationTests : IDisposable
     public async Task A_backup_over_the_memory_limit_records_the_findings_of_an_unbounded_one()
     {
         var source = _dir.File("source");
-        ArchiveGenerator.Generate(source, new GeneratorOptions(30_000, Seed: 5, Files: 3, DefectRate: 0.05, Compression: ArchiveCompression.ZstdRecord));
+        ArchiveGenerator.Generate(source, new GeneratorOptions(30_000, Seed: 5, Files: 3, DefectRate: 0.05, Compression: InputCompression.ZstdRecord));
 
         async Task<ValidationSummary> BackUpAsync(string name, ValidationOptions? options)
         {

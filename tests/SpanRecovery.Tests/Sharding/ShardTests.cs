@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using SpanRecovery.Generation;
+using SpanRecovery.Otlp;
 using SpanRecovery.Storage;
 using SpanRecovery.Tests.CliProcess;
 
@@ -25,7 +26,7 @@ public sealed class ShardTests(S3TestServer s3) : IDisposable
     private string Archive(int spans = 60_000, int files = 5)
     {
         var archive = _dir.File("archive");
-        ArchiveGenerator.Generate(archive, new GeneratorOptions(spans, Seed: 11, Files: files, DefectRate: 0.02, Compression: ArchiveCompression.ZstdRecord, SpansPerRecord: 64));
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(spans, Seed: 11, Files: files, DefectRate: 0.02, Compression: InputCompression.ZstdRecord, SpansPerRecord: 64));
         return archive;
     }
 

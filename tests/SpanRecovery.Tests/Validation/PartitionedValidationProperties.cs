@@ -48,7 +48,7 @@ public sealed class PartitionedValidationProperties
         {
             using var dir = new TempDirectory();
             var archive = dir.File("archive");
-            var compression = (ArchiveCompression)(seed % 4);
+            var compression = (InputCompression)(seed % 4);
             ArchiveGenerator.Generate(archive, new GeneratorOptions(1000 + (seed % 7000), Seed: seed, Files: 1 + (seed % 5), DefectRate: 0.05,
                 Compression: compression, SpansPerRecord: 1 + (seed % 100)));
             var options = new ValidationOptions { MaxExamples = seed % 4 };

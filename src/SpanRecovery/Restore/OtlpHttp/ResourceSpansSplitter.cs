@@ -17,9 +17,6 @@ internal delegate void FragmentHandler(ReadOnlySpan<byte> fragment, int spans);
 /// </summary>
 internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
 {
-    private const byte ResourceSpansTag = (1 << 3) | 2;
-    private const byte RepeatedMessageTag = (2 << 3) | 2; // ResourceSpans.scope_spans and ScopeSpans.spans
-
     private readonly ArrayBufferWriter<byte> _resourceHeader = new();
     private readonly ArrayBufferWriter<byte> _scopeHeader = new();
     private readonly ArrayBufferWriter<byte> _fragment = new();
@@ -37,7 +34,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         {
             var fieldStart = reader.Position;
             var (field, wireType) = reader.ReadTag();
-            if (field != 1)
+            if (field != TracesSchema.TracesDataResourceSpans)
             {
                 reader.SkipField(wireType);
                 continue;
@@ -60,14 +57,14 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         {
             var fieldStart = reader.Position;
             var (field, wireType) = reader.ReadTag();
-            if (field is 2 or 1000)
+            if (field is TracesSchema.ResourceSpansScopeSpans or TracesSchema.ResourceSpansLegacyScopeSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 var scope = reader.ReadLengthDelimited();
                 var scopeSpans = CountSpans(scope, reader.BaseOffset + reader.Position - scope.Length);
                 _scopes.Add(new Child(reader.Position - scope.Length, scope.Length, scopeSpans));
                 spans += scopeSpans;
-                hasLegacyScopes |= field == 1000;
+                hasLegacyScopes |= field == TracesSchema.ResourceSpansLegacyScopeSpans;
             }
             else
             {
@@ -90,15 +87,15 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         var groupContent = headerLength;
         for (var i = 0; i < _scopes.Count; i++)
         {
-            var itemSize = FieldSize(_scopes[i].Length);
-            if (FieldSize(headerLength + itemSize) > maxFragmentBytes)
+            var itemSize = ChildFieldSize(_scopes[i].Length);
+            if (ResourceSpansFieldSize(headerLength + itemSize) > maxFragmentBytes)
             {
                 EmitScopes(content, first, i, onFragment);
                 SplitScope(content.Slice(_scopes[i].Start, _scopes[i].Length), onFragment);
                 first = i + 1;
                 groupContent = headerLength;
             }
-            else if (FieldSize(groupContent + itemSize) > maxFragmentBytes)
+            else if (ResourceSpansFieldSize(groupContent + itemSize) > maxFragmentBytes)
             {
                 EmitScopes(content, first, i, onFragment);
                 first = i;
@@ -124,15 +121,15 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         var spans = 0;
         for (var i = from; i < to; i++)
         {
-            resourceContent += FieldSize(_scopes[i].Length);
+            resourceContent += ChildFieldSize(_scopes[i].Length);
             spans += _scopes[i].Spans;
         }
 
         _fragment.ResetWrittenCount();
-        WriteHeader(ResourceSpansTag, resourceContent);
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, TracesSchema.TracesDataResourceSpans, resourceContent);
         _fragment.Write(_resourceHeader.WrittenSpan);
         for (var i = from; i < to; i++)
-            WriteField(RepeatedMessageTag, content.Slice(_scopes[i].Start, _scopes[i].Length));
+            ProtoWireWriter.WriteLengthDelimited(_fragment, TracesSchema.ResourceSpansScopeSpans, content.Slice(_scopes[i].Start, _scopes[i].Length));
         onFragment(_fragment.WrittenSpan, spans);
     }
 
@@ -146,7 +143,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         {
             var fieldStart = reader.Position;
             var (field, wireType) = reader.ReadTag();
-            if (field == 2)
+            if (field == TracesSchema.ScopeSpansSpans)
             {
                 var span = reader.ReadLengthDelimited();
                 _spans.Add(new Child(reader.Position - span.Length, span.Length, 1));
@@ -162,7 +159,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         var spansSize = 0;
         for (var i = 0; i < _spans.Count; i++)
         {
-            var itemSize = FieldSize(_spans[i].Length);
+            var itemSize = ChildFieldSize(_spans[i].Length);
             if (i > first && ScopeFragmentSize(spansSize + itemSize) > maxFragmentBytes)
             {
                 EmitSpans(scope, first, i, spansSize, onFragment);
@@ -177,18 +174,18 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
     }
 
     private int ScopeFragmentSize(int spansSize) =>
-        FieldSize(_resourceHeader.WrittenCount + FieldSize(_scopeHeader.WrittenCount + spansSize));
+        ResourceSpansFieldSize(_resourceHeader.WrittenCount + ChildFieldSize(_scopeHeader.WrittenCount + spansSize));
 
     private void EmitSpans(ReadOnlySpan<byte> scope, int from, int to, int spansSize, FragmentHandler onFragment)
     {
         var scopeContent = _scopeHeader.WrittenCount + spansSize;
         _fragment.ResetWrittenCount();
-        WriteHeader(ResourceSpansTag, _resourceHeader.WrittenCount + FieldSize(scopeContent));
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, TracesSchema.TracesDataResourceSpans, _resourceHeader.WrittenCount + ChildFieldSize(scopeContent));
         _fragment.Write(_resourceHeader.WrittenSpan);
-        WriteHeader(RepeatedMessageTag, scopeContent);
+        ProtoWireWriter.WriteLengthDelimitedHeader(_fragment, TracesSchema.ResourceSpansScopeSpans, scopeContent);
         _fragment.Write(_scopeHeader.WrittenSpan);
         for (var i = from; i < to; i++)
-            WriteField(RepeatedMessageTag, scope.Slice(_spans[i].Start, _spans[i].Length));
+            ProtoWireWriter.WriteLengthDelimited(_fragment, TracesSchema.ScopeSpansSpans, scope.Slice(_spans[i].Start, _spans[i].Length));
         onFragment(_fragment.WrittenSpan, to - from);
     }
 
@@ -199,7 +196,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
-            if (field == 2)
+            if (field == TracesSchema.ScopeSpansSpans)
             {
                 reader.Expect(wireType, WireType.LengthDelimited, field);
                 reader.ReadLengthDelimited();
@@ -214,30 +211,8 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         return spans;
     }
 
-    private void WriteField(byte tag, ReadOnlySpan<byte> value)
-    {
-        WriteHeader(tag, value.Length);
-        _fragment.Write(value);
-    }
+    private static int ResourceSpansFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(TracesSchema.TracesDataResourceSpans, length);
 
-    private void WriteHeader(byte tag, int length)
-    {
-        var destination = _fragment.GetSpan(6);
-        destination[0] = tag;
-        var written = 1;
-        var value = (uint)length;
-        while (value >= 0x80)
-        {
-            destination[written++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        destination[written++] = (byte)value;
-        _fragment.Advance(written);
-    }
-
-    /// <summary>Bytes of a length-delimited field with a one-byte tag.</summary>
-    private static int FieldSize(int length) => 1 + VarintLength((uint)length) + length;
-
-    private static int VarintLength(uint value) => value < 1u << 7 ? 1 : value < 1u << 14 ? 2 : value < 1u << 21 ? 3 : value < 1u << 28 ? 4 : 5;
+    /// <summary>The size of a ResourceSpans.scope_spans or ScopeSpans.spans field: both are field 2.</summary>
+    private static int ChildFieldSize(int length) => ProtoWireWriter.LengthDelimitedSize(TracesSchema.ScopeSpansSpans, length);
 }

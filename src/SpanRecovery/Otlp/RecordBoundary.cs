@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
-using SpanRecovery.Otlp;
 
-namespace SpanRecovery.Repository;
+namespace SpanRecovery.Otlp;
 
 /// <summary>
 /// Where the complete records of a growing file end. A collector appends records; the last one may be half

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using SpanRecovery.Otlp;
 
-namespace SpanRecovery.Repository;
+namespace SpanRecovery.Otlp;
 
 /// <summary>
 /// Reads trace bytes into a sink on another core while the caller does something else with the same bytes
