@@ -30,7 +30,7 @@ public static class ArchiveGenerator
         {
             var path = Path.Combine(outputDirectory, FileName(file, options));
             // Fastest gzip: the generated contents matter here, not the ratio.
-            using (var writer = new TraceFileWriter(path, options.Framing, options.Compression, append: false, CompressionLevel.Fastest))
+            using (var writer = new TraceFileWriter(path, options.Framing, options.Compression, CompressionLevel.Fastest))
             {
                 // Files share the spans evenly, in order; a file's last record may be short.
                 var spansInFile = SpansBefore(file + 1, options) - SpansBefore(file, options);

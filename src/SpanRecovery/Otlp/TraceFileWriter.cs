@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Microsoft.Win32.SafeHandles;
 using ZstdSharp;
 
 namespace SpanRecovery.Otlp;
@@ -12,6 +13,7 @@ namespace SpanRecovery.Otlp;
 internal sealed class TraceFileWriter : IDisposable
 {
     private const int ZstdLevel = 3;
+    private const int WriteBuffer = 1 << 20;
 
     private readonly RecordFraming _framing;
     private readonly FileStream _file;
@@ -19,14 +21,35 @@ internal sealed class TraceFileWriter : IDisposable
     private readonly Compressor? _recordCompressor;
     private byte[] _frame = [];
 
-    /// <param name="append">Add to an existing file, as a new compression frame or member, instead of replacing it.</param>
+    /// <summary>Creates (or replaces) the file at <paramref name="path"/>.</summary>
     /// <param name="gzipLevel">Fastest where only the contents matter: Optimal costs three times the CPU.</param>
-    public TraceFileWriter(string path, RecordFraming framing, InputCompression compression, bool append, CompressionLevel gzipLevel)
+    public TraceFileWriter(string path, RecordFraming framing, InputCompression compression, CompressionLevel gzipLevel)
+        : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: WriteBuffer), framing, compression, gzipLevel)
+    {
+    }
+
+    /// <summary>Appends to an open file: the records follow what it holds as a new compression frame or member.</summary>
+    public TraceFileWriter(SafeFileHandle file, RecordFraming framing, InputCompression compression, CompressionLevel gzipLevel)
+        : this(AtEnd(new FileStream(file, FileAccess.Write, bufferSize: WriteBuffer)), framing, compression, gzipLevel)
+    {
+    }
+
+    private static FileStream AtEnd(FileStream file)
+    {
+        file.Seek(0, SeekOrigin.End);
+        return file;
+    }
+
+    private TraceFileWriter(FileStream file, RecordFraming framing, InputCompression compression, CompressionLevel gzipLevel)
     {
         if (compression == InputCompression.ZstdRecord && framing != RecordFraming.LengthPrefixed)
+        {
+            file.Dispose();
             throw new ArgumentException("Per-record zstd frames are length-prefixed.", nameof(framing));
+        }
+
         _framing = framing;
-        _file = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
+        _file = file;
         _output = compression switch
         {
             InputCompression.Zstd => new CompressionStream(_file, ZstdLevel, leaveOpen: true),

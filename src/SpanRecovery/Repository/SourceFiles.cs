@@ -11,7 +11,7 @@ namespace SpanRecovery.Repository;
 /// </summary>
 internal static partial class SourceFiles
 {
-    private const int ReadOnly = 0, WriteOnly = 1, Create = 0x40, Exclusive = 0x80, NoFollow = 0x20000, CloseOnExec = 0x80000;
+    private const int ReadOnly = 0, WriteOnly = 1, Create = 0x40, Exclusive = 0x80, Append = 0x400, NoFollow = 0x20000, CloseOnExec = 0x80000;
     private const int DirentTypeOffset = 18, DirentNameOffset = 19;
 
     /// <summary>The entries of a directory (not . and ..) with their kinds, links not followed.</summary>
@@ -68,6 +68,11 @@ internal static partial class SourceFiles
     public static SafeFileHandle CreateNew(string path) =>
         SourcePath.HasRawBytes(path) ? Open(path, WriteOnly | Create | Exclusive | NoFollow | CloseOnExec)
             : File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+
+    /// <summary>Opens a file to append to, creating it if it does not exist.</summary>
+    public static SafeFileHandle OpenAppend(string path) =>
+        SourcePath.HasRawBytes(path) ? Open(path, WriteOnly | Create | Append | NoFollow | CloseOnExec)
+            : File.OpenHandle(path, FileMode.Append, FileAccess.Write, FileShare.None);
 
     /// <summary>Creates a directory and its missing parents.</summary>
     public static void CreateDirectory(string path)

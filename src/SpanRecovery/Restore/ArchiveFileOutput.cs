@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using SpanRecovery.Otlp;
+using SpanRecovery.Repository;
 
 namespace SpanRecovery.Restore;
 
@@ -20,7 +21,7 @@ internal sealed class ArchiveFileOutput(string path) : IRecordOutput, IAsyncDisp
     public void Write(ReadOnlySpan<byte> record, RecordEncoding encoding)
     {
         // The reader reports the format before the first record. Optimal gzip: a restored archive is kept.
-        _writer ??= new TraceFileWriter(path, _format.Framing ?? RecordFraming.Raw, _format.Compression, append: true, CompressionLevel.Optimal);
+        _writer ??= new TraceFileWriter(SourceFiles.OpenAppend(path), _format.Framing ?? RecordFraming.Raw, _format.Compression, CompressionLevel.Optimal);
         _writer.Write(record);
     }
 

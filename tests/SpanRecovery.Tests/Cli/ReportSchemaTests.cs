@@ -1,3 +1,4 @@
+using SpanRecovery.Otlp;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
@@ -62,7 +63,7 @@ public sealed class ReportSchemaTests : IDisposable
     public async Task Validate_reports_with_findings_of_every_kind_and_unreadable_inputs_match_the_schema()
     {
         var archive = _dir.File("archive");
-        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 4000, Seed: 5, Files: 2, DefectRate: 0.05, Compression: ArchiveCompression.ZstdRecord));
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 4000, Seed: 5, Files: 2, DefectRate: 0.05, Compression: InputCompression.ZstdRecord));
         _dir.WriteFile("archive/notes.txt", "not traces\n"u8.ToArray());
         _dir.WriteFile("archive/cut.bin", TestInputs.LengthPrefixed(TestInputs.Record(2, 1))[..10]);
 
@@ -79,7 +80,7 @@ public sealed class ReportSchemaTests : IDisposable
     public async Task Validate_report_of_a_clean_archive_matches_the_schema()
     {
         var archive = _dir.File("clean");
-        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 1000, Encoding: ArchiveEncoding.Json, Compression: ArchiveCompression.Gzip));
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 1000, Encoding: RecordEncoding.Json, Compression: InputCompression.Gzip));
 
         var run = await Spanrecovery.RunAsync("validate", "--format", "json", archive);
 

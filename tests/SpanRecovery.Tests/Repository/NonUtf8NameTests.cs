@@ -49,6 +49,13 @@ public sealed class NonUtf8NameTests : IDisposable
         restore.AssertClean(0);
         Assert.Equal("", Shell($"diff -r --no-dereference '{source}' '{restored}'"));
         Assert.Equal("74fe0a", Shell($"cd '{restored}' && readlink \"$(printf 'l\\377')\" | od -An -tx1 | tr -d ' \\n'"));
+
+        // A point in time re-encodes every record: the files are written, appended to and read back by their bytes.
+        var pointInTime = _dir.File("point-in-time");
+        var pitr = await Spanrecovery.RunAsync("restore", "--repo", repo, "--to-time", "2200-01-01T00:00:00Z", "--target", pointInTime, "--json");
+        pitr.AssertClean(0);
+        Assert.Equal(8, JsonDocument.Parse(pitr.StdOut).RootElement.GetProperty("spans").GetInt64());
+        Assert.Equal("", Shell($"diff -r --no-dereference '{source}' '{pointInTime}'"));
     }
 
     private static long SpansOf(CliResult result) => JsonDocument.Parse(result.StdOut).RootElement.GetProperty("spans").GetInt64();
