@@ -40,6 +40,22 @@ internal static class RecordBoundary
         };
     }
 
+    /// <summary>
+    /// The file's framing when its records have boundaries we can see — uncompressed length-prefixed or JSON
+    /// lines — so that bytes appended after a record can be read on their own as the file's continuation.
+    /// Null for anything else: a whole-file zstd or gzip stream, a raw message or an unknown format can only
+    /// be read from its start.
+    /// </summary>
+    public static RecordFraming? AppendableFraming(SafeFileHandle file, long maxRecordBytes)
+    {
+        Span<byte> prefix = stackalloc byte[FormatSniffer.PrefixLength];
+        prefix = prefix[..RandomAccess.Read(file, prefix, 0)];
+        if (FormatSniffer.SniffCompression(prefix) != InputCompression.None)
+            return null;
+        var framing = FormatSniffer.SniffFraming(prefix, maxRecordBytes);
+        return framing is RecordFraming.LengthPrefixed or RecordFraming.Json ? framing : null;
+    }
+
     private static long LengthPrefixedEnd(SafeFileHandle file, long start, long length, long maxRecordBytes)
     {
         Span<byte> header = stackalloc byte[4];

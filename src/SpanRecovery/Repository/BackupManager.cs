@@ -216,7 +216,10 @@ public sealed class BackupManager(
             try
             {
                 long start = 0;
-                if (baseStates.TryGetValue(relative, out var state) && length >= state.CaptureEnd)
+                // Only a file whose records we can see is captured by its new records: those are read on their
+                // own, in the file's framing, exactly as they continue it. Any other file that changed is captured whole.
+                var framing = RecordBoundary.AppendableFraming(handle, _readerOptions.MaxRecordBytes);
+                if (baseStates.TryGetValue(relative, out var state) && length >= state.CaptureEnd && framing is not null)
                 {
                     SegmentWriter.HashRange(handle, 0, state.CaptureEnd, hash, cancellationToken);
                     if (Convert.ToHexStringLower(hash.GetCurrentHash()) == state.PrefixSha256)
@@ -238,7 +241,7 @@ public sealed class BackupManager(
                     sink.Reset();
                     validator.BeginInput(SourcePath.Display(relative), end - start);
                     var (stored, sha, description) = await SegmentWriter.WriteAndReadAsync(
-                        handle, start, end, Path.Combine(backupDirectory, segmentName), hash, sink, _readerOptions, cancellationToken);
+                        handle, start, end, Path.Combine(backupDirectory, segmentName), hash, sink, _readerOptions with { Framing = start > 0 ? framing : _readerOptions.Framing }, cancellationToken);
                     validator.EndInput(description);
                     segments.Add(new SegmentInfo(segmentName, relative, end - start, stored, sha,
                         sink.Spans, sink.Spans == 0 ? 0 : sink.MinStart, sink.MaxEnd, sink.Digest.ToString("x16", CultureInfo.InvariantCulture)));

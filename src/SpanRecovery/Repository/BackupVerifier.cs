@@ -19,7 +19,8 @@ public sealed record VerificationResult(bool Ok, IReadOnlyList<Damage> Damaged, 
 /// <remarks>
 /// Deep verification (<paramref name="deepReader"/> set) also re-reads each intact segment's spans and
 /// re-validates the backup as one data set, so damage that still matches its checksum — a segment written
-/// wrong in the first place — shows as changed counts, times or digests.
+/// wrong in the first place — shows as changed counts, times or digests; and it reads the files of each
+/// chain's newest backup whole, judging them as a restore would, so the two always agree.
 /// </remarks>
 internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions? deepReader = null, ValidationOptions? validationOptions = null)
 {
@@ -40,6 +41,15 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
                 Add(repository.ManifestPath(backup), damage.Problem);
             else if (catalog.Find(backup) is { } manifest)
                 await VerifyBackupAsync(manifest, catalog.ChainOf(manifest), cancellationToken);
+        }
+
+        if (deepReader is not null)
+        {
+            // The newest backup of each chain verified, read as its restore reads it; the backups below it are
+            // read too, as the prefix of its files, and their manifests are bound to it by the hash chain.
+            var parents = names.Select(catalog.Find).OfType<BackupManifest>().Select(m => m.Parent).ToHashSet(StringComparer.Ordinal);
+            foreach (var head in names.Select(catalog.Find).OfType<BackupManifest>().Where(m => !parents.Contains(m.Name)))
+                await VerifyRestoreAsync(catalog.ChainOf(head), deepReader, cancellationToken);
         }
 
         var found = _damaged.Distinct().ToList();
@@ -125,6 +135,37 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
             Add(repository.ManifestPath(manifest.Name), $"re-validation found {again.Spans} spans, {again.Errors} errors, {again.Warnings} warnings; "
                 + $"manifest says {recorded.Spans}, {recorded.Errors}, {recorded.Warnings}");
         }
+    }
+
+    /// <summary>
+    /// Reads each file of the chain's newest backup whole, as a restore does, and judges it as a restore does
+    /// (<see cref="ChainFile.Mismatch"/>, <see cref="RecordedFindings"/>): an incremental's bytes are read as
+    /// the continuation of their file, so what a restore would refuse, this reports.
+    /// </summary>
+    private async Task VerifyRestoreAsync(IReadOnlyList<BackupManifest> chain, ReaderOptions reader, CancellationToken cancellationToken)
+    {
+        var head = repository.ManifestPath(chain[^1].Name);
+        var (files, problem) = ChainFile.Of(repository, chain);
+        if (problem is not null || chain.Any(b => _damaged.Any(d => d.Path.StartsWith(repository.Relative(repository.BackupDirectory(b.Name)) + "/", StringComparison.Ordinal))))
+            return; // already reported: a restore would stop at its checksum gate
+        var findings = new SpanRuleTally(validationOptions);
+        foreach (var file in files.Where(f => f.LinkTarget is null))
+        {
+            var spans = new SegmentSpanTally(findings);
+            try
+            {
+                var (bytes, sha256) = await ChainFileReader.ReadAsync(file, null, spans, reader, null, null, cancellationToken);
+                if (file.Mismatch(bytes, sha256, spans) is { } mismatch)
+                    Add(head, $"a restore of it would fail: {mismatch}");
+            }
+            catch (DamagedSegmentException e)
+            {
+                Add(head, $"a restore of it would fail: {e.Message}");
+            }
+        }
+
+        foreach (var newError in RecordedFindings.NewErrors(findings, chain))
+            Add(head, $"a restore of it would fail: {newError}");
     }
 
     private void Add(string path, string problem) => _damaged.Add(new Damage(repository.Relative(path), problem));

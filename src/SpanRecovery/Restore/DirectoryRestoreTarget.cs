@@ -74,10 +74,8 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
     {
         var spans = new SegmentSpanTally(run.Validation);
         var (written, sha256) = await ChainFileCopy.CopyCheckedAsync(file, OutputPath(file.Path), spans, run.ReaderOptions, run.Options, cancellationToken);
-        run.Verification.Expect(written == file.Length && sha256 == file.Sha256,
-            $"{file.Path}: restored {written} bytes with sha256 {sha256}, the backup captured {file.Length} bytes with sha256 {file.Sha256}");
-        run.Verification.Expect(spans.Spans == file.Spans && spans.Digest == file.SpanDigest,
-            $"{file.Path}: restored {spans.Spans} spans (digest {spans.Digest:x16}), the backup recorded {file.Spans} (digest {file.SpanDigest:x16})");
+        if (file.Mismatch(written, sha256, spans) is { } mismatch)
+            run.Verification.Expect(false, mismatch);
         _copiedSpans += spans.Spans;
         _copiedBytes += written;
     }

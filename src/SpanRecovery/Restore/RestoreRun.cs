@@ -26,12 +26,18 @@ internal sealed class RestoreRun
         ReaderOptions = readerOptions;
         Validation = new SpanRuleTally(validationOptions);
         // Which segments make which file: a manifest that does not add up stops the restore here, before the pre-hook.
-        Chains = [.. new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0).Select(c => ChainFile.Of(repository, c))];
+        Chains = [.. new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0).Select(c => FilesOf(repository, c))];
         Selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: Chains.Count > 1) : SpanSelection.All();
         options.Progress?.AddTotal(Chains.Sum(files => files.Sum(f => f.Length)));
     }
 
     public BackupRepository Repository { get; }
+
+    private static IReadOnlyList<ChainFile> FilesOf(BackupRepository repository, IReadOnlyList<BackupManifest> chain)
+    {
+        var (files, problem) = ChainFile.Of(repository, chain);
+        return problem is null ? files : throw new CorruptedBackupException(problem, []);
+    }
 
     public RestorePlan Plan { get; }
 
@@ -91,6 +97,10 @@ internal sealed class RestoreRun
         {
             failure = e;
         }
+        catch (DamagedSegmentException e)
+        {
+            failure = new CorruptedBackupException(e.Message, []); // found while reading, past the checksum gate (--force)
+        }
         finally
         {
             // Services come back whatever happened, also after a failure or a cancelled restore; a refused
@@ -121,14 +131,14 @@ internal sealed class RestoreRun
     public async Task<InputDescription?> ReadRecordsAsync(ChainFile file, IRecordOutput output, SegmentSpanTally kept, CancellationToken cancellationToken)
     {
         var sink = new RestoringRecordSink(file.Path, output, Selection, kept, Options.Log);
-        var stream = new ChainFileStream(file, Options.Progress);
+        var stream = new ChainFileStream(file, ChainFileCopy.Progress(Options));
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: PipeBufferSize, leaveOpen: true));
         InputDescription? format;
         try
         {
             format = await TraceFileReader.ReadRecordsAsync(input, sink, ReaderOptions, cancellationToken);
         }
-        catch (CorruptedBackupException e) when (Options.Force)
+        catch (DamagedSegmentException e) when (Options.Force)
         {
             Options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the records before the damage are restored (--force)");
             format = null;

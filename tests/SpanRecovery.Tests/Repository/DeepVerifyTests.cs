@@ -45,6 +45,51 @@ public sealed class DeepVerifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Deep_verify_reads_each_file_whole_as_restore_does_so_the_two_agree()
+    {
+        await _manager.CreateBackupAsync(_source);
+        RepositoryTestKit.Append(Path.Combine(_source, "a.bin"), RepositoryTestKit.Records(7, 2));
+        var incremental = await _manager.CreateBackupAsync(_source, BackupType.Incremental);
+        Assert.True((await _manager.VerifyAsync(deep: true)).Ok);
+
+        // Each segment is as its manifest says; only the file read whole, as a restore reads it, shows that its
+        // bytes are not the ones captured.
+        var manifestPath = _manager.Repository.ManifestPath(incremental.Manifest.Name);
+        var json = JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        json["files"]!.AsArray().First(f => f!["path"]!.GetValue<string>() == "a.bin")!["prefixSha256"] = new string('0', 64);
+        File.WriteAllText(manifestPath, json.ToJsonString());
+
+        Assert.True((await _manager.VerifyAsync()).Ok);
+        var deep = await _manager.VerifyAsync(incremental.Manifest.Name, deep: true);
+        Assert.False(deep.Ok);
+        Assert.Contains(deep.Damaged, d => d.Path == $"backups/{incremental.Manifest.Name}/manifest.json" && d.Problem.Contains("a restore of it would fail: a.bin", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<SpanRecovery.Restore.VerificationFailedException>(() => RepositoryTestKit.RestoreAsync(_manager.Repository, incremental.Manifest.Name));
+    }
+
+    [Fact]
+    public async Task A_growing_file_without_visible_records_is_captured_whole_again_so_every_backup_restores()
+    {
+        // A whole-file zstd archive being written: the first backup sees whole frames, the second half a frame,
+        // the third the rest. Its new bytes alone are not zstd; only the file from its start is.
+        var frames = TestInputs.ZstdFrames(RepositoryTestKit.Records(11, 3), RepositoryTestKit.Records(12, 4));
+        var firstFrame = TestInputs.Zstd(RepositoryTestKit.Records(11, 3)).Length;
+        var path = _dir.WriteFile("source/c.zst", frames[..firstFrame]);
+        var backups = new List<string> { (await _manager.CreateBackupAsync(_source)).Manifest.Name };
+        RepositoryTestKit.Append(path, frames[firstFrame..(firstFrame + 20)]);
+        backups.Add((await _manager.CreateBackupAsync(_source, BackupType.Incremental)).Manifest.Name);
+        RepositoryTestKit.Append(path, frames[(firstFrame + 20)..]);
+        backups.Add((await _manager.CreateBackupAsync(_source, BackupType.Incremental)).Manifest.Name);
+
+        var verify = await _manager.VerifyAsync(deep: true);
+
+        Assert.True(verify.Ok, string.Join("; ", verify.Damaged));
+        foreach (var backup in backups)
+            Assert.True((await RepositoryTestKit.RestoreAsync(_manager.Repository, backup)).Result.Verified, backup);
+        var last = await RepositoryTestKit.RestoreAsync(_manager.Repository, backups[^1]);
+        Assert.Equal(frames, last.Files["c.zst"]);
+    }
+
+    [Fact]
     public async Task List_warns_when_the_newest_backup_is_older_than_the_interval()
     {
         Assert.Null(_manager.OverdueWarning(_manager.ListManifests(), DateTime.UtcNow));

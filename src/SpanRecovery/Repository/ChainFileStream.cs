@@ -1,33 +1,25 @@
-using ZstdSharp;
+using SpanRecovery.Otlp;
+using SpanRecovery.Otlp.Zstd;
 
-namespace SpanRecovery.Restore;
+namespace SpanRecovery.Repository;
 
 /// <summary>
 /// A chain file's bytes as one read-only stream: its segments decompressed one after another. A segment
-/// that does not decompress is a <see cref="CorruptedBackupException"/> naming it.
+/// that is missing, a link or does not decompress is a <see cref="DamagedSegmentException"/> naming it.
 /// </summary>
-internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress) : Stream
+/// <param name="progress">Told how many bytes each read gave, for a progress display.</param>
+internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = null) : ReadOnlyStream
 {
     private const int SegmentReadBuffer = 256 * 1024;
 
     private int _next;
     private FileStream? _stored;
-    private DecompressionStream? _inflated;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
+    private Stream? _inflated;
 
     public override long Length => file.Length;
 
     /// <summary>Decompressed bytes read so far: a whole read must come to <see cref="ChainFile.Length"/>.</summary>
     public long BytesRead { get; private set; }
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -40,12 +32,12 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
             {
                 read = _inflated!.Read(buffer);
             }
-            catch (Exception e) when (e is ZstdException or EndOfStreamException)
+            catch (InvalidDataException e)
             {
-                throw new CorruptedBackupException($"segment {file.SegmentPaths[_next - 1]} of {file.Path} does not decompress: {e.Message}", []);
+                throw new DamagedSegmentException($"segment {file.SegmentPaths[_next - 1]} of {SourcePath.Display(file.Path)} does not decompress: {e.Message}");
             }
 
-            progress?.Add(read);
+            progress?.Invoke(read);
             BytesRead += read;
             if (read > 0 || buffer.IsEmpty)
                 return read;
@@ -68,17 +60,17 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
             return false;
         // A segment replaced by a link would make the restore read whatever it points to.
         if (new FileInfo(file.SegmentPaths[_next]).LinkTarget is not null)
-            throw new CorruptedBackupException($"segment {file.SegmentPaths[_next]} of {file.Path} is a symbolic link", []);
+            throw new DamagedSegmentException($"segment {file.SegmentPaths[_next]} of {SourcePath.Display(file.Path)} is a symbolic link");
         try
         {
             _stored = new FileStream(file.SegmentPaths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         }
         catch (FileNotFoundException)
         {
-            throw new CorruptedBackupException($"segment {file.SegmentPaths[_next - 1]} of {file.Path} is missing", []);
+            throw new DamagedSegmentException($"segment {file.SegmentPaths[_next - 1]} of {SourcePath.Display(file.Path)} is missing");
         }
 
-        _inflated = new DecompressionStream(_stored, SegmentReadBuffer, leaveOpen: false);
+        _inflated = ZstdFrames.Decompress(_stored, SegmentReadBuffer, leaveOpen: false);
         return true;
     }
 
@@ -95,12 +87,7 @@ internal sealed class ChainFileStream(ChainFile file, RestoreProgress? progress)
             CloseCurrent();
         base.Dispose(disposing);
     }
-
-    public override void Flush() => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
+
+/// <summary>A stored segment that cannot give its bytes: missing, replaced by a link, or not zstd that decompresses.</summary>
+internal sealed class DamagedSegmentException(string message) : Exception(message);
