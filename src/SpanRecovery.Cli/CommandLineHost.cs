@@ -6,7 +6,7 @@ using SpanRecovery.Sharding;
 namespace SpanRecovery.Cli;
 
 /// <summary>
-/// Runs the command line with the exit codes of DESIGN §7: a usage error is 2 (System.CommandLine's own
+/// Runs the command line with the exit codes of docs/commands.md: a usage error is 2 (System.CommandLine's own
 /// default is 1, which we reserve for integrity problems), and no exception ever reaches the user as a stack
 /// trace.
 /// </summary>
@@ -45,7 +45,8 @@ internal static class CommandLineHost
         }
         catch (RecoveryException e)
         {
-            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            var hint = e is CorruptedBackupException { Damaged.Count: > 0 } ? " (--force restores what can be read)" : "";
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}{hint}");
             return e switch
             {
                 BackupNotFoundException => ExitCodes.NotFound,
@@ -55,7 +56,8 @@ internal static class CommandLineHost
         }
         catch (RepositoryException e)
         {
-            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
+            var hint = e.Error == RepositoryError.RepositoryNotFound ? " (create one with 'spanrecovery repo init')" : "";
+            await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}{hint}");
             return e.Error switch
             {
                 RepositoryError.RepositoryNotFound or RepositoryError.BackupNotFound or RepositoryError.SourceNotFound => ExitCodes.NotFound,
@@ -95,7 +97,7 @@ internal static class CommandLineHost
     }
 }
 
-/// <summary>Exit codes everywhere (DESIGN §7).</summary>
+/// <summary>Exit codes everywhere (docs/commands.md).</summary>
 internal static class ExitCodes
 {
     public const int Ok = 0;

@@ -3,7 +3,7 @@ using SpanRecovery.Repository;
 
 namespace SpanRecovery.Cli.Commands;
 
-/// <summary><c>spanrecovery backup --repo REPO --source DIR [--type …] [--json]</c>: one append-aware backup (DESIGN §5).</summary>
+/// <summary><c>spanrecovery backup --repo REPO --source DIR [--type …] [--json]</c>: one append-aware backup (docs/repository.md).</summary>
 internal static class BackupCommand
 {
     public static Command Create()
@@ -18,7 +18,7 @@ internal static class BackupCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             BackupType? requested = BackupTypeNames.TryParse(parse.GetValue(type), out var parsed) ? parsed : null;
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var result = await manager.CreateBackupAsync(parse.GetValue(source)!, requested, cancellationToken);
             foreach (var link in result.Manifest.Files.Where(f => f.LinkTarget is not null))
                 Console.Error.WriteLine($"spanrecovery: note: {link.Path}: symbolic link to {link.LinkTarget}, recorded as a link (not followed)");

@@ -3,7 +3,7 @@ using SpanRecovery.Repository;
 
 namespace SpanRecovery.Cli.Commands;
 
-/// <summary><c>spanrecovery backups list | show NAME | verify [NAME] | expire | status --repo REPO [--json]</c> (DESIGN §5, §7).</summary>
+/// <summary><c>spanrecovery backups list | show NAME | verify [NAME] | expire | status --repo REPO [--json]</c> (docs/repository.md, docs/commands.md).</summary>
 internal static class BackupsCommand
 {
     public static Command Create() => new("backups", "List, show, verify and expire the backups of a repository")
@@ -22,7 +22,7 @@ internal static class BackupsCommand
         var command = new Command("list", "Committed backups, oldest first") { repo, json };
         command.SetAction(parse =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var manifests = manager.ListManifests();
             if (manager.OverdueWarning(manifests, DateTime.UtcNow) is { } overdue)
                 Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
@@ -53,7 +53,7 @@ internal static class BackupsCommand
         var command = new Command("show", "One backup's manifest") { name, repo, json };
         command.SetAction(parse =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
+            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var manifest = manager.ReadManifest(parse.GetValue(name)!);
             if (parse.GetValue(json))
             {
@@ -126,7 +126,7 @@ internal static class BackupsCommand
                 throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
             }
 
-            var expiry = new BackupExpiry(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
+            var expiry = new BackupExpiry(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var result = expiry.Expire(policy, DateTime.UtcNow, parse.GetValue(dryRun));
             if (parse.GetValue(json))
             {
@@ -153,7 +153,7 @@ internal static class BackupsCommand
         var command = new Command("status", "One-screen summary: backups, newest and its age, overdue or not, bytes stored") { repo, json };
         command.SetAction(parse =>
         {
-            var status = RepositoryStatus.Read(new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error)), DateTime.UtcNow);
+            var status = RepositoryStatus.Read(new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance)), DateTime.UtcNow);
             if (status.Warning is { } overdue)
                 Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
             if (parse.GetValue(json))

@@ -5,7 +5,7 @@ namespace SpanRecovery.Cli.Commands;
 
 /// <summary>
 /// <c>spanrecovery repo init REPO [--strategy 3-2-1]</c> creates a backup repository; <c>repo copy --from R1 --to R2</c>
-/// brings a second one up to date (DESIGN §5).
+/// brings a second one up to date (docs/repository.md).
 /// </summary>
 internal static class RepoCommand
 {

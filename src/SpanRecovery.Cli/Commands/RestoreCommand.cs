@@ -5,7 +5,7 @@ using SpanRecovery.Restore;
 namespace SpanRecovery.Cli.Commands;
 
 /// <summary>
-/// <c>spanrecovery restore --repo REPO (--backup NAME | --to-time T) --target DIR|URL …</c> (DESIGN §6): a
+/// <c>spanrecovery restore --repo REPO (--backup NAME | --to-time T) --target DIR|URL …</c> (docs/restore.md): a
 /// whole backup or a point in time, into a directory or an OTLP/HTTP backend, verified before and after.
 /// </summary>
 internal static class RestoreCommand
@@ -48,9 +48,9 @@ internal static class RestoreCommand
             var progress = new RestoreProgress();
             var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
                 new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency),
-                    MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest), Console.Error, progress,
+                    MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest), StderrLog.Instance, progress,
                 DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout));
-            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, Console.Error));
+            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var asJson = parse.GetValue(json);
             var restoring = name is not null
                 ? manager.RestoreFromBackupAsync(name, destination, options, cancellationToken)

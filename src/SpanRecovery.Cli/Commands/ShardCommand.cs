@@ -7,7 +7,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Cli.Commands;
 
 /// <summary>
-/// <c>spanrecovery shard plan|map|reduce|merge|manifest</c> (DESIGN §9): validation as tasks of an existing
+/// <c>spanrecovery shard plan|map|reduce|merge|manifest</c> (docs/scale-out.md): validation as tasks of an existing
 /// engine over a work location (a shared directory or <c>s3://bucket/prefix</c>).
 /// </summary>
 internal static class ShardCommand

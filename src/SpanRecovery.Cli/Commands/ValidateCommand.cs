@@ -4,7 +4,7 @@ using SpanRecovery.Validation;
 
 namespace SpanRecovery.Cli.Commands;
 
-/// <summary><c>spanrecovery validate PATH…</c>: integrity findings for trace archives (DESIGN §3–4, §9).</summary>
+/// <summary><c>spanrecovery validate PATH…</c>: integrity findings for trace archives (docs/rules.md, docs/report-json.md, docs/scale-out.md).</summary>
 internal static class ValidateCommand
 {
     public static Command Create()
@@ -92,7 +92,10 @@ internal static class ValidateCommand
         foreach (var input in report.Inputs.Where(i => i.Error is not null))
             Console.Error.WriteLine($"spanrecovery: error: {input.Path}: {input.Error}");
         foreach (var finding in report.Examples.Where(e => e.Rule.IsInputRule()))
-            Console.Error.WriteLine($"spanrecovery: error: {finding.Path}: offset {finding.Offset}: {finding.Rule.Id()}: {finding.Message}");
+        {
+            var hint = finding.Message.Contains("record limit", StringComparison.Ordinal) ? " (raise it with --max-record-bytes)" : "";
+            Console.Error.WriteLine($"spanrecovery: error: {finding.Path}: offset {finding.Offset}: {finding.Rule.Id()}: {finding.Message}{hint}");
+        }
         if (json)
         {
             using var stdout = Console.OpenStandardOutput();

@@ -5,7 +5,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Generation;
 
 /// <summary>
-/// Gives leaf spans one defect each, cycling through the span rules of DESIGN §3, and records the findings
+/// Gives leaf spans one defect each, cycling through the span rules of docs/rules.md, and records the findings
 /// each defect causes. Defects cannot interact: only leaves are changed (no span names them as parent, so
 /// a broken ID or parent link affects no other span), a leaf gets at most one defect, copies are made of
 /// clean leaves only and written after their original, and a cycle is a separate trace of its own.

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace SpanRecovery.Generation;
 
 /// <summary>
-/// What validating a generated archive must report (DESIGN §3 counting): every span written, the distinct
+/// What validating a generated archive must report (docs/rules.md counting): every span written, the distinct
 /// well-formed trace IDs among them, the spans with at least one error finding, and the findings per rule id
 /// (only rules with a count above zero, in report order).
 /// </summary>

@@ -27,7 +27,7 @@ public sealed record GeneratorOptions(
     int SpansPerRecord = 512,
     TimeSpan? MaxDuration = null)
 {
-    /// <summary>The validator's default <c>--max-duration</c> (DESIGN §3).</summary>
+    /// <summary>The validator's default <c>--max-duration</c> (docs/rules.md).</summary>
     public static readonly TimeSpan DefaultMaxDuration = TimeSpan.FromHours(24);
 
     /// <summary>Shorter would make ordinary spans (and the 1 ms defect spans) too long.</summary>

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace SpanRecovery.Otlp;
 
-/// <summary>Tells formats apart from their first bytes, never from file names (DESIGN §2).</summary>
+/// <summary>Tells formats apart from their first bytes, never from file names (docs/formats.md).</summary>
 internal static class FormatSniffer
 {
     /// <summary>Bytes looked at to decide; fewer is fine at the end of input.</summary>

@@ -1,6 +1,6 @@
 namespace SpanRecovery.Otlp;
 
-/// <summary>How records are delimited in the (decompressed) input, DESIGN §2.</summary>
+/// <summary>How records are delimited in the (decompressed) input, docs/formats.md.</summary>
 public enum RecordFraming
 {
     /// <summary>Repeated 4-byte big-endian length + record (the collector file exporter's <c>format: proto</c>).</summary>
@@ -28,7 +28,7 @@ public enum InputCompression
     ZstdRecord,
 }
 
-/// <summary>Report names of the formats (DESIGN §4).</summary>
+/// <summary>Report names of the formats (docs/report-json.md).</summary>
 public static class InputFormatNames
 {
     public static string Name(this RecordFraming framing) => framing switch

@@ -1,6 +1,6 @@
 namespace SpanRecovery.Otlp;
 
-/// <summary>What kind of input-level problem was met; maps to the rule ids of DESIGN §3.</summary>
+/// <summary>What kind of input-level problem was met; maps to the rule ids of docs/rules.md.</summary>
 public enum InputProblemKind
 {
     /// <summary><c>frame-truncated</c>: a record's length runs past the end of input.</summary>

@@ -53,10 +53,10 @@ internal static class JsonDocumentReader
                 // The size limit holds whether the document arrived whole or in pieces.
                 if (error is not null || (length ?? scan.Scanned) > maxRecordBytes)
                 {
-                    // The finding's offset is the document's (DESIGN §4: the record's offset); where the
+                    // The finding's offset is the document's (docs/report-json.md: the record's offset); where the
                     // tokenizer stopped goes into the message.
                     Report(sink, position, error is null
-                        ? $"JSON document larger than the {maxRecordBytes}-byte limit (--max-record-bytes)"
+                        ? $"JSON document larger than the {maxRecordBytes}-byte record limit"
                         : $"{error} (byte {scan.Scanned} of the document)");
                     scan = default;
                     resync = true;

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace SpanRecovery.Otlp;
 
 /// <summary>
-/// Writes the collector file exporter's <c>format: proto</c> framing (DESIGN §2): a 4-byte big-endian length,
+/// Writes the collector file exporter's <c>format: proto</c> framing (docs/formats.md): a 4-byte big-endian length,
 /// then the record. The one place that writes it: the generator, restored archives, and the test, benchmark
 /// and fuzz inputs built in memory.
 /// </summary>

@@ -37,7 +37,7 @@ internal static class LengthPrefixedRecordReader
                 if (length > maxRecordBytes)
                 {
                     sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, position,
-                        $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte limit (--max-record-bytes); skipped"));
+                        $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte record limit; skipped"));
                     skipping = 4L + length; // long: a length near 2^32 must not wrap to a tiny skip
                     var skipped = Math.Min(skipping, buffer.Length);
                     buffer = buffer.Slice(skipped);

@@ -4,7 +4,7 @@ using System.IO.Pipelines;
 namespace SpanRecovery.Otlp;
 
 /// <summary>
-/// Reads one trace input of any DESIGN §2 format into a sink: detects whole-file compression and framing
+/// Reads one trace input of any docs/formats.md format into a sink: detects whole-file compression and framing
 /// from the bytes, inflates in a separate pipeline stage, frames records and decodes them. Problems become
 /// <see cref="InputProblem"/>s for the sink; nothing escapes but cancellation.
 /// </summary>
@@ -158,7 +158,7 @@ public static class TraceFileReader
             if (buffer.Length > maxRecordBytes)
             {
                 sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, 0,
-                    $"raw protobuf message larger than the {maxRecordBytes}-byte limit (--max-record-bytes)"));
+                    $"raw protobuf message larger than the {maxRecordBytes}-byte record limit"));
                 reader.AdvanceTo(buffer.End);
                 return;
             }

@@ -5,7 +5,7 @@ using ZstdSharp;
 namespace SpanRecovery.Otlp;
 
 /// <summary>
-/// Writes records to one trace file in a format of DESIGN §2, the formats <see cref="TraceFileReader"/>
+/// Writes records to one trace file in a format of docs/formats.md, the formats <see cref="TraceFileReader"/>
 /// reads: each record framed (a 4-byte length, a JSON line, or nothing for a raw message) inside the file's
 /// compression, or, for <see cref="InputCompression.ZstdRecord"/>, each record one zstd frame behind its
 /// length. Streams; disposing finishes the compression and flushes the file to disk.

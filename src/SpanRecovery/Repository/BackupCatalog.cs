@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace SpanRecovery.Repository;
 
-/// <summary>A committed backup that no command may act on, and why (DESIGN §5 "Confinement").</summary>
+/// <summary>A committed backup that no command may act on, and why (docs/repository.md "Confinement").</summary>
 /// <param name="Parent">The parent its manifest names, when the manifest could be read.</param>
 public sealed record DamagedBackup(string Name, string Problem, string? Parent = null);
 

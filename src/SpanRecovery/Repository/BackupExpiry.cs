@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// What <c>backups expire</c> keeps (DESIGN §5): backups older than <see cref="Days"/>, fulls beyond the newest
+/// What <c>backups expire</c> keeps (docs/repository.md): backups older than <see cref="Days"/>, fulls beyond the newest
 /// <see cref="Full"/> (with their whole chains), differentials beyond the newest <see cref="Diff"/> of each full
 /// (with the incrementals built on them). Unset forms do not apply; a backup goes when any set form selects it,
 /// unless a kept backup depends on it.
@@ -45,7 +45,7 @@ public sealed record ExpiredBackup(string Name, string Reason);
 public sealed record ExpiryResult(IReadOnlyList<ExpiredBackup> Removed, IReadOnlyList<string> Kept, bool DryRun, IReadOnlyList<ExpiredBackup> InUse);
 
 /// <summary>
-/// The seed's "cleanup old backups": removes the backups a <see cref="RetentionPolicy"/> lets go, never one
+/// Cleans up old backups: removes the backups a <see cref="RetentionPolicy"/> lets go, never one
 /// that a kept backup depends on (its parent chain), so no kept backup is ever orphaned; the newest backup is
 /// always kept. Removal holds the repository lock (and first clears the debris of interrupted writers) and
 /// deletes each manifest before its directory, children before parents, so an interruption leaves only
@@ -120,7 +120,7 @@ public sealed class BackupExpiry(BackupRepository repository)
             var fulls = ordered.Where(m => m.BackupType == BackupType.Full).ToList();
             foreach (var full in fulls.Take(Math.Max(0, fulls.Count - keepFulls)))
             {
-                reasons.TryAdd(full.Name, $"full beyond the newest {keepFulls} (--retention-full {keepFulls})");
+                reasons.TryAdd(full.Name, $"full beyond the newest {keepFulls} (retention: {keepFulls} fulls)");
                 foreach (var member in ordered.Where(m => m.Name != full.Name && catalog.RootOf(m).Name == full.Name))
                     reasons.TryAdd(member.Name, $"chain of expired full {full.Name}");
             }
@@ -133,7 +133,7 @@ public sealed class BackupExpiry(BackupRepository repository)
                 var diffs = chain.ToList();
                 foreach (var diff in diffs.Take(Math.Max(0, diffs.Count - keepDiffs)))
                 {
-                    reasons.TryAdd(diff.Name, $"differential beyond the newest {keepDiffs} of full {chain.Key} (--retention-diff {keepDiffs})");
+                    reasons.TryAdd(diff.Name, $"differential beyond the newest {keepDiffs} of full {chain.Key} (retention: {keepDiffs} differentials per full)");
                     foreach (var member in ordered.Where(m => m.BackupType == BackupType.Incremental && catalog.Lineage(m.Name).Contains(diff.Name)))
                         reasons.TryAdd(member.Name, $"depends on expired differential {diff.Name}");
                 }
@@ -162,7 +162,7 @@ public sealed class BackupExpiry(BackupRepository repository)
     }
 }
 
-/// <summary>The seed's <c>BackupManager</c> "cleanup old backups", for callers that hold a manager.</summary>
+/// <summary>Cleaning up old backups, for callers that hold a <see cref="BackupManager"/>.</summary>
 public static class BackupManagerRetention
 {
     /// <summary>Removes the backups <paramref name="policy"/> (null: the strategy's) lets go; see <see cref="BackupExpiry"/>.</summary>

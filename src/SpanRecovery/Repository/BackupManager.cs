@@ -8,7 +8,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// Creates, lists and verifies the backups of one repository (DESIGN §5). Creating takes the repository
+/// Creates, lists and verifies the backups of one repository (docs/repository.md). Creating takes the repository
 /// lock, captures each source file append-aware into zstd segments, validates what it captured and commits
 /// by writing the manifest last.
 /// </summary>
@@ -38,11 +38,11 @@ public sealed class BackupManager(
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"backup {name}: {e.Message} (run 'spanrecovery backups verify')", e);
+            throw new InvalidDataException($"backup {name}: {e.Message}", e);
         }
     }
 
-    /// <summary>The seed's metadata; <see cref="BackupMetadata.Size"/> is what the backup's directory holds on disk.</summary>
+    /// <summary>The backup in brief; <see cref="BackupMetadata.Size"/> is what the backup's directory holds on disk.</summary>
     public BackupMetadata ToMetadata(BackupManifest manifest)
     {
         var directory = Repository.BackupDirectory(manifest.Name);
@@ -180,7 +180,7 @@ public sealed class BackupManager(
     }
 
     /// <summary>
-    /// Append-aware capture (DESIGN §5): a file whose captured prefix [0, E) in the base is unchanged
+    /// Append-aware capture (docs/repository.md): a file whose captured prefix [0, E) in the base is unchanged
     /// contributes [E, end of its last complete record); a new, rewritten or shorter file is captured from 0.
     /// Each captured range is read once: the same chunks are compressed into the segment and validated (on
     /// another core) as part of one data set, collecting each segment's span count, time range and digest.
@@ -265,7 +265,7 @@ public sealed class BackupManager(
     }
 
     /// <summary>
-    /// The manifest's validation summary. Rules keep DESIGN §3's ids only; captured inputs that could not be
+    /// The manifest's validation summary. Rules keep docs/rules.md ids only; captured inputs that could not be
     /// read at all (no known format) are counted apart and also as errors.
     /// </summary>
     internal static ValidationSummary Summarize(ValidationReport report)

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// <c>backups/&lt;name&gt;/manifest.json</c> (DESIGN §5): what one backup captured and how to trust it. Files
+/// <c>backups/&lt;name&gt;/manifest.json</c> (docs/repository.md): what one backup captured and how to trust it. Files
 /// list the state of every source file after this backup — also files this backup did not capture bytes of,
 /// so that the next backup knows each file's captured end and prefix hash from this manifest alone.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed record BackupManifest(
 
     /// <summary>
     /// Parses and checks the manifest found in <c>backups/<paramref name="directoryName"/>/</c>; throws
-    /// <see cref="InvalidDataException"/> naming the first problem when it is damaged (DESIGN §5).
+    /// <see cref="InvalidDataException"/> naming the first problem when it is damaged (docs/repository.md).
     /// </summary>
     public static BackupManifest Parse(ReadOnlySpan<byte> json, string directoryName)
     {
@@ -46,7 +46,7 @@ public sealed record BackupManifest(
         return problem is null ? manifest : throw new InvalidDataException($"damaged manifest: {problem}");
     }
 
-    /// <summary>The fields of DESIGN §5 that <c>backup --json</c> and <c>backups list --json</c> print.</summary>
+    /// <summary>The fields of docs/repository.md that <c>backup --json</c> and <c>backups list --json</c> print.</summary>
     public BackupSummary ToSummary() => new(Name, Type, Created, Parent, Totals.Spans, Totals.SourceBytes, Totals.StoredBytes,
         Validation.Errors, Validation.Warnings);
 }
@@ -77,13 +77,13 @@ public sealed record SegmentInfo(
     ulong MaxEndTimeUnixNano,
     string SpanDigest);
 
-/// <summary>Validation of everything a backup captured, as one data set (DESIGN §3 counting).</summary>
+/// <summary>Validation of everything a backup captured, as one data set (docs/rules.md counting).</summary>
 public sealed record ValidationSummary(
     long Spans, long Traces, long InvalidSpans, long Errors, long Warnings, IReadOnlyDictionary<string, long> Rules, long UnreadableInputs = 0);
 
 public sealed record BackupTotals(long Spans, long SourceBytes, long StoredBytes);
 
-/// <summary>A backup as scripts read it (DESIGN §5); <see cref="Skipped"/> is set only for the backup just made.</summary>
+/// <summary>A backup as scripts read it (docs/repository.md); <see cref="Skipped"/> is set only for the backup just made.</summary>
 public sealed record BackupSummary(
     string Name, string Type, DateTime Created, string? Parent, long Spans, long SourceBytes, long StoredBytes, long Errors, long Warnings,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

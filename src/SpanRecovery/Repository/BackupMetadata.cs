@@ -1,6 +1,6 @@
 namespace SpanRecovery.Repository;
 
-/// <summary>A committed backup as the seed knew it: name, directory, creation time, type and stored size in bytes.</summary>
+/// <summary>A committed backup in brief: name, directory, creation time, type and stored size in bytes.</summary>
 public sealed record BackupMetadata(string Name, string Path, DateTime Timestamp, BackupType Type, long Size);
 
 /// <summary>What <see cref="BackupManager.CreateBackupAsync"/> produced: the backup, its manifest and how long it took.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// The on-disk layout of DESIGN §5: <c>repo.json</c>, <c>lock</c> and <c>backups/&lt;name&gt;/</c>. A backup
+/// The on-disk layout of docs/repository.md: <c>repo.json</c>, <c>lock</c> and <c>backups/&lt;name&gt;/</c>. A backup
 /// directory counts only when its <c>manifest.json</c> exists; anything else under <c>backups/</c> is the
 /// debris of an interrupted writer.
 /// </summary>
@@ -62,7 +62,7 @@ public sealed class BackupRepository
         var full = System.IO.Path.GetFullPath(path);
         var configPath = System.IO.Path.Combine(full, "repo.json");
         if (!File.Exists(configPath))
-            throw new RepositoryException(RepositoryError.RepositoryNotFound, $"no repository at {full} (run 'spanrecovery repo init {path}')");
+            throw new RepositoryException(RepositoryError.RepositoryNotFound, $"no repository at {full}");
         var config = RepositoryConfig.Parse(File.ReadAllBytes(configPath), configPath);
         return new BackupRepository(full, config, warnings);
     }
@@ -111,7 +111,7 @@ public sealed class BackupRepository
         foreach (var damaged in catalog.Damaged)
         {
             if (_reported.Add(damaged.Name))
-                _warnings?.WriteLine($"warning: backup {damaged.Name} is damaged and skipped ({damaged.Problem}); 'backups verify' reports it");
+                _warnings?.WriteLine($"warning: backup {damaged.Name} is damaged and skipped ({damaged.Problem}); verification reports it");
         }
 
         return catalog;

@@ -6,7 +6,7 @@ namespace SpanRecovery.Repository;
 /// </summary>
 public sealed record BackupStrategy(string Name, BackupType Type, int RetentionDays, TimeSpan Interval)
 {
-    /// <summary>The seed's 3-2-1 preset: incremental backups every 24 h, kept 30 days (copies via <c>repo copy</c>).</summary>
+    /// <summary>The 3-2-1 preset: incremental backups every 24 h, kept 30 days (copies via <c>repo copy</c>).</summary>
     public static BackupStrategy ThreeTwoOne { get; } = new("3-2-1", BackupType.Incremental, 30, TimeSpan.FromHours(24));
 
     /// <summary>The presets <c>repo init --strategy</c> accepts.</summary>

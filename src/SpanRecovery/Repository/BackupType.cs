@@ -1,6 +1,6 @@
 namespace SpanRecovery.Repository;
 
-/// <summary>What a backup captures relative to its base (DESIGN §5).</summary>
+/// <summary>What a backup captures relative to its base (docs/repository.md).</summary>
 public enum BackupType
 {
     /// <summary>Every source file whole: starts a chain.</summary>

@@ -4,7 +4,7 @@ namespace SpanRecovery.Repository;
 public sealed record FilePart(BackupManifest Backup, SegmentInfo Segment);
 
 /// <summary>
-/// Which segments of a chain make each source file of its last backup (DESIGN §5's append-aware capture):
+/// Which segments of a chain make each source file of its last backup (docs/repository.md append-aware capture):
 /// walking back from that backup, each captured range until the one captured from offset 0. A chain whose
 /// ranges do not join up cannot be restored; <c>backups verify</c> and <c>restore</c> both ask here, so they
 /// always agree on it.

@@ -1,7 +1,7 @@
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// What makes a parsed manifest trustworthy enough to act on (DESIGN §5 "Confinement"): every field a
+/// What makes a parsed manifest trustworthy enough to act on (docs/repository.md "Confinement"): every field a
 /// command reads is present and in range, every name is confined, and the files and segments agree with each
 /// other. The first problem found is returned; a manifest with one is damaged.
 /// </summary>

@@ -24,7 +24,7 @@ public sealed record CopyResult(
 }
 
 /// <summary>
-/// Brings a second repository up to date with a first one (the "copies" of 3-2-1, DESIGN §5). The destination
+/// Brings a second repository up to date with a first one (the "copies" of 3-2-1, docs/repository.md). The destination
 /// is created with the source's strategy when missing and locked while written; the source is only read, and
 /// only its committed backups (those with a manifest). Backups go oldest first so parents come before children.
 /// Each segment is copied to a temp name, flushed to disk, checked against the source manifest's size and

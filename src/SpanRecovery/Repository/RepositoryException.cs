@@ -1,6 +1,6 @@
 namespace SpanRecovery.Repository;
 
-/// <summary>Why a repository operation could not run; the CLI maps each kind to an exit code (DESIGN §7).</summary>
+/// <summary>Why a repository operation could not run; the CLI maps each kind to an exit code (docs/commands.md).</summary>
 public enum RepositoryError
 {
     /// <summary>No <c>repo.json</c> where a repository was expected (exit 3).</summary>

@@ -1,6 +1,6 @@
 namespace SpanRecovery.Repository;
 
-/// <summary>An entry of a backup source that was not captured, and why (DESIGN §5 "Sources").</summary>
+/// <summary>An entry of a backup source that was not captured, and why (docs/repository.md "Sources").</summary>
 public sealed record SkippedEntry(string Path, string Reason);
 
 /// <summary>

@@ -5,7 +5,7 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Writes records into a file in the format the source file had (DESIGN §2): the same framing, the same
+/// Writes records into a file in the format the source file had (docs/formats.md): the same framing, the same
 /// per-record or whole-file compression, so a collector or any reader of the original reads the restored
 /// file the same way. Used where records are re-encoded (point in time); whole backups are copied byte for byte.
 /// The file is created (or appended to, as a new compression frame or member) at the first record, so an

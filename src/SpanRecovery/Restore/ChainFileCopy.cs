@@ -23,7 +23,7 @@ internal static class ChainFileCopy
 
     /// <summary>With <c>--force</c>: a damaged segment is reported and its file restored up to there.</summary>
     public static Func<DamagedSegmentException, bool>? EndEarly(RestoreOptions options) =>
-        options.Force ? e => { options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the file is restored up to there (--force)"); return true; }
+        options.Force ? e => { options.Log?.WriteLine($"warning: {e.Message}; the file is restored up to there (forced)"); return true; }
     : null;
 
     public static Action<long>? Progress(RestoreOptions options) => options.Progress is { } progress ? progress.Add : null;
@@ -34,7 +34,7 @@ internal static class ChainFileCopy
     /// </summary>
     public static async Task CopyUnreadableAsync(ChainFile file, string path, RestoreOptions options, CancellationToken cancellationToken)
     {
-        options.Log?.WriteLine($"spanrecovery: warning: {SourcePath.Display(file.Path)} is in no known trace format; restored as captured");
+        options.Log?.WriteLine($"warning: {SourcePath.Display(file.Path)} is in no known trace format; restored as captured");
         await using var input = new ChainFileStream(file, Progress(options));
         await using var output = new FileStream(SourceFiles.CreateNew(path), FileAccess.Write);
         await input.CopyToAsync(output, cancellationToken);

@@ -5,7 +5,7 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// A directory (DESIGN §6), filled in a staging directory beside it and switched into place only when what was
+/// A directory (docs/restore.md), filled in a staging directory beside it and switched into place only when what was
 /// restored verifies (or, with <c>--force</c>, whatever it holds). A whole backup is copied byte for byte; a point
 /// in time is written record by record, each file in its own format, without the spans the run leaves out.
 /// </summary>
@@ -54,7 +54,7 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         if (!verification.Ok && !run.Options.Force)
             throw new VerificationFailedException($"the restored data does not match the backups, the target was left as it was: {string.Join("; ", verification.Problems)}");
         foreach (var problem in verification.Problems)
-            run.Options.Log?.WriteLine($"spanrecovery: warning: {problem}");
+            run.Options.Log?.WriteLine($"warning: {problem}");
         _staging.Commit();
         return new RecoveryResult(run.BackupNames, spans, bytes, 0, Path.GetFullPath(path), verification.Ok, null, null, files, run.SpansDropped);
     }
@@ -147,7 +147,7 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
             }
             catch (IOException e)
             {
-                options.Log?.WriteLine($"spanrecovery: warning: {SourcePath.Display(file.Path)}: the symbolic link to {SourcePath.Display(file.LinkTarget!)} was not restored: {e.Message}");
+                options.Log?.WriteLine($"warning: {SourcePath.Display(file.Path)}: the symbolic link to {SourcePath.Display(file.LinkTarget!)} was not restored: {e.Message}");
             }
         }
 

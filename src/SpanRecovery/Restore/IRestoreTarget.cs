@@ -3,7 +3,7 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Where a restore puts what it reads (DESIGN §6): a directory, or a live backend that takes OTLP. The target
+/// Where a restore puts what it reads (docs/restore.md): a directory, or a live backend that takes OTLP. The target
 /// decides what it must refuse, how a file reaches it and when what it holds verifies; <see cref="RestoreRun"/>
 /// calls it in this order: <see cref="Check"/> before the chain is verified and any hook runs; after the pre-hook
 /// <see cref="Open"/>, <see cref="DeliverAsync"/> for every file of the plan's chains (the primary chain first),

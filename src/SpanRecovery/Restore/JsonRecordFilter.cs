@@ -6,7 +6,7 @@ namespace SpanRecovery.Restore;
 
 /// <summary>
 /// Rewrites one OTLP/JSON <c>TracesData</c> / <c>ExportTraceServiceRequest</c> document without the spans a
-/// predicate rejects, for point-in-time restore (DESIGN §6). Splices at the text level: every kept span object
+/// predicate rejects, for point-in-time restore (docs/restore.md). Splices at the text level: every kept span object
 /// is copied byte for byte (its <see cref="SpanView.ContentHash"/> is a hash of that text), and so is
 /// everything outside the arrays that lost elements; only those arrays are rewritten, with their kept elements
 /// joined by commas. A scopeSpans (or old instrumentationLibrarySpans) entry that lost all its spans is left

@@ -5,7 +5,7 @@ namespace SpanRecovery.Restore;
 
 /// <summary>
 /// Rewrites one protobuf <c>TracesData</c> / <c>ExportTraceServiceRequest</c> without the spans a predicate
-/// rejects, for point-in-time restore (DESIGN §6: no span lost, none invented, resource and scope context
+/// rejects, for point-in-time restore (docs/restore.md: no span lost, none invented, resource and scope context
 /// kept). Kept spans and every other field are copied byte for byte, so a kept span's
 /// <see cref="SpanView.ContentHash"/> is unchanged; only the lengths of the messages that lost spans are
 /// re-encoded. A ScopeSpans (field 2, or the old 1000) that lost all its spans is left out, and so is a

@@ -1,7 +1,7 @@
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// A restore that could not deliver what was asked (DESIGN §6), with what was done up to then: the hooks'
+/// A restore that could not deliver what was asked (docs/restore.md), with what was done up to then: the hooks'
 /// exit codes and whether the target was touched. The CLI maps each kind to an exit code.
 /// </summary>
 public abstract class RecoveryException(string message, Exception? inner = null) : Exception(message, inner)

@@ -5,7 +5,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Restores trace archives from a repository (DESIGN §6): verify the chain → pre-hook (stop services) →
+/// Restores trace archives from a repository (docs/restore.md): verify the chain → pre-hook (stop services) →
 /// restore into staging or send to a backend → verify what was restored → switch into place → post-hook
 /// (start services), which runs whether the restore succeeded or not. Each restore is a <see cref="RestoreRun"/>.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     public Task<RecoveryResult> RestoreFromBackupAsync(string backupName, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
         RestoreAsync(catalog => RestorePlan.ForBackup(catalog, backupName), target, options, cancellationToken);
 
-    /// <summary>Restores every captured span that ended at or before the time, from the backups around it (DESIGN §6).</summary>
+    /// <summary>Restores every captured span that ended at or before the time, from the backups around it (docs/restore.md).</summary>
     public Task<RecoveryResult> RestoreToPointInTimeAsync(ulong pointInTimeUnixNano, string target, RestoreOptions? options = null, CancellationToken cancellationToken = default) =>
         RestoreAsync(catalog => RestorePlan.ForPointInTime(catalog, pointInTimeUnixNano), target, options, cancellationToken);
 

@@ -1,7 +1,7 @@
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// What a restore did (DESIGN §6, <c>restore --json</c>): the backups whose data it used, the spans it
+/// What a restore did (docs/restore.md, <c>restore --json</c>): the backups whose data it used, the spans it
 /// restored, the bytes it wrote (files) or sent in this run (OTLP/HTTP request bodies), and how the checks
 /// and hooks went.
 /// </summary>

@@ -3,7 +3,7 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Which backups a restore reads (DESIGN §6). <see cref="Primary"/> is the chain whose files are restored
+/// Which backups a restore reads (docs/restore.md). <see cref="Primary"/> is the chain whose files are restored
 /// (oldest first: the full, then the members its last backup depends on). A point-in-time restore may add
 /// <see cref="Secondary"/>: the chain of the first backup after the time when that backup starts a new chain,
 /// read only for spans the primary chain does not hold.
@@ -26,7 +26,7 @@ public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnl
     /// <summary>
     /// The newest full created at or before <paramref name="unixNano"/>; in its chain the earliest backup
     /// created after that time, or the newest at or before it when none is later. When the first backup
-    /// created after the time is not in that chain, its chain is read too (DESIGN §6).
+    /// created after the time is not in that chain, its chain is read too (docs/restore.md).
     /// </summary>
     public static RestorePlan ForPointInTime(BackupCatalog catalog, ulong unixNano)
     {

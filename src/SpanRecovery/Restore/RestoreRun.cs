@@ -8,7 +8,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// One restore (DESIGN §6): the plan and the files of its chains, the options, which spans it keeps, and the
+/// One restore (docs/restore.md): the plan and the files of its chains, the options, which spans it keeps, and the
 /// verification that collects whatever does not add up. <see cref="ExecuteAsync"/> runs it: refuse a target it
 /// must not touch → verify the chain's checksums → pre-hook (stop services) → deliver every file to the target,
 /// which then verifies what it holds (a directory is switched into place only then) → post-hook (start
@@ -140,7 +140,7 @@ internal sealed class RestoreRun
         }
         catch (DamagedSegmentException e) when (Options.Force)
         {
-            Options.Log?.WriteLine($"spanrecovery: warning: {e.Message}; the records before the damage are restored (--force)");
+            Options.Log?.WriteLine($"warning: {e.Message}; the records before the damage are restored (forced)");
             format = null;
         }
         finally
@@ -171,8 +171,8 @@ internal sealed class RestoreRun
             return;
         var list = string.Join("; ", damaged.Select(d => $"{d.Path}: {d.Problem}"));
         if (!Options.Force)
-            throw new CorruptedBackupException($"the backup chain is damaged, nothing was restored (--force restores what can be read): {list}", damaged);
-        Verification.Expect(false, $"restored from a damaged chain (--force): {list}");
+            throw new CorruptedBackupException($"the backup chain is damaged, nothing was restored: {list}", damaged);
+        Verification.Expect(false, $"restored from a damaged chain (forced): {list}");
     }
 
     /// <summary>

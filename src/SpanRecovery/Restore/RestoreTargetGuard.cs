@@ -3,7 +3,7 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Refuses directory targets that a restore would destroy something through (DESIGN §6): the switch into
+/// Refuses directory targets that a restore would destroy something through (docs/restore.md): the switch into
 /// place replaces the whole target, so a target that is, holds or lies inside the repository would delete
 /// backups, and one that holds the backed-up source would replace far more than the source.
 /// </summary>

@@ -4,7 +4,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// The after-restore checks of DESIGN §6, collected as problems: bytes and span tallies that differ from
+/// The after-restore checks of docs/restore.md, collected as problems: bytes and span tallies that differ from
 /// what the backups recorded, and validation errors the backups did not already record.
 /// </summary>
 internal sealed class RestoreVerification

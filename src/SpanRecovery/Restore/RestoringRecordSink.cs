@@ -38,7 +38,7 @@ internal sealed class RestoringRecordSink : IRecordSink
     /// <summary>Every span read, kept or not: what the manifests recorded for the file.</summary>
     public long SpansRead { get; private set; }
 
-    /// <summary>The span digest (DESIGN §5) of every span read.</summary>
+    /// <summary>The span digest (docs/repository.md) of every span read.</summary>
     public ulong DigestRead { get; private set; }
 
     public long SpansDropped { get; private set; }
@@ -58,7 +58,7 @@ internal sealed class RestoringRecordSink : IRecordSink
     }
 
     public void OnInputProblem(InputProblem problem) =>
-        _log?.WriteLine($"spanrecovery: {_path}: offset {problem.Offset}: {problem.Message} (not restored)");
+        _log?.WriteLine($"{_path}: offset {problem.Offset}: {problem.Message} (not restored)");
 
     /// <summary>Kept spans go to the tally and to the selection (which remembers the first chain's).</summary>
     private readonly struct KeptSpans(SpanSelection selection, SegmentSpanTally kept) : ISpanSink

@@ -4,7 +4,7 @@ using System.Text;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Runs a user's stop/start command (DESIGN §6 pre-hook and post-hook) through the shell, forwarding its
+/// Runs a user's stop/start command (docs/restore.md pre-hook and post-hook) through the shell, forwarding its
 /// output to the log line by line, and returns its exit code. The restore's context is passed in the
 /// environment: SPANRECOVERY_PHASE (pre | post), SPANRECOVERY_TARGET, SPANRECOVERY_BACKUPS and, for the
 /// post-hook, SPANRECOVERY_OUTCOME (success | failure). A hook still running at its time limit is stopped

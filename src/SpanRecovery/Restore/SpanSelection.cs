@@ -5,7 +5,7 @@ namespace SpanRecovery.Restore;
 
 /// <summary>
 /// Which spans a restore keeps. A whole backup keeps all. A point in time keeps spans that ended at or
-/// before it; when a second chain is read (DESIGN §6), the spans restored from the first are remembered by
+/// before it; when a second chain is read (docs/restore.md), the spans restored from the first are remembered by
 /// (trace ID, span ID) and a span found in both is restored once.
 /// </summary>
 internal sealed class SpanSelection : ISpanSink

@@ -4,7 +4,7 @@ using k8s.Models;
 namespace SpanRecovery.Sharding;
 
 /// <summary>
-/// The two Kubernetes <c>batch/v1</c> Jobs that run a plan (DESIGN §9): map with <see cref="ShardPlan.MapTasks"/>
+/// The two Kubernetes <c>batch/v1</c> Jobs that run a plan (docs/scale-out.md): map with <see cref="ShardPlan.MapTasks"/>
 /// completions and reduce with <see cref="ShardPlan.Partitions"/>, both <c>completionMode: Indexed</c>, so each
 /// pod learns its task from <c>JOB_COMPLETION_INDEX</c>; a failed index is retried on its own
 /// (<c>backoffLimitPerIndex</c>), which is safe since a rerun task changes nothing.

@@ -4,7 +4,7 @@ using SpanRecovery.Storage;
 
 namespace SpanRecovery.Sharding;
 
-/// <summary>The keys of a work location (DESIGN §9) and reading and writing its JSON objects.</summary>
+/// <summary>The keys of a work location (docs/scale-out.md) and reading and writing its JSON objects.</summary>
 internal static class ShardObjects
 {
     public static string Partition(int task, int partition) => $"maps/{task}/{partition:D4}.part";

@@ -22,7 +22,7 @@ public sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, l
 }
 
 /// <summary>
-/// <c>W/plan.json</c> (DESIGN §9): the inputs in data-set order, split into <see cref="MapTasks"/> runs of
+/// <c>W/plan.json</c> (docs/scale-out.md): the inputs in data-set order, split into <see cref="MapTasks"/> runs of
 /// consecutive files of about equal size, and the number of trace-ID partitions. Consecutive runs keep
 /// input order across tasks, which the duplicate rule and the examples depend on. Every task result carries
 /// the plan's <see cref="Id"/>, so results left in the work location by an earlier plan are never merged.
@@ -65,7 +65,7 @@ public sealed record ShardPlan(string Format, int Version, string Id, IReadOnlyL
     public static async Task<ShardPlan> LoadAsync(IObjectStore work, CancellationToken cancellationToken)
     {
         var plan = await ShardObjects.ReadJsonAsync<ShardPlan>(work, Key, cancellationToken)
-            ?? throw new ShardException($"{work.Describe(Key)} does not exist: run 'spanrecovery shard plan' first", ShardError.NotFound);
+            ?? throw new ShardException($"{work.Describe(Key)} does not exist: the work has not been planned", ShardError.NotFound);
         if (plan.Format != FormatId || string.IsNullOrEmpty(plan.Id) || plan.Inputs is null || plan.Settings is not { } s
             || plan.MapTasks is < 1 or > MaxTasks || plan.Partitions is < 1 or > PartitionFile.MaxPartitions
             || plan.Inputs.Any(i => i?.Path is null || i.Task < 0 || i.Task >= plan.MapTasks)

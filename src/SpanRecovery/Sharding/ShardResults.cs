@@ -31,7 +31,7 @@ public interface IShardResult
 
 /// <summary>
 /// <c>maps/I/done.json</c>, written after the task's partition objects: the reading pass over its inputs
-/// (DESIGN §3 single-span and input rules) and how many key records it wrote to each partition.
+/// (docs/rules.md single-span and input rules) and how many key records it wrote to each partition.
 /// </summary>
 public sealed record MapResult(
     string PlanId, int Task, int FirstInput, IReadOnlyList<InputReport> Inputs, long Spans, long InvalidSpans,

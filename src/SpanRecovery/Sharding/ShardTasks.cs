@@ -4,7 +4,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Sharding;
 
 /// <summary>
-/// The two passes of partitioned validation (DESIGN §9) as tasks of an existing engine — Kubernetes Indexed
+/// The two passes of partitioned validation (docs/scale-out.md) as tasks of an existing engine — Kubernetes Indexed
 /// Jobs, or local processes — sharing a work location. Every task writes its objects first and its result
 /// LAST, so a task killed midway leaves no result and a task run twice overwrites its own objects with the
 /// same content: retries and duplicates change nothing.

@@ -2,7 +2,7 @@ using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Validation;
 
-/// <summary>Validates files and directories as one data set (DESIGN §2–3).</summary>
+/// <summary>Validates files and directories as one data set (docs/formats.md, docs/rules.md).</summary>
 public static class ArchiveValidation
 {
     /// <summary>

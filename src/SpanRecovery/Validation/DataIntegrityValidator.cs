@@ -6,7 +6,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// The one-pass rule engine of DESIGN §3. Feed it inputs in order (<see cref="BeginInput"/>, then spans and
+/// The one-pass rule engine of docs/rules.md. Feed it inputs in order (<see cref="BeginInput"/>, then spans and
 /// problems as the readers find them — it is their sink), then <see cref="Complete"/> resolves parent links
 /// and cycles over the whole data set and builds the report. Per-span work is a few comparisons here and,
 /// on a thread of its own, one or two probes of the span table — or, when the table would not fit in the

@@ -4,7 +4,7 @@ using System.IO.Hashing;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// The format of partition files (DESIGN §9): the spans of one trace-ID partition as fixed 48-byte key
+/// The format of partition files (docs/scale-out.md): the spans of one trace-ID partition as fixed 48-byte key
 /// records, in blocks of at most <see cref="RecordsPerBlock"/> records, each block checksummed, so that a
 /// damaged spill file or shard object is an error naming its byte offset, never a silently wrong report.
 /// </summary>

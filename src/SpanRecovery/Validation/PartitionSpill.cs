@@ -1,7 +1,7 @@
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// Pass 1 of partitioned validation on one machine (DESIGN §9): each span's key record goes to one of R
+/// Pass 1 of partitioned validation on one machine (docs/scale-out.md): each span's key record goes to one of R
 /// spill files by its trace ID's partition, so that every trace is whole in one file; pass 2 reads each
 /// file back into a table of its own. The files are unlinked as soon as they are open (on Linux), so no
 /// exit — Ctrl-C, a crash, kill -9 — leaves them behind; elsewhere they are deleted on close.

@@ -6,7 +6,7 @@ public enum Severity
     Error,
 }
 
-/// <summary>The validation rules of DESIGN §3, in report order; <see cref="Rules"/> has their ids and severities.</summary>
+/// <summary>The validation rules of docs/rules.md, in report order; <see cref="Rules"/> has their ids and severities.</summary>
 public enum Rule
 {
     TraceIdMissing,

@@ -20,7 +20,7 @@ internal sealed record SinglePassOutcome(
             slices.Sum(s => s.Spans), slices.Sum(s => s.InvalidSpans), counts, examples);
     }
 
-    /// <summary>The report of DESIGN §4 from this pass and the table rules' outcome over the same spans.</summary>
+    /// <summary>The report of docs/report-json.md from this pass and the table rules' outcome over the same spans.</summary>
     internal ValidationReport ToReport(TableOutcome table, TimeSpan elapsed, int partitions, long spillBytes)
     {
         var counts = new Dictionary<Rule, long>(RuleCounts.Where(c => c.Value > 0));

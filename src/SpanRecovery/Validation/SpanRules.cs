@@ -5,7 +5,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// The rules of DESIGN §3 that look at one span alone: IDs, parent ID and times. The validator adds the
+/// The rules of docs/rules.md that look at one span alone: IDs, parent ID and times. The validator adds the
 /// rules between spans (duplicates, parents, cycles) with its span table; restore verification needs only these.
 /// </summary>
 internal readonly struct SpanRules

@@ -20,7 +20,7 @@ internal sealed record TableOutcome(
 }
 
 /// <summary>
-/// The rules that need every span of a trace at once (DESIGN §3): duplicates as spans enter the
+/// The rules that need every span of a trace at once (docs/rules.md): duplicates as spans enter the
 /// <see cref="SpanTable"/>, then parent links and cycles once the last span is in, and the count of distinct
 /// traces. Given all spans of some traces in input order, it finds exactly what it would find in the whole
 /// data set for those traces; that is what lets a data set be checked partition by partition.

@@ -1,7 +1,7 @@
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// Runs the table rules over a whole data set within a memory limit (DESIGN §9): one <see cref="TableRules"/>
+/// Runs the table rules over a whole data set within a memory limit (docs/scale-out.md): one <see cref="TableRules"/>
 /// in memory while its table fits, otherwise R partition files by trace ID (pass 1, <see cref="PartitionSpill"/>)
 /// each checked by a table of its own (pass 2). Since every trace is whole in one partition, the outcome is the
 /// same whichever way it ran. The choice is made up front from the expected spans when they are known, and
@@ -177,7 +177,7 @@ internal sealed class TraceTables : IDisposable
         var free = FreeBytes(directory);
         if (free < needed)
             throw new IOException($"the spill directory {directory} has {free / (1 << 20):N0} MiB free; partitioned validation of about "
-                + $"{expectedSpans:N0} spans needs {needed / (1 << 20):N0} MiB there (choose another with --spill-dir, or raise --memory-limit)");
+                + $"{expectedSpans:N0} spans needs {needed / (1 << 20):N0} MiB there (choose another spill directory, or raise the memory limit)");
         return new PartitionSpill(directory, partitions);
     }
 

@@ -1,6 +1,6 @@
 namespace SpanRecovery.Validation;
 
-/// <summary>Knobs of the rule engine (DESIGN §3) and of its memory bound (DESIGN §9).</summary>
+/// <summary>Knobs of the rule engine (docs/rules.md) and of its memory bound (docs/scale-out.md).</summary>
 public sealed record ValidationOptions
 {
     /// <summary>Spans longer than this get <c>duration-too-long</c>.</summary>

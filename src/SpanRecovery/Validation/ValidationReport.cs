@@ -17,14 +17,14 @@ public sealed record Finding(Rule Rule, string Path, long Offset, string TraceId
     }
 }
 
-/// <summary>The totals of DESIGN §3 "Counting".</summary>
+/// <summary>The totals of docs/rules.md "Counting".</summary>
 public sealed record ValidationTotals(long Spans, long Traces, long InvalidSpans, long Errors, long Warnings)
 {
     public long ValidSpans => Spans - InvalidSpans;
 }
 
 /// <summary>The outcome of validating a data set: totals, counts per rule, examples.</summary>
-/// <param name="Partitions">How the span table ran: 0 in memory, else the number of trace-ID partitions (DESIGN §9).</param>
+/// <param name="Partitions">How the span table ran: 0 in memory, else the number of trace-ID partitions (docs/scale-out.md).</param>
 /// <param name="SpillBytes">Bytes written to partition files.</param>
 public sealed record ValidationReport(
     IReadOnlyList<InputReport> Inputs,
@@ -39,7 +39,7 @@ public sealed record ValidationReport(
     public bool HasInputErrors =>
         Inputs.Any(i => i.Error is not null) || RuleCounts.Keys.Any(r => r.IsInputRule());
 
-    /// <summary>DESIGN §3 exit code: 2 input problems, 1 span errors, 0 clean.</summary>
+    /// <summary>docs/rules.md exit code: 2 input problems, 1 span errors, 0 clean.</summary>
     public int ExitCode => HasInputErrors ? 2 : Totals.Errors > 0 ? 1 : 0;
 
     public long Count(Rule rule) => RuleCounts.TryGetValue(rule, out var count) ? count : 0;

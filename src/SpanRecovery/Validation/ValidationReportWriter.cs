@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace SpanRecovery.Validation;
 
-/// <summary>Renders a <see cref="ValidationReport"/> as the stable JSON of DESIGN §4 or a short text summary.</summary>
+/// <summary>Renders a <see cref="ValidationReport"/> as the stable JSON of docs/report-json.md or a short text summary.</summary>
 public static class ValidationReportWriter
 {
     public static string Version { get; } =
@@ -112,7 +112,7 @@ public static class ValidationReportWriter
         if (report.Examples.Count > 0)
         {
             text.AppendLine();
-            text.AppendLine(inv, $"examples (up to {TextExamplesPerRule} per rule; --format json has all kept):");
+            text.AppendLine(inv, $"examples (up to {TextExamplesPerRule} per rule; the JSON report has all kept):");
             foreach (var e in report.Examples.GroupBy(e => e.Rule).SelectMany(g => g.Take(TextExamplesPerRule)))
             {
                 var span = e.TraceId.Length + e.SpanId.Length > 0 ? $" trace {e.TraceId} span {e.SpanId}" : "";

@@ -5,7 +5,7 @@ using SpanRecovery.Tests.CliProcess;
 namespace SpanRecovery.Tests.Cli;
 
 /// <summary>
-/// DESIGN §9 as a user meets it: an archive whose span table does not fit in the process's memory validates
+/// docs/scale-out.md as a user meets it: an archive whose span table does not fit in the process's memory validates
 /// exactly, with the report of an unbounded run, and spill files never outlive the run.
 /// </summary>
 public sealed class BoundedMemoryTests : IDisposable

@@ -3,7 +3,7 @@ using SpanRecovery.Tests.OtlpReading;
 
 namespace SpanRecovery.Tests.CliProcess;
 
-/// <summary><c>spanrecovery validate</c> run as a process: exit codes, stderr lines and the JSON report (DESIGN §3–4, §7).</summary>
+/// <summary><c>spanrecovery validate</c> run as a process: exit codes, stderr lines and the JSON report (docs/rules.md, docs/report-json.md, docs/commands.md).</summary>
 public class ValidateCommandTests
 {
     private const string StackTraceMarker = "   at ";

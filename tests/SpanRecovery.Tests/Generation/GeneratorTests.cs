@@ -7,7 +7,7 @@ namespace SpanRecovery.Tests.Generation;
 
 public class GeneratorTests
 {
-    private const int DefectKinds = 18; // the span rules of DESIGN §3 except id-invalid-encoding (JSON only)
+    private const int DefectKinds = 18; // the span rules of docs/rules.md except id-invalid-encoding (JSON only)
 
     public static TheoryData<RecordEncoding, InputCompression, bool> Formats { get; } = new()
     {

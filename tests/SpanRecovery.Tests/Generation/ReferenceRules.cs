@@ -4,7 +4,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Tests.Generation;
 
 /// <summary>
-/// The span rules of DESIGN §3 applied the obvious way (dictionaries, strings, a walk per span), as an
+/// The span rules of docs/rules.md applied the obvious way (dictionaries, strings, a walk per span), as an
 /// independent check of the counts the generator promises. Not the product's validator.
 /// </summary>
 internal static class ReferenceRules

@@ -4,7 +4,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Tests.OtlpReading;
 
 /// <summary>
-/// Records up to the 64 MiB limit are legal (DESIGN §2), also inside a whole-file compressed stream. The
+/// Records up to the 64 MiB limit are legal (docs/formats.md), also inside a whole-file compressed stream. The
 /// decompression stage buffers its output in a pipe; a record larger than what it buffers before pausing must
 /// still be read, not wait forever for the parser to consume bytes it cannot consume yet.
 /// </summary>

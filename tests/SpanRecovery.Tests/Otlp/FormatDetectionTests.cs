@@ -5,7 +5,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Tests.OtlpReading;
 
 /// <summary>
-/// Detection from the bytes (DESIGN §2) for inputs that look like two formats at once. Protobuf's first tag
+/// Detection from the bytes (docs/formats.md) for inputs that look like two formats at once. Protobuf's first tag
 /// 0x0A is also '\n' in JSON; a first ResourceSpans of 123 bytes makes the next byte 0x7B, '{'.
 /// </summary>
 public class FormatDetectionTests

@@ -79,7 +79,7 @@ public class MalformedJsonTests
         var report = await TestInputs.ValidateFileAsync(path, maxRecordBytes: 1000);
 
         var finding = AssertInputFinding(report, Rule.MessageMalformed, spans: 2, offset: Encoding.UTF8.GetByteCount(first) + 1);
-        Assert.Contains("--max-record-bytes", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("1000-byte record limit", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public class MalformedProtobufRecordTests
     {
         // Keeps the cases honest: each one is malformed by protobuf's own rules, except the ones where
         // Google.Protobuf is lenient on purpose (a known field with another wire type is an unknown field to
-        // it; groups are skipped), which OTLP readers must still reject per DESIGN §3.
+        // it; groups are skipped), which OTLP readers must still reject per docs/rules.md.
         // It also reads an int32 (kind) from a 10-byte varint without checking the 10th byte.
         var lenient = what.Contains("as ", StringComparison.Ordinal) || what.Contains("group", StringComparison.Ordinal)
             || what == "varint whose 10th byte is 2";
@@ -142,7 +142,7 @@ public class MalformedProtobufRecordTests
         var report = await TestInputs.ValidateFileAsync(path, maxRecordBytes: 1000);
 
         var finding = AssertInputFinding(report, Rule.MessageMalformed, spans: 5, offset: 4 + first.Length);
-        Assert.Contains("--max-record-bytes", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("1000-byte record limit", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ using ZstdSharp.Unsafe;
 
 namespace SpanRecovery.Tests.OtlpReading;
 
-/// <summary>Builds trace inputs in every DESIGN §2 format from generated protobuf types.</summary>
+/// <summary>Builds trace inputs in every docs/formats.md format from generated protobuf types.</summary>
 internal static class TestInputs
 {
     /// <summary>2024-01-01T00:00:00Z in Unix nanoseconds: inside the validator's sane range.</summary>

@@ -5,7 +5,7 @@ using SpanRecovery.Tests.OtlpReading;
 
 namespace SpanRecovery.Tests.RepositoryBackups;
 
-/// <summary><c>repo init</c>, <c>backup</c> and <c>backups list|show|verify</c> run as a process: exit codes and JSON (DESIGN §5, §7).</summary>
+/// <summary><c>repo init</c>, <c>backup</c> and <c>backups list|show|verify</c> run as a process: exit codes and JSON (docs/repository.md, docs/commands.md).</summary>
 public sealed class BackupCommandTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -4,7 +4,7 @@ using static SpanRecovery.Tests.RepositoryBackups.RepositoryTestKit;
 namespace SpanRecovery.Tests.RepositoryBackups;
 
 /// <summary>
-/// <c>backups expire</c> through the library (DESIGN §5): retention by fulls, differentials and days, never
+/// <c>backups expire</c> through the library (docs/repository.md): retention by fulls, differentials and days, never
 /// removing a backup a kept backup depends on, never orphaning one; a dry run removes nothing.
 /// </summary>
 public sealed class BackupExpiryTests : IDisposable
@@ -62,7 +62,7 @@ public sealed class BackupExpiryTests : IDisposable
         var dry = expiry.Expire(new RetentionPolicy(Full: 1), DateTime.UtcNow, dryRun: true);
         Assert.True(dry.DryRun);
         Assert.Equal([i1b.Name, d1.Name, i1.Name, f1.Name], dry.Removed.Select(r => r.Name));
-        Assert.Contains("--retention-full 1", dry.Removed.Single(r => r.Name == f1.Name).Reason, StringComparison.Ordinal);
+        Assert.Contains("retention: 1 fulls", dry.Removed.Single(r => r.Name == f1.Name).Reason, StringComparison.Ordinal);
         Assert.All(dry.Removed.Where(r => r.Name != f1.Name), r => Assert.Equal($"chain of expired full {f1.Name}", r.Reason));
         Assert.Equal([f2.Name, i2.Name, i2b.Name], dry.Kept);
         Assert.Equal(all, Names());
@@ -139,7 +139,7 @@ public sealed class BackupExpiryTests : IDisposable
 
         Assert.Equal([d2.Name, i1.Name, d1.Name], result.Removed.Select(r => r.Name));
         Assert.Equal($"depends on expired differential {d1.Name}", result.Removed.Single(r => r.Name == i1.Name).Reason);
-        Assert.Contains("--retention-diff 1", result.Removed.Single(r => r.Name == d2.Name).Reason, StringComparison.Ordinal);
+        Assert.Contains("retention: 1 differentials per full", result.Removed.Single(r => r.Name == d2.Name).Reason, StringComparison.Ordinal);
         Assert.Equal([f1.Name, d3.Name, i3.Name], Names());
         AssertNoOrphans();
         Assert.True((await _manager.VerifyAsync()).Ok);

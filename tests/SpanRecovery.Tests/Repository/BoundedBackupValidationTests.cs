@@ -6,7 +6,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Tests.RepositoryBackups;
 
 /// <summary>
-/// DESIGN §9: a backup validates what it captures within the same memory limit as <c>validate</c>; its span
+/// docs/scale-out.md: a backup validates what it captures within the same memory limit as <c>validate</c>; its span
 /// table moves into partition files when it outgrows the limit, and the manifest records the same findings.
 /// </summary>
 public sealed class BoundedBackupValidationTests : IDisposable

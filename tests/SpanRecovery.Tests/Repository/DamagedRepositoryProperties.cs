@@ -9,7 +9,7 @@ using static SpanRecovery.Tests.RepositoryBackups.RepositoryTestKit;
 namespace SpanRecovery.Tests.RepositoryBackups;
 
 /// <summary>
-/// DESIGN §5 "Confinement" as a property: random sequences of backups, damages (<see cref="ManifestDamages"/>),
+/// docs/repository.md "Confinement" as a property: random sequences of backups, damages (<see cref="ManifestDamages"/>),
 /// expiries, copies, verifications and restores never read-write or delete anything in the directory beside the
 /// repository, and every failure is one of the documented kinds — never a crash.
 /// </summary>

@@ -6,7 +6,7 @@ using SpanRecovery.Tests.OtlpReading;
 namespace SpanRecovery.Tests.RepositoryBackups;
 
 /// <summary>
-/// DESIGN §5 "Sources": a backup captures regular files and records symbolic links as links, never following
+/// docs/repository.md "Sources": a backup captures regular files and records symbolic links as links, never following
 /// them. A FIFO and an unreadable file are skipped with a warning naming them — the backup finishes, holding
 /// every regular file, and exits 1 so scripts notice; a restore gives the files back and the links as links.
 /// </summary>

@@ -6,7 +6,7 @@ using SpanRecovery.Tests.OtlpReading;
 namespace SpanRecovery.Tests.RepositoryBackups;
 
 /// <summary>
-/// DESIGN §5 "Sources": names need not be UTF-8. Linux names are bytes; a collector's directory named in
+/// docs/repository.md "Sources": names need not be UTF-8. Linux names are bytes; a collector's directory named in
 /// Latin-1, or a file name cut mid-character, must be backed up, appended to, and restored with exactly its
 /// bytes. The files are made and compared by the shell, which sees names as bytes, not by .NET, which does not.
 /// </summary>

@@ -4,7 +4,7 @@ using static SpanRecovery.Tests.RepositoryBackups.RepositoryTestKit;
 namespace SpanRecovery.Tests.RepositoryBackups;
 
 /// <summary>
-/// <c>repo copy</c> through the library (DESIGN §5, 3-2-1): parents before children, each segment verified
+/// <c>repo copy</c> through the library (docs/repository.md, 3-2-1): parents before children, each segment verified
 /// before its manifest, reruns skip what is there and resume an interrupted copy, damage stops a backup and
 /// its descendants but not the others.
 /// </summary>

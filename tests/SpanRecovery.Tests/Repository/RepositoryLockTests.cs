@@ -3,7 +3,7 @@ using SpanRecovery.Tests.OtlpReading;
 
 namespace SpanRecovery.Tests.RepositoryBackups;
 
-/// <summary>The single-writer lock and the cleanup of interrupted backups (DESIGN §5).</summary>
+/// <summary>The single-writer lock and the cleanup of interrupted backups (docs/repository.md).</summary>
 public sealed class RepositoryLockTests : IDisposable
 {
     /// <summary>Above Linux's largest pid_max (2^22) and Windows' practical range: never a running process.</summary>

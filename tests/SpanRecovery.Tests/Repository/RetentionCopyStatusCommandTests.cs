@@ -12,7 +12,7 @@ namespace SpanRecovery.Tests.RepositoryBackups;
 [CollectionDefinition(nameof(RetentionCopyStatusCommandTests), DisableParallelization = true)]
 public sealed class RetentionCopyStatusCommandCollection;
 
-/// <summary><c>backups expire</c>, <c>backups status</c> and <c>repo copy</c> run as a process: exit codes and JSON (DESIGN §5, §7).</summary>
+/// <summary><c>backups expire</c>, <c>backups status</c> and <c>repo copy</c> run as a process: exit codes and JSON (docs/repository.md, docs/commands.md).</summary>
 [Collection(nameof(RetentionCopyStatusCommandTests))]
 public sealed class RetentionCopyStatusCommandTests : IDisposable
 {

@@ -8,7 +8,7 @@ using static SpanRecovery.Tests.Restore.RestoreTestKit;
 namespace SpanRecovery.Tests.Restore;
 
 /// <summary>
-/// Point-in-time restore against an oracle computed from the source (DESIGN §6): hourly backups of a
+/// Point-in-time restore against an oracle computed from the source (docs/restore.md): hourly backups of a
 /// directory that a collector appends to (spans arriving late, files rotated away), a second full part way,
 /// and a random time T. The restore must hold exactly the spans that ended by T among those captured by
 /// the backups around T — the chain member at or after T, plus the next chain's full when that starts
@@ -70,7 +70,7 @@ public sealed class PointInTimeProperties
     }
 
     /// <summary>
-    /// DESIGN §6 computed from the backups' creation times and the source as each backup saw it: null when
+    /// docs/restore.md computed from the backups' creation times and the source as each backup saw it: null when
     /// no full was created by T.
     /// </summary>
     private static List<SpanKey>? Oracle(List<(BackupManifest Manifest, List<SpanKey> Source)> backups, ulong time)

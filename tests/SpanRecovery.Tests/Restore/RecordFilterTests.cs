@@ -7,7 +7,7 @@ using static SpanRecovery.Tests.Restore.RecordFilterInputs;
 namespace SpanRecovery.Tests.Restore;
 
 /// <summary>
-/// The point-in-time restore filters (DESIGN §6): the output of a filter holds exactly the input's spans that
+/// The point-in-time restore filters (docs/restore.md): the output of a filter holds exactly the input's spans that
 /// stay, in order and byte for byte (same content hash), in the same resource and scope context, and the kept
 /// sink and predicate see what the parsers see.
 /// </summary>

@@ -8,7 +8,7 @@ using static SpanRecovery.Tests.Restore.RestoreTestKit;
 namespace SpanRecovery.Tests.Restore;
 
 /// <summary>
-/// The restore steps around the data (DESIGN §6): checks before and after, the staging switch, hooks that
+/// The restore steps around the data (docs/restore.md): checks before and after, the staging switch, hooks that
 /// always bring services back, typed failures, and the OTLP/HTTP target through the whole restore.
 /// </summary>
 public sealed class RecoveryManagerTests : IDisposable

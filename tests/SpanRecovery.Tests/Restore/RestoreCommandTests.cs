@@ -5,7 +5,7 @@ using SpanRecovery.Tests.RepositoryBackups;
 
 namespace SpanRecovery.Tests.Restore;
 
-/// <summary><c>spanrecovery restore</c> as a process: exit codes 0/1/2/3, JSON result, hooks' output (DESIGN §6–7).</summary>
+/// <summary><c>spanrecovery restore</c> as a process: exit codes 0/1/2/3, JSON result, hooks' output (docs/restore.md, docs/commands.md).</summary>
 public sealed class RestoreCommandTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -10,7 +10,7 @@ using SpanRecovery.Tests.CliProcess;
 namespace SpanRecovery.Tests.Sharding;
 
 /// <summary>
-/// DESIGN §9's shard flow as separate processes over a shared directory and over a real S3-compatible
+/// docs/scale-out.md shard flow as separate processes over a shared directory and over a real S3-compatible
 /// server: the same totals and rule counts as <c>validate</c>, retried and killed tasks change nothing, and a
 /// merge or reduce with a task missing refuses, naming it.
 /// </summary>

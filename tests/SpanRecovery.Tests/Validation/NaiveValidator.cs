@@ -23,7 +23,7 @@ public sealed record TestSpan(
     private static string Hex(byte[] id) => id.Length == 0 ? "-" : Convert.ToHexStringLower(id);
 }
 
-/// <summary>What <see cref="NaiveValidator"/> found: the DESIGN §3 totals, the count per rule and each span's rules.</summary>
+/// <summary>What <see cref="NaiveValidator"/> found: the docs/rules.md totals, the count per rule and each span's rules.</summary>
 public sealed record NaiveResult(
     long Spans,
     long Traces,
@@ -38,7 +38,7 @@ public sealed record NaiveResult(
 }
 
 /// <summary>
-/// The test oracle: DESIGN §3 written as plainly as possible over an in-memory list, with sets, strings and
+/// The test oracle: docs/rules.md written as plainly as possible over an in-memory list, with sets, strings and
 /// repeated scans instead of anything clever. Slow (quadratic in places) and meant to be obviously right;
 /// it shares no code with the product's rule engine, only the <see cref="Rule"/> enum and <see cref="ValidationOptions"/>.
 /// </summary>
@@ -49,7 +49,7 @@ public static class NaiveValidator
     private const ulong MinTime = 946_684_800 * NanosPerSecond;
     private const ulong MaxTime = 4_102_444_800 * NanosPerSecond;
 
-    /// <summary>The warning rules of the DESIGN §3 table; every other rule is an error.</summary>
+    /// <summary>The warning rules of the docs/rules.md table; every other rule is an error.</summary>
     public static readonly IReadOnlySet<Rule> WarningRules = new HashSet<Rule>
     {
         Rule.ParentIdZero, Rule.TimestampOutOfRange, Rule.DurationTooLong, Rule.DuplicateSpanIdentical, Rule.ParentNotFound,

@@ -12,7 +12,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Tests.Validation;
 
 /// <summary>
-/// DESIGN §9: the report is the same (but for elapsed time and throughput) whether the span table ran in
+/// docs/scale-out.md: the report is the same (but for elapsed time and throughput) whether the span table ran in
 /// memory, over R partition files (split again when one outgrows the limit), or moved to partition files when
 /// it outgrew the memory limit mid-run — on
 /// random data sets whose traces, duplicates, orphans and cycles cross files, records and partitions.

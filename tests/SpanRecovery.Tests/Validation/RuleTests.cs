@@ -5,7 +5,7 @@ using static SpanRecovery.Tests.Validation.Make;
 namespace SpanRecovery.Tests.Validation;
 
 /// <summary>
-/// Each DESIGN §3 rule on a minimal input, and the counting edge cases. Every case also runs the
+/// Each docs/rules.md rule on a minimal input, and the counting edge cases. Every case also runs the
 /// <see cref="NaiveValidator"/> and requires the same totals and rule counts, so these tests check the oracle too.
 /// </summary>
 public class RuleTests
@@ -37,7 +37,7 @@ public class RuleTests
     [InlineData(Rule.ParentCycle, "parent-cycle", "error")]
     [InlineData(Rule.FrameTruncated, "frame-truncated", "error")]
     [InlineData(Rule.MessageMalformed, "message-malformed", "error")]
-    public void Rule_has_the_DESIGN_id_and_severity(Rule rule, string id, string severity)
+    public void Rule_has_its_documented_id_and_severity(Rule rule, string id, string severity)
     {
         Assert.Equal(id, rule.Id());
         Assert.Equal(severity == "error" ? Severity.Error : Severity.Warning, rule.Severity());

@@ -9,7 +9,7 @@ namespace SpanRecovery.Tests.Validation;
 public sealed class SpanTableMemoryCollection;
 
 /// <summary>
-/// DESIGN §8: the span table keeps compact entries (aim ≤ 64 B per span) and no per-span objects. Measured
+/// The span table keeps compact entries (aim ≤ 64 B per span) and no per-span objects. Measured
 /// with the allocation counter of the test thread, which counts every byte the table ever allocated —
 /// including index arrays it has since outgrown — so it is an upper bound on what the table holds.
 /// </summary>
@@ -118,7 +118,7 @@ public class SpanTableMemoryTests(ITestOutputHelper output)
 
     /// <summary>
     /// Spans with findings after each rule's examples are full: nothing is kept, so nothing should be built
-    /// (DESIGN §8: no allocation per span in steady state; whole archives of 1970 timestamps exist).
+    /// (no allocation per span in steady state; whole archives of 1970 timestamps exist).
     /// </summary>
     [Fact]
     public void Findings_beyond_the_example_cap_allocate_nothing()

@@ -6,7 +6,7 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// A live backend that takes OTLP/HTTP (DESIGN §6a): the kept spans are sent in batches, with a resume journal
+/// A live backend that takes OTLP/HTTP (docs/restore.md): the kept spans are sent in batches, with a resume journal
 /// in the repository so a rerun after an interruption skips what the backend acknowledged. The restore verifies
 /// when every batch was delivered, every span read was sent (now or before) and the backend rejected none.
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
     public async Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
     {
         if (await run.ReadRecordsAsync(file, new HttpRecordOutput(_sender!, cancellationToken), _kept!, cancellationToken) is { Framing: null } && file.Length > 0)
-            run.Options.Log?.WriteLine($"spanrecovery: warning: {file.Path} is in no known trace format; not sent");
+            run.Options.Log?.WriteLine($"warning: {SourcePath.Display(file.Path)} is in no known trace format; not sent");
         _files++;
     }
 
@@ -81,7 +81,7 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            run.Options.Log?.WriteLine($"spanrecovery: warning: no resume journal ({e.Message}); an interrupted restore will send everything again");
+            run.Options.Log?.WriteLine($"warning: no resume journal ({e.Message}); an interrupted restore will send everything again");
             return null;
         }
     }

@@ -38,7 +38,7 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         _options = options;
         _journal = journalPath is null ? null : new ResumeJournal(journalPath, journalKey);
         // Redirects are never followed: a 301/302 turns the POST into a body-less GET that "succeeds", and a
-        // 307/308 sends the spans to a host nobody named (DESIGN §6a). A 3xx fails the batch instead.
+        // 307/308 sends the spans to a host nobody named (docs/restore.md). A 3xx fails the batch instead.
         _client = handler is null ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) : new HttpClient(handler, disposeHandler: false);
         _client.Timeout = options.EffectiveRequestTimeout;
         _sender = new BatchSender(_client, TracesUri(endpoint), options, log is null ? null : TextWriter.Synchronized(log));
