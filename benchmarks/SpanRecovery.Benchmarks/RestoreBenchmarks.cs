@@ -10,7 +10,7 @@ using ZstdSharp;
 namespace SpanRecovery.Benchmarks;
 
 /// <summary>
-/// Restore throughput (DESIGN §6): a full backup of a plain length-prefixed archive of 200,192 spans
+/// Restore throughput (docs/restore.md): a full backup of a plain length-prefixed archive of 200,192 spans
 /// (≈ 59 MB) restored with <see cref="RecoveryManager"/> — to a directory (chain sha256 check, zstd, sha256
 /// and span checks of the output on the other core, fsync, switch into place) and to a local OTLP/HTTP
 /// receiver — next to the obvious alternative, plain ZstdSharp decompression of the backup's segment files
