@@ -131,7 +131,7 @@ public static class CorpusBuilder
         return [root, child, grandchild];
     }
 
-    /// <summary>One span for each rule of DESIGN §3 that a span can break, plus a duplicate, a conflicting duplicate and a cycle.</summary>
+    /// <summary>One span for each rule of docs/rules.md that a span can break, plus a duplicate, a conflicting duplicate and a cycle.</summary>
     private static Span[] DefectiveSpans()
     {
         var trace = ByteString.CopyFrom(Convert.FromHexString("0af7651916cd43dd8448eb211c80319c"));

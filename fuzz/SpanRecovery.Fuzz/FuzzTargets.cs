@@ -4,7 +4,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Fuzz;
 
 /// <summary>
-/// One fuzzing harness per input format of DESIGN §2. Each feeds the bytes through
+/// One fuzzing harness per input format of docs/formats.md. Each feeds the bytes through
 /// <see cref="TraceFileReader.ReadAsync"/> into a <see cref="FuzzSink"/> (which reads every span field, checks
 /// the reader's promises and forwards everything to the real validator) and returns normally whatever the
 /// bytes are: malformed input must become <see cref="InputProblem"/>s, so any exception that escapes is a bug.
