@@ -14,7 +14,7 @@ public sealed record NaiveReport(long Spans, long Errors, long Duplicates, long 
 /// more in GC). It does less than <c>DataIntegrityValidator</c> (no cycle walk, no report examples), so the
 /// comparison flatters it.
 /// </summary>
-public sealed class NaiveValidator
+internal sealed class NaiveValidator
 {
     private readonly Dictionary<(ByteString Trace, ByteString Span), (ByteString Parent, int ContentHash)> _spans = [];
     private long _count;

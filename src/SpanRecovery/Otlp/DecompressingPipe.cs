@@ -5,7 +5,7 @@ using SpanRecovery.Otlp.Zstd;
 namespace SpanRecovery.Otlp;
 
 /// <summary>Whole-file decompression failed (corrupted or truncated zstd / gzip data).</summary>
-public sealed class CorruptCompressionException : Exception
+internal sealed class CorruptCompressionException : Exception
 {
     public CorruptCompressionException(string message, long decompressedOffset, Exception innerException)
         : base(message, innerException) => DecompressedOffset = decompressedOffset;

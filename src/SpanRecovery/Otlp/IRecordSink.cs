@@ -14,7 +14,7 @@ public enum RecordEncoding
 /// Receives whole records, after framing and any per-record decompression, in input order. Validation
 /// parses them into spans (<see cref="SpanParsingSink{TSink}"/>); restore re-encodes or forwards them.
 /// </summary>
-public interface IRecordSink
+internal interface IRecordSink
 {
     /// <summary>The input's detected framing and compression, once, before its first record.</summary>
     void OnFormat(InputDescription format);

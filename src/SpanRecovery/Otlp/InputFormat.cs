@@ -16,6 +16,7 @@ public enum RecordFraming
 /// <summary>How a trace file is compressed: found by the reader, chosen for <see cref="TraceFileWriter"/>.</summary>
 public enum InputCompression
 {
+    /// <summary>Not compressed.</summary>
     None,
 
     /// <summary>The whole file is a zstd stream, possibly of many concatenated frames.</summary>
@@ -31,6 +32,7 @@ public enum InputCompression
 /// <summary>Report names of the formats (docs/report-json.md).</summary>
 public static class InputFormatNames
 {
+    /// <summary>The framing's name in reports: <c>length-prefixed</c>, <c>json</c> or <c>raw</c>.</summary>
     public static string Name(this RecordFraming framing) => framing switch
     {
         RecordFraming.LengthPrefixed => "length-prefixed",
@@ -38,6 +40,7 @@ public static class InputFormatNames
         _ => "raw",
     };
 
+    /// <summary>The compression's name in reports: <c>none</c>, <c>zstd</c>, <c>gzip</c> or <c>zstd-record</c>.</summary>
     public static string Name(this InputCompression compression) => compression switch
     {
         InputCompression.Zstd => "zstd",
@@ -46,7 +49,7 @@ public static class InputFormatNames
         _ => "none",
     };
 
-    public static bool TryParseFraming(string name, out RecordFraming framing)
+    internal static bool TryParseFraming(string name, out RecordFraming framing)
     {
         foreach (var candidate in Enum.GetValues<RecordFraming>())
         {

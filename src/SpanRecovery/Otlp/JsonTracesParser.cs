@@ -12,7 +12,7 @@ namespace SpanRecovery.Otlp;
 /// (parsed as integers, never through a double). Unknown fields are skipped. A span's
 /// <see cref="SpanView.ContentHash"/> is the hash of its JSON text, so byte-identical repeats match.
 /// </summary>
-public static class JsonTracesParser
+internal static class JsonTracesParser
 {
     private const int MaxDecodedIdBytes = 32;
 

@@ -5,7 +5,7 @@ namespace SpanRecovery.Otlp;
 /// zstd frame, bad JSON. Thrown by the record parsers and turned into a <c>message-malformed</c> finding by
 /// the framing layer, which then resumes at the next record.
 /// </summary>
-public sealed class MalformedInputException : Exception
+internal sealed class MalformedInputException : Exception
 {
     public MalformedInputException(string message, long offsetInRecord)
         : base(message) => OffsetInRecord = offsetInRecord;

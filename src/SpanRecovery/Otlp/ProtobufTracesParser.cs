@@ -10,7 +10,7 @@ namespace SpanRecovery.Otlp;
 /// by length. A span is reported only once it has been read to its end, so a malformed span is never half
 /// counted; spans before the problem in the same record have been reported already.
 /// </summary>
-public static class ProtobufTracesParser
+internal static class ProtobufTracesParser
 {
     /// <summary>Parses one record; throws <see cref="MalformedInputException"/> on bad wire data.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -5,6 +5,7 @@ public sealed class ReadProgress
 {
     private long _bytes;
 
+    /// <summary>Bytes read so far.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     internal void Add(long bytes) => Interlocked.Add(ref _bytes, bytes);

@@ -3,6 +3,7 @@ namespace SpanRecovery.Otlp;
 /// <summary>Limits and overrides for reading trace inputs.</summary>
 public sealed record ReaderOptions
 {
+    /// <summary>64 MiB: larger than any record a collector writes.</summary>
     public const long DefaultMaxRecordBytes = 64L * 1024 * 1024;
 
     /// <summary>Records (and raw messages, and JSON documents) larger than this are input errors.</summary>

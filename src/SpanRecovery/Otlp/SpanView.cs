@@ -7,9 +7,13 @@ namespace SpanRecovery.Otlp;
 [Flags]
 public enum IdEncodingProblems : byte
 {
+    /// <summary>Every ID was well written.</summary>
     None = 0,
+    /// <summary>The trace ID is not hex.</summary>
     TraceIdNotHex = 1,
+    /// <summary>The span ID is not hex.</summary>
     SpanIdNotHex = 2,
+    /// <summary>The parent span ID is not hex.</summary>
     ParentSpanIdNotHex = 4,
 }
 
@@ -21,7 +25,7 @@ public enum IdEncodingProblems : byte
 /// </summary>
 public readonly ref struct SpanView
 {
-    public SpanView(
+    internal SpanView(
         ReadOnlySpan<byte> traceId,
         ReadOnlySpan<byte> spanId,
         ReadOnlySpan<byte> parentSpanId,
@@ -41,20 +45,27 @@ public readonly ref struct SpanView
         EncodingProblems = encodingProblems;
     }
 
+    /// <summary>The trace ID's bytes (16 when well formed).</summary>
     public ReadOnlySpan<byte> TraceId { get; }
 
+    /// <summary>The span ID's bytes (8 when well formed).</summary>
     public ReadOnlySpan<byte> SpanId { get; }
 
+    /// <summary>The parent span ID's bytes; empty for a root.</summary>
     public ReadOnlySpan<byte> ParentSpanId { get; }
 
+    /// <summary>Start time, nanoseconds since the Unix epoch; 0 when absent.</summary>
     public ulong StartTimeUnixNano { get; }
 
+    /// <summary>End time, nanoseconds since the Unix epoch; 0 when absent.</summary>
     public ulong EndTimeUnixNano { get; }
 
+    /// <summary>A hash of the span's whole encoded content: equal for byte-identical spans.</summary>
     public ulong ContentHash { get; }
 
     /// <summary>Byte offset of the record holding the span in the (decompressed) input.</summary>
     public long RecordOffset { get; }
 
+    /// <summary>IDs that were not hex (OTLP/JSON only).</summary>
     public IdEncodingProblems EncodingProblems { get; }
 }

@@ -46,7 +46,7 @@ public static class TraceFileReader
     /// Reads raw input bytes from a pipe (any segmentation) into whole records and completes it. The sink
     /// learns the input's format (<see cref="IRecordSink.OnFormat"/>) before its first record.
     /// </summary>
-    public static async Task<InputDescription> ReadRecordsAsync<TSink>(
+    internal static async Task<InputDescription> ReadRecordsAsync<TSink>(
         PipeReader input, TSink sink, ReaderOptions options, CancellationToken cancellationToken = default)
         where TSink : IRecordSink
     {

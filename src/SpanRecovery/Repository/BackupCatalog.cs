@@ -4,7 +4,7 @@ namespace SpanRecovery.Repository;
 
 /// <summary>A committed backup that no command may act on, and why (docs/repository.md "Confinement").</summary>
 /// <param name="Parent">The parent its manifest names, when the manifest could be read.</param>
-public sealed record DamagedBackup(string Name, string Problem, string? Parent = null);
+internal sealed record DamagedBackup(string Name, string Problem, string? Parent = null);
 
 /// <summary>Whether a backup still sits on the exact parent manifest it was built on (see <see cref="BackupCatalog.CheckParentLink"/>).</summary>
 internal enum ParentLink
@@ -27,7 +27,7 @@ internal enum ParentLink
 /// The one place that follows parent links: the chain a backup restores from, the full it starts from, and
 /// whether a parent's manifest is still the one its child was built on.
 /// </remarks>
-public sealed class BackupCatalog
+internal sealed class BackupCatalog
 {
     private readonly Dictionary<string, BackupManifest> _intact;
     private readonly Dictionary<string, string?> _parents;

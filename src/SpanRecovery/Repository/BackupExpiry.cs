@@ -24,7 +24,7 @@ public sealed record RetentionPolicy(int? Days = null, int? Full = null, int? Di
     public bool IsEmpty => Days is null && Full is null && Diff is null;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for days outside 0..<see cref="MaxDays"/> or fewer than one full / differential.</summary>
-    public void Validate()
+    internal void Validate()
     {
         if (Days is < 0 or > MaxDays)
             throw new ArgumentOutOfRangeException(nameof(Days), Days, $"retention days must be 0 to {MaxDays}");
@@ -53,6 +53,7 @@ public sealed record ExpiryResult(IReadOnlyList<ExpiredBackup> Removed, IReadOnl
 /// </summary>
 public sealed class BackupExpiry(BackupRepository repository)
 {
+    /// <summary>The repository whose backups expire.</summary>
     public BackupRepository Repository { get; } = repository;
 
     /// <summary>
@@ -107,7 +108,7 @@ public sealed class BackupExpiry(BackupRepository repository)
     /// Decides, without touching the repository, which of <paramref name="catalog"/>'s intact backups go and why.
     /// Removed is ordered newest first (children before parents), kept oldest first.
     /// </summary>
-    public static ExpiryResult Plan(BackupCatalog catalog, RetentionPolicy policy, DateTime utcNow, bool dryRun)
+    internal static ExpiryResult Plan(BackupCatalog catalog, RetentionPolicy policy, DateTime utcNow, bool dryRun)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(policy);

@@ -21,6 +21,7 @@ public sealed class BackupManager(
     private readonly ReaderOptions _readerOptions = readerOptions ?? new ReaderOptions();
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>The repository the backups go to.</summary>
     public BackupRepository Repository { get; } = repository;
 
     /// <summary>Committed backups, oldest first.</summary>
@@ -43,7 +44,7 @@ public sealed class BackupManager(
     }
 
     /// <summary>The backup in brief; <see cref="BackupMetadata.Size"/> is what the backup's directory holds on disk.</summary>
-    public BackupMetadata ToMetadata(BackupManifest manifest)
+    internal BackupMetadata ToMetadata(BackupManifest manifest)
     {
         var directory = Repository.BackupDirectory(manifest.Name);
         var size = Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length);
@@ -54,7 +55,7 @@ public sealed class BackupManager(
     /// A warning when the newest backup is older than the strategy's interval (a schedule that stopped
     /// running); null when it is recent enough or there is no backup yet.
     /// </summary>
-    public string? OverdueWarning(IReadOnlyList<BackupManifest> manifests, DateTime utcNow)
+    internal string? OverdueWarning(IReadOnlyList<BackupManifest> manifests, DateTime utcNow)
     {
         if (manifests.Count == 0)
             return null;

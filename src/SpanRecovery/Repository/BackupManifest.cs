@@ -21,16 +21,17 @@ public sealed record BackupManifest(
     ValidationSummary Validation,
     BackupTotals Totals)
 {
-    public const string FormatId = "spanrecovery-backup";
-    public const int CurrentVersion = 1;
+    internal const string FormatId = "spanrecovery-backup";
+    internal const int CurrentVersion = 1;
 
+    /// <summary><see cref="Type"/> as the enum.</summary>
     public BackupType BackupType => BackupTypeNames.TryParse(Type, out var type) ? type : throw new InvalidDataException($"unknown backup type '{Type}'");
 
     /// <summary>
     /// Parses and checks the manifest found in <c>backups/<paramref name="directoryName"/>/</c>; throws
     /// <see cref="InvalidDataException"/> naming the first problem when it is damaged (docs/repository.md).
     /// </summary>
-    public static BackupManifest Parse(ReadOnlySpan<byte> json, string directoryName)
+    internal static BackupManifest Parse(ReadOnlySpan<byte> json, string directoryName)
     {
         BackupManifest manifest;
         try
@@ -62,7 +63,7 @@ public sealed record FileState(string Path, long CaptureStart, long CaptureEnd, 
     /// <summary>The sha256 of no bytes: the prefix hash of an empty file or a link.</summary>
     public const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    public static FileState Link(string path, string target) => new(path, 0, 0, EmptySha256, null, target);
+    internal static FileState Link(string path, string target) => new(path, 0, 0, EmptySha256, null, target);
 }
 
 /// <summary>One stored segment: a captured byte range, zstd-compressed, with what was in it.</summary>
@@ -81,6 +82,10 @@ public sealed record SegmentInfo(
 public sealed record ValidationSummary(
     long Spans, long Traces, long InvalidSpans, long Errors, long Warnings, IReadOnlyDictionary<string, long> Rules, long UnreadableInputs = 0);
 
+/// <summary>What a backup itself holds: spans captured, source bytes captured, and bytes stored in its segments.</summary>
+/// <param name="Spans">Spans in this backup's segments (not its parents').</param>
+/// <param name="SourceBytes">Source bytes this backup captured.</param>
+/// <param name="StoredBytes">Bytes of its segments as stored (compressed).</param>
 public sealed record BackupTotals(long Spans, long SourceBytes, long StoredBytes);
 
 /// <summary>A backup as scripts read it (docs/repository.md); <see cref="Skipped"/> is set only for the backup just made.</summary>

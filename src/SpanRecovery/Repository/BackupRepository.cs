@@ -9,7 +9,7 @@ namespace SpanRecovery.Repository;
 /// </summary>
 public sealed class BackupRepository
 {
-    public const string ManifestFileName = "manifest.json";
+    internal const string ManifestFileName = "manifest.json";
 
     private readonly TextWriter? _warnings;
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
@@ -25,20 +25,22 @@ public sealed class BackupRepository
     /// <summary>The repository directory (full path).</summary>
     public string Path { get; }
 
+    /// <summary>The repository's <c>repo.json</c>.</summary>
     public RepositoryConfig Config { get; }
 
+    /// <summary>The strategy backups follow when no type is asked for.</summary>
     public BackupStrategy Strategy { get; }
 
-    public string BackupsDirectory => System.IO.Path.Combine(Path, "backups");
+    internal string BackupsDirectory => System.IO.Path.Combine(Path, "backups");
 
-    public string LockPath => System.IO.Path.Combine(Path, "lock");
+    internal string LockPath => System.IO.Path.Combine(Path, "lock");
 
-    public string BackupDirectory(string name) => System.IO.Path.Combine(BackupsDirectory, name);
+    internal string BackupDirectory(string name) => System.IO.Path.Combine(BackupsDirectory, name);
 
-    public string ManifestPath(string name) => System.IO.Path.Combine(BackupDirectory(name), ManifestFileName);
+    internal string ManifestPath(string name) => System.IO.Path.Combine(BackupDirectory(name), ManifestFileName);
 
     /// <summary>A path inside the repository as reports show it: relative, with '/' separators.</summary>
-    public string Relative(string path) => System.IO.Path.GetRelativePath(Path, path).Replace('\\', '/');
+    internal string Relative(string path) => System.IO.Path.GetRelativePath(Path, path).Replace('\\', '/');
 
     /// <summary>Creates a repository in <paramref name="path"/> (created if missing; refused if it already is one).</summary>
     public static BackupRepository Init(string path, BackupStrategy strategy)
@@ -68,7 +70,7 @@ public sealed class BackupRepository
     }
 
     /// <summary>Names of committed backups (those with a manifest), in ordinal order.</summary>
-    public IReadOnlyList<string> CommittedNames()
+    internal IReadOnlyList<string> CommittedNames()
     {
         if (!Directory.Exists(BackupsDirectory))
             return [];
@@ -82,10 +84,10 @@ public sealed class BackupRepository
     /// Reads and checks a committed backup's manifest: a missing one is <see cref="RepositoryError.BackupNotFound"/>,
     /// a damaged one (also a backup directory that is a symbolic link) an <see cref="InvalidDataException"/>.
     /// </summary>
-    public BackupManifest ReadManifest(string name) => BackupManifest.Parse(ReadManifestBytes(name), name);
+    internal BackupManifest ReadManifest(string name) => BackupManifest.Parse(ReadManifestBytes(name), name);
 
     /// <summary>A committed backup's manifest as stored, read only through a confined, link-free path.</summary>
-    public byte[] ReadManifestBytes(string name)
+    internal byte[] ReadManifestBytes(string name)
     {
         if (!RepositoryNames.IsPlainName(name) || !File.Exists(ManifestPath(name)))
             throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {Path}");
@@ -105,7 +107,7 @@ public sealed class BackupRepository
     /// The committed backups sorted into intact and damaged ones. Each damaged backup is reported once per
     /// opened repository to the warnings writer given to <see cref="Open"/>, since every command skips it.
     /// </summary>
-    public BackupCatalog ReadCatalog()
+    internal BackupCatalog ReadCatalog()
     {
         var catalog = BackupCatalog.Read(this);
         foreach (var damaged in catalog.Damaged)
@@ -118,10 +120,10 @@ public sealed class BackupRepository
     }
 
     /// <summary>A segment's path; its name passed <see cref="RepositoryNames.IsPlainName"/> when the manifest was read.</summary>
-    public string SegmentPath(string backupName, string segmentName) => System.IO.Path.Combine(BackupDirectory(backupName), segmentName);
+    internal string SegmentPath(string backupName, string segmentName) => System.IO.Path.Combine(BackupDirectory(backupName), segmentName);
 
     /// <summary>Removes backup directories without a manifest: debris of an interrupted writer. Call holding the lock.</summary>
-    public IReadOnlyList<string> RemoveDebris()
+    internal IReadOnlyList<string> RemoveDebris()
     {
         var removed = new List<string>();
         if (!Directory.Exists(BackupsDirectory))

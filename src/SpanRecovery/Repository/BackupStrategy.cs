@@ -12,6 +12,7 @@ public sealed record BackupStrategy(string Name, BackupType Type, int RetentionD
     /// <summary>The presets <c>repo init --strategy</c> accepts.</summary>
     public static IReadOnlyList<BackupStrategy> Presets { get; } = [ThreeTwoOne];
 
+    /// <summary>A strategy by its preset name (<c>3-2-1</c>).</summary>
     public static bool TryGetPreset(string name, out BackupStrategy strategy)
     {
         strategy = Presets.FirstOrDefault(p => p.Name == name)!;

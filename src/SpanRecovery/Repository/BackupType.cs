@@ -16,6 +16,7 @@ public enum BackupType
 /// <summary>The names scripts see (<c>full</c> | <c>incremental</c> | <c>differential</c>) and the name suffixes.</summary>
 public static class BackupTypeNames
 {
+    /// <summary>The type's name in manifests and output: <c>full</c>, <c>incremental</c> or <c>differential</c>.</summary>
     public static string Name(this BackupType type) => type switch
     {
         BackupType.Full => "full",
@@ -24,13 +25,14 @@ public static class BackupTypeNames
     };
 
     /// <summary>The letter that ends a backup name: F, I or D.</summary>
-    public static char Suffix(this BackupType type) => type switch
+    internal static char Suffix(this BackupType type) => type switch
     {
         BackupType.Full => 'F',
         BackupType.Incremental => 'I',
         _ => 'D',
     };
 
+    /// <summary>The type with this name, if there is one.</summary>
     public static bool TryParse(string? name, out BackupType type)
     {
         foreach (var candidate in Enum.GetValues<BackupType>())

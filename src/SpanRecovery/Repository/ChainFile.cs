@@ -8,7 +8,7 @@ namespace SpanRecovery.Repository;
 /// <param name="Path">Relative path in the source (and the target), '/' separated.</param>
 /// <param name="Sha256">The manifest's hash of the file's captured prefix: exactly the restored bytes.</param>
 /// <param name="LinkTarget">Set for a symbolic link of the source: restored as a link to this target, with no bytes.</param>
-public sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest, string? LinkTarget = null)
+internal sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest, string? LinkTarget = null)
 {
     /// <summary>
     /// The files of a chain's last backup, each rebuilt by walking back through the chain from that backup

@@ -1,7 +1,7 @@
 namespace SpanRecovery.Repository;
 
 /// <summary>One stored piece of a source file: the segment of a backup that holds some of its bytes.</summary>
-public sealed record FilePart(BackupManifest Backup, SegmentInfo Segment);
+internal sealed record FilePart(BackupManifest Backup, SegmentInfo Segment);
 
 /// <summary>
 /// Which segments of a chain make each source file of its last backup (docs/repository.md append-aware capture):
@@ -9,7 +9,7 @@ public sealed record FilePart(BackupManifest Backup, SegmentInfo Segment);
 /// ranges do not join up cannot be restored; <c>backups verify</c> and <c>restore</c> both ask here, so they
 /// always agree on it.
 /// </summary>
-public static class ChainLayout
+internal static class ChainLayout
 {
     /// <summary>Each file of <paramref name="chain"/>'s last backup with its parts, oldest first; or the first problem.</summary>
     /// <param name="chain">A backup and the backups it depends on, oldest first; each manifest passed the catalog's checks.</param>

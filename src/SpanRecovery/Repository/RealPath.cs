@@ -5,7 +5,7 @@ namespace SpanRecovery.Repository;
 /// repository, a source and a restore target must be judged on real paths: through a link, a target that
 /// looks unrelated can be the repository itself.
 /// </summary>
-public static class RealPath
+internal static class RealPath
 {
     private const int MaxLinks = 40; // as Linux's own limit on links followed in one lookup
 

@@ -5,14 +5,14 @@ namespace SpanRecovery.Repository;
 /// <summary>The contents of <c>REPO/repo.json</c>: what this directory is and how it is meant to be used.</summary>
 public sealed record RepositoryConfig(string Format, int Version, StrategyConfig Strategy, DateTime Created)
 {
-    public const string FormatId = "spanrecovery-repo";
-    public const int CurrentVersion = 1;
+    internal const string FormatId = "spanrecovery-repo";
+    internal const int CurrentVersion = 1;
 
     /// <summary>
     /// Reads <c>repo.json</c> (named <paramref name="path"/> in messages); anything but a repository file of
     /// this version with a usable strategy is <see cref="RepositoryError.InvalidRepository"/>.
     /// </summary>
-    public static RepositoryConfig Parse(ReadOnlySpan<byte> json, string path)
+    internal static RepositoryConfig Parse(ReadOnlySpan<byte> json, string path)
     {
         RepositoryConfig config;
         try
@@ -35,10 +35,10 @@ public sealed record RepositoryConfig(string Format, int Version, StrategyConfig
 /// <summary>A <see cref="BackupStrategy"/> as stored in <c>repo.json</c> (type by name, interval in hours).</summary>
 public sealed record StrategyConfig(string Name, string Type, int RetentionDays, double IntervalHours)
 {
-    public static StrategyConfig From(BackupStrategy strategy) =>
+    internal static StrategyConfig From(BackupStrategy strategy) =>
         new(strategy.Name, strategy.Type.Name(), strategy.RetentionDays, strategy.Interval.TotalHours);
 
-    public BackupStrategy ToStrategy()
+    internal BackupStrategy ToStrategy()
     {
         if (!BackupTypeNames.TryParse(Type, out var type))
             throw new RepositoryException(RepositoryError.InvalidRepository, $"repo.json: unknown strategy type '{Type}'");

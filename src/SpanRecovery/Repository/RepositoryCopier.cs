@@ -20,6 +20,7 @@ public sealed record CopyResult(
     IReadOnlyList<CopyProblem> Damaged,
     IReadOnlyList<CopyProblem> NotCopied)
 {
+    /// <summary>Nothing damaged was met.</summary>
     public bool Ok => Damaged.Count == 0;
 }
 
@@ -36,8 +37,10 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
 {
     private const int CopyBufferBytes = 1 << 20;
 
+    /// <summary>The repository copied from.</summary>
     public BackupRepository Source { get; } = source;
 
+    /// <summary>Copies every committed backup the destination lacks; see the class remarks.</summary>
     public CopyResult Copy(CancellationToken cancellationToken = default)
     {
         var destinationFull = Path.GetFullPath(destinationPath);

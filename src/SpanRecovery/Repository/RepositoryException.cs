@@ -22,5 +22,6 @@ public enum RepositoryError
 /// <summary>A repository operation that cannot proceed, with a message fit for the user.</summary>
 public sealed class RepositoryException(RepositoryError error, string message) : Exception(message)
 {
+    /// <summary>Which kind of failure it is.</summary>
     public RepositoryError Error { get; } = error;
 }

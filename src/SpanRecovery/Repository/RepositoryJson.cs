@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace SpanRecovery.Repository;
 
 /// <summary>The one JSON dialect of repository files and <c>--json</c> output: camelCase, indented, nulls kept.</summary>
-public static class RepositoryJson
+internal static class RepositoryJson
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {

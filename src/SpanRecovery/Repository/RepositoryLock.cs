@@ -5,7 +5,7 @@ namespace SpanRecovery.Repository;
 
 /// <summary>Who holds <c>REPO/lock</c>: enough to tell a live writer from a dead one and to name it to the user.</summary>
 /// <param name="Nonce">Tells two holders with the same pid apart (a pid reused, two locks of one process).</param>
-public sealed record LockHolder(int Pid, string Host, DateTime Started, Guid Nonce = default)
+internal sealed record LockHolder(int Pid, string Host, DateTime Started, Guid Nonce = default)
 {
     public override string ToString() => $"pid {Pid} on {Host} since {Started:yyyy-MM-ddTHH:mm:ssZ}";
 
@@ -40,7 +40,7 @@ public sealed record LockHolder(int Pid, string Host, DateTime Started, Guid Non
 /// host, pid not running — is stale and taken over, so a killed writer does not block the repository forever.
 /// Disposing releases it.
 /// </summary>
-public sealed class RepositoryLock : IDisposable
+internal sealed class RepositoryLock : IDisposable
 {
     /// <summary>An unreadable lock this old is from a writer killed between creating and filling it.</summary>
     private static readonly TimeSpan UnreadableLockGrace = TimeSpan.FromSeconds(10);

@@ -5,7 +5,7 @@ namespace SpanRecovery.Repository;
 /// input like any other: a name with <c>..</c>, a root, a NUL or nothing at all would let a damaged or hostile
 /// manifest make a command read, write or delete outside the repository (or outside a restore target).
 /// </summary>
-public static class RepositoryNames
+internal static class RepositoryNames
 {
     /// <summary>
     /// A name the repository gave (a backup or segment): one component, not empty, not <c>.</c> or <c>..</c>,

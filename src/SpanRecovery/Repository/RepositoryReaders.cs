@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace SpanRecovery.Repository;
 
 /// <summary>A restore in progress and the backups it reads.</summary>
-public sealed record RepositoryReaderEntry(LockHolder Reader, IReadOnlyList<string> Backups);
+internal sealed record RepositoryReaderEntry(LockHolder Reader, IReadOnlyList<string> Backups);
 
 /// <summary>
 /// Restores in progress, so that <c>backups expire</c> leaves the backups they read alone: a restore
@@ -11,7 +11,7 @@ public sealed record RepositoryReaderEntry(LockHolder Reader, IReadOnlyList<stri
 /// needs no lock (backups may run meanwhile: they only add). An entry of a process that is gone (same host,
 /// pid not running) protects nothing and is removed by the next expire.
 /// </summary>
-public sealed class RepositoryReaders : IDisposable
+internal sealed class RepositoryReaders : IDisposable
 {
     private readonly string? _path;
 

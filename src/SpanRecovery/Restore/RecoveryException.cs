@@ -16,6 +16,7 @@ public sealed class BackupNotFoundException(string message) : RecoveryException(
 /// <summary>The chain to restore failed its checksums before anything was written (exit 1; <c>--force</c> skips the check).</summary>
 public sealed class CorruptedBackupException(string message, IReadOnlyList<Repository.Damage> damaged) : RecoveryException(message)
 {
+    /// <summary>The damaged pieces found, when the checksums found them.</summary>
     public IReadOnlyList<Repository.Damage> Damaged { get; } = damaged;
 }
 

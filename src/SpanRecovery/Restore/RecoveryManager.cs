@@ -23,7 +23,7 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         RestoreAsync(catalog => RestorePlan.ForPointInTime(catalog, pointInTimeUnixNano), target, options, cancellationToken);
 
     /// <summary>Whether a restore target names an OTLP/HTTP backend rather than a directory.</summary>
-    public static bool IsHttpTarget(string target) =>
+    internal static bool IsHttpTarget(string target) =>
         target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     private Task<RecoveryResult> RestoreAsync(Func<BackupCatalog, RestorePlan> plan, string target, RestoreOptions? options, CancellationToken cancellationToken) =>

@@ -17,5 +17,5 @@ public sealed record RestoreOptions(
     RestoreProgress? Progress = null,
     TimeSpan? HookTimeout = null)
 {
-    public TimeSpan EffectiveHookTimeout => HookTimeout ?? TimeSpan.FromMinutes(10);
+    internal TimeSpan EffectiveHookTimeout => HookTimeout ?? TimeSpan.FromMinutes(10);
 }

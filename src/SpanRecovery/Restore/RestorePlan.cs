@@ -8,7 +8,7 @@ namespace SpanRecovery.Restore;
 /// <see cref="Secondary"/>: the chain of the first backup after the time when that backup starts a new chain,
 /// read only for spans the primary chain does not hold.
 /// </summary>
-public sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnlyList<BackupManifest> Secondary, ulong? PointInTimeUnixNano)
+internal sealed record RestorePlan(IReadOnlyList<BackupManifest> Primary, IReadOnlyList<BackupManifest> Secondary, ulong? PointInTimeUnixNano)
 {
     /// <summary>Every backup the restore reads, in the order it reads them.</summary>
     public IEnumerable<BackupManifest> Backups => Primary.Concat(Secondary);

@@ -1,6 +1,6 @@
 namespace SpanRecovery.Sharding;
 
-public enum ShardError
+internal enum ShardError
 {
     /// <summary>A task that must come first has not finished (or the plan is missing): run it, then this again.</summary>
     NotFound,
@@ -10,7 +10,7 @@ public enum ShardError
 }
 
 /// <summary>A shard task that cannot run or a merge that cannot trust its parts; the message names the tasks or objects.</summary>
-public sealed class ShardException(string message, ShardError error) : Exception(message)
+internal sealed class ShardException(string message, ShardError error) : Exception(message)
 {
     public ShardError Error { get; } = error;
 }

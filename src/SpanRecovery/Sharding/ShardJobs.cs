@@ -9,7 +9,7 @@ namespace SpanRecovery.Sharding;
 /// pod learns its task from <c>JOB_COMPLETION_INDEX</c>; a failed index is retried on its own
 /// (<c>backoffLimitPerIndex</c>), which is safe since a rerun task changes nothing.
 /// </summary>
-public static class ShardJobs
+internal static class ShardJobs
 {
     public const int RetriesPerIndex = 3;
 

@@ -6,10 +6,10 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Sharding;
 
 /// <summary>One input of a sharded validation, named as every worker sees it, and the map task that reads it.</summary>
-public sealed record PlannedInput(string Path, long Bytes, int Task);
+internal sealed record PlannedInput(string Path, long Bytes, int Task);
 
 /// <summary>The settings every task must share, or their findings would not add up to one report.</summary>
-public sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, long MaxRecordBytes, string? Framing)
+internal sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, long MaxRecordBytes, string? Framing)
 {
     public static ShardSettings From(ValidationOptions validation, ReaderOptions reader) =>
         new(validation.MaxExamples, validation.MaxDuration.TotalSeconds, reader.MaxRecordBytes, reader.Framing?.Name());
@@ -27,7 +27,7 @@ public sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, l
 /// input order across tasks, which the duplicate rule and the examples depend on. Every task result carries
 /// the plan's <see cref="Id"/>, so results left in the work location by an earlier plan are never merged.
 /// </summary>
-public sealed record ShardPlan(string Format, int Version, string Id, IReadOnlyList<PlannedInput> Inputs, int MapTasks, int Partitions, ShardSettings Settings)
+internal sealed record ShardPlan(string Format, int Version, string Id, IReadOnlyList<PlannedInput> Inputs, int MapTasks, int Partitions, ShardSettings Settings)
 {
     public const string FormatId = "spanrecovery-shard-plan";
     public const string Key = "plan.json";

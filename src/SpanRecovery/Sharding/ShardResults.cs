@@ -5,7 +5,7 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Sharding;
 
 /// <summary>A report example as task results carry it: the rule by id, the input by data-set index.</summary>
-public sealed record ShardExample(string Rule, int Input, long Offset, string TraceId, string SpanId, string Message)
+internal sealed record ShardExample(string Rule, int Input, long Offset, string TraceId, string SpanId, string Message)
 {
     internal static ShardExample From(Finding finding, int input) =>
         new(finding.Rule.Id(), input, finding.Offset, finding.TraceId, finding.SpanId, finding.Message);
@@ -24,7 +24,7 @@ public sealed record ShardExample(string Rule, int Input, long Offset, string Tr
 }
 
 /// <summary>A task result, tied to the plan it was computed for.</summary>
-public interface IShardResult
+internal interface IShardResult
 {
     string PlanId { get; }
 }
@@ -33,7 +33,7 @@ public interface IShardResult
 /// <c>maps/I/done.json</c>, written after the task's partition objects: the reading pass over its inputs
 /// (docs/rules.md single-span and input rules) and how many key records it wrote to each partition.
 /// </summary>
-public sealed record MapResult(
+internal sealed record MapResult(
     string PlanId, int Task, int FirstInput, IReadOnlyList<InputReport> Inputs, long Spans, long InvalidSpans,
     IReadOnlyDictionary<string, long> Rules, IReadOnlyList<ShardExample> Examples, IReadOnlyList<long> PartitionSpans) : IShardResult
 {
@@ -51,7 +51,7 @@ public sealed record MapResult(
 }
 
 /// <summary><c>reduces/P.json</c>: the table rules over partition P of every map task, and the key records read.</summary>
-public sealed record ReduceResult(
+internal sealed record ReduceResult(
     string PlanId, int Partition, long Spans, long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
     IReadOnlyList<ShardExample> Examples) : IShardResult
 {

@@ -9,7 +9,7 @@ namespace SpanRecovery.Sharding;
 /// LAST, so a task killed midway leaves no result and a task run twice overwrites its own objects with the
 /// same content: retries and duplicates change nothing.
 /// </summary>
-public static class ShardTasks
+internal static class ShardTasks
 {
     /// <summary>Writes the plan: the inputs (files, directories, <c>s3://</c> objects or prefixes) split over map tasks.</summary>
     public static async Task<ShardPlan> PlanAsync(IObjectStore work, IEnumerable<string> inputs, int mapTasks, int partitions, ShardSettings settings, CancellationToken cancellationToken = default)

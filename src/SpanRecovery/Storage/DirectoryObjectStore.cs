@@ -5,7 +5,7 @@ namespace SpanRecovery.Storage;
 /// disk and renamed over it, so readers on any machine sharing the directory see the old object or the new
 /// one, never a mix. Keys are checked to stay inside the directory.
 /// </summary>
-public sealed class DirectoryObjectStore : IObjectStore
+internal sealed class DirectoryObjectStore : IObjectStore
 {
     public DirectoryObjectStore(string directory)
     {

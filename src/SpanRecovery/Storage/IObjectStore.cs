@@ -5,7 +5,7 @@ namespace SpanRecovery.Storage;
 /// of an S3-compatible bucket. Keys are relative names with '/' separators. A written object is there whole or
 /// not at all, so a reader never sees half of one, and a task that is run again simply overwrites its objects.
 /// </summary>
-public interface IObjectStore : IDisposable
+internal interface IObjectStore : IDisposable
 {
     /// <summary>Where the store is, as a user gave it (a path or <c>s3://bucket/prefix</c>).</summary>
     string Location { get; }

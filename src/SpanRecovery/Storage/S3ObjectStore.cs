@@ -11,7 +11,7 @@ namespace SpanRecovery.Storage;
 /// and region from the standard AWS variables and profile chain. A PUT is atomic by S3's own rules. Failures
 /// become <see cref="IOException"/>s that name the object.
 /// </summary>
-public sealed class S3ObjectStore : IObjectStore
+internal sealed class S3ObjectStore : IObjectStore
 {
     private readonly AmazonS3Client _client;
     private readonly string _bucket;

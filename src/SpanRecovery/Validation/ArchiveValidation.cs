@@ -9,7 +9,7 @@ public static class ArchiveValidation
     /// Files to read, in order: each file argument as given, each directory's regular files recursively in
     /// ordinal path order. A path that does not exist stays in the list so that it is reported.
     /// </summary>
-    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
+    internal static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
     {
         var files = new List<string>();
         foreach (var path in paths)
@@ -33,7 +33,7 @@ public static class ArchiveValidation
     /// between one table and partitions before reading: realistic spans take about 40 bytes compressed and
     /// 280 as protobuf, so 30 and 150 err towards partitioning; a wrong guess only moves the switch to later.
     /// </summary>
-    public static long EstimateSpans(IEnumerable<string> files)
+    internal static long EstimateSpans(IEnumerable<string> files)
     {
         long spans = 0;
         Span<byte> head = stackalloc byte[8];
@@ -59,6 +59,12 @@ public static class ArchiveValidation
     private static bool IsCompressed(ReadOnlySpan<byte> head) =>
         FormatSniffer.SniffCompression(head) != InputCompression.None || (head.Length >= 8 && FormatSniffer.IsZstdFrame(head[4..]));
 
+    /// <summary>
+    /// Validates files and directories (every regular file below, in name order) as one data set, in one
+    /// pass; within <see cref="ValidationOptions.MemoryLimitBytes"/> the span table spills to partition files.
+    /// </summary>
+    /// <param name="started">Given the validator before reading starts (for a progress display of its counts).</param>
+    /// <param name="progress">Counts the input bytes read.</param>
     public static async Task<ValidationReport> ValidateAsync(
         IEnumerable<string> paths,
         ValidationOptions? validationOptions = null,

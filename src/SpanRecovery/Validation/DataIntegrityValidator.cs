@@ -26,6 +26,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     private readonly int _firstInput;
     private bool _completed;
 
+    /// <summary>A validator for one data set; feed it with <see cref="TraceFileReader"/> between <see cref="BeginInput"/> and <see cref="EndInput"/>.</summary>
     public DataIntegrityValidator(ValidationOptions? options = null)
         : this(options, firstInput: 0)
     {
@@ -62,6 +63,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         input.Compression = description.Framing is null ? null : description.Compression.Name();
     }
 
+    /// <summary>Counts an input problem: an unreadable input, or a record that could not be read.</summary>
     public void OnInputProblem(InputProblem problem)
     {
         if (problem.Kind == InputProblemKind.Unreadable)
@@ -75,6 +77,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
             _examples.Add(new Finding(rule, Current.Path, problem.Offset, "", "", problem.Message));
     }
 
+    /// <summary>Checks one span and enters it in the span table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnSpan(in SpanView span)
     {

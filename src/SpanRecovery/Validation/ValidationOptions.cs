@@ -34,5 +34,5 @@ public sealed record ValidationOptions
     /// <summary>The limit in effect.</summary>
     public long EffectiveMemoryLimitBytes => MemoryLimitBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.6);
 
-    public string EffectiveSpillDirectory => SpillDirectory ?? Path.GetTempPath();
+    internal string EffectiveSpillDirectory => SpillDirectory ?? Path.GetTempPath();
 }

@@ -6,6 +6,7 @@ public sealed record InputReport(string Path, string? Format, string? Compressio
 /// <summary>A finding kept as an example: where it is and which span (IDs as hex, empty when absent).</summary>
 public sealed record Finding(Rule Rule, string Path, long Offset, string TraceId, string SpanId, string Message)
 {
+    /// <summary>The rule's severity.</summary>
     public Severity Severity => Rule.Severity();
 
     /// <summary>A finding about a span known by its well-formed key.</summary>
@@ -20,6 +21,7 @@ public sealed record Finding(Rule Rule, string Path, long Offset, string TraceId
 /// <summary>The totals of docs/rules.md "Counting".</summary>
 public sealed record ValidationTotals(long Spans, long Traces, long InvalidSpans, long Errors, long Warnings)
 {
+    /// <summary>Spans with no finding of their own.</summary>
     public long ValidSpans => Spans - InvalidSpans;
 }
 
@@ -42,5 +44,6 @@ public sealed record ValidationReport(
     /// <summary>docs/rules.md exit code: 2 input problems, 1 span errors, 0 clean.</summary>
     public int ExitCode => HasInputErrors ? 2 : Totals.Errors > 0 ? 1 : 0;
 
+    /// <summary>Findings of <paramref name="rule"/>; 0 when none.</summary>
     public long Count(Rule rule) => RuleCounts.TryGetValue(rule, out var count) ? count : 0;
 }

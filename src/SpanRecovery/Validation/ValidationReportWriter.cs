@@ -7,11 +7,13 @@ namespace SpanRecovery.Validation;
 /// <summary>Renders a <see cref="ValidationReport"/> as the stable JSON of docs/report-json.md or a short text summary.</summary>
 public static class ValidationReportWriter
 {
+    /// <summary>The library's version, as reports name it.</summary>
     public static string Version { get; } =
         typeof(ValidationReportWriter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     private const int TextExamplesPerRule = 2;
 
+    /// <summary>Writes the report JSON (UTF-8, indented) to <paramref name="output"/>.</summary>
     public static void WriteJson(ValidationReport report, Stream output)
     {
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
@@ -82,6 +84,7 @@ public static class ValidationReportWriter
         json.WriteEndObject();
     }
 
+    /// <summary>The report JSON as a string.</summary>
     public static string ToJson(ValidationReport report)
     {
         using var buffer = new MemoryStream();
@@ -89,6 +92,7 @@ public static class ValidationReportWriter
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>A short summary for people: totals, rules with findings, a few examples.</summary>
     public static string ToText(ValidationReport report)
     {
         var text = new StringBuilder();
