@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process validation at scale (DESIGN §9): in memory against partitioned, with `zstd -dc` as the
+# Whole-process validation at scale (docs/scale-out.md): in memory against partitioned, with `zstd -dc` as the
 # decompression floor, in paired rounds (each round runs every variant once, in turn) and medians.
 # Usage: benchmarks/scale.sh [SPANS...]   (default: 5000000 10000000; archives are generated once into $WORK)
 set -euo pipefail

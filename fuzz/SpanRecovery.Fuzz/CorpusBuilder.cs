@@ -8,7 +8,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Fuzz;
 
 /// <summary>
-/// Writes the seed corpus, <c>fuzz/corpus/&lt;harness&gt;/</c>: a few small real files from shared/samples and
+/// Writes the starting corpus, <c>fuzz/corpus/&lt;harness&gt;/</c>: a few small real files from tests/fixtures/samples and
 /// records built with Google.Protobuf (valid ones and ones with every kind of span defect), in each harness's
 /// container. Seeds stay small (AFL works best on inputs under a few KB). Deterministic, so rerunning
 /// <c>make-corpus</c> reproduces the committed files.

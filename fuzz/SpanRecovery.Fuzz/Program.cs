@@ -5,8 +5,8 @@ using SpanRecovery.Fuzz;
 //   <Harness>                        AFL++ fork server (SharpFuzz OutOfProcess); without afl-fuzz: one input from stdin
 //   libfuzzer <Harness>              libFuzzer via libfuzzer-dotnet; without it: the file named by the next argument
 //   run <Harness> FILE...            each file once, in process, printing any exception (reproduce a crash)
-//   smoke [<Harness>|all] [ITERATIONS] [SEED] [CORPUS_DIR]   in-process mutations of the seed corpus (no fuzzer needed)
-//   make-corpus [CORPUS_DIR] [SAMPLES_DIR]      rewrite the seed corpus
+//   smoke [<Harness>|all] [ITERATIONS] [SEED] [CORPUS_DIR]   in-process mutations of the starting corpus (no fuzzer needed)
+//   make-corpus [CORPUS_DIR] [SAMPLES_DIR]      rewrite the starting corpus
 //   list                             the harness names
 // libfuzzer-dotnet passes a single --target_arg, so the harness (and "libfuzzer") may also come from the
 // environment: SPANRECOVERY_FUZZ_HARNESS=<Harness>, SPANRECOVERY_FUZZ_ENGINE=libfuzzer.
@@ -34,7 +34,7 @@ try
             var corpus = rest.Length > 0 ? rest[0] : Path.Combine(FindFuzzDirectory(), "corpus");
             var samples = rest.Length > 1 ? rest[1] : Path.Combine(FindFuzzDirectory(), "..", "tests", "fixtures", "samples");
             CorpusBuilder.Write(corpus, samples);
-            Console.WriteLine($"wrote the seed corpus to {corpus}");
+            Console.WriteLine($"wrote the starting corpus to {corpus}");
             return 0;
         case "list":
             Console.WriteLine(string.Join(Environment.NewLine, FuzzTargets.All.Keys));
