@@ -12,5 +12,6 @@ var root = new RootCommand("SpanRecovery: validate, back up and restore OpenTele
     BackupsCommand.Create(),
     RestoreCommand.Create(),
     ShardCommand.Create(),
+    RepairCommand.Create(),
 };
 return await CommandLineHost.RunAsync(root, args);

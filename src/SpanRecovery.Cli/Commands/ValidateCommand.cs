@@ -13,30 +13,23 @@ internal static class ValidateCommand
         var format = new Option<string>("--format") { Description = "Report format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var (maxExamples, maxDuration, maxRecord, inputFormat) = RuleOptions();
-        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Most memory the span table may use before partitioning by trace ID (512M, 4G; default 60 % of available memory)" };
-        var spillDir = new Option<string?>("--spill-dir") { Description = "Where partition files go (default: the temp directory)" };
-        var partitions = new Option<int?>("--partitions") { Description = "Force partitioned validation into R partitions (1 to 1024); 0: one table in memory while it fits the limit" };
+        var memory = new MemoryOptions();
         var workers = new Option<int?>("--workers") { Description = "Run as shard map and reduce tasks in N local processes (the cluster's code path on one machine)" };
 
         var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles")
         {
-            paths, format, maxExamples, maxDuration, maxRecord, inputFormat, memoryLimit, spillDir, partitions, workers,
+            paths, format, maxExamples, maxDuration, maxRecord, inputFormat,
         };
+        memory.AddTo(command);
+        command.Options.Add(workers);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(partitions) is < 0 or > 1024)
-                throw new UsageException("--partitions must be 0 to 1024");
             if (parse.GetValue(workers) is < 1 or > 256)
                 throw new UsageException("--workers must be 1 to 256");
             // The paths argument takes any token; one that looks like an option and names nothing is a typo.
             if (parse.GetValue(paths)!.FirstOrDefault(p => p.StartsWith('-') && !Path.Exists(p)) is { } unknown)
                 throw new UsageException($"unknown option {unknown} (a file whose name starts with '-' is given as ./{unknown})");
-            var validation = ValidationOptionsFrom(parse, maxExamples, maxDuration) with
-            {
-                MemoryLimitBytes = parse.GetValue(memoryLimit) is { } limit ? SizeParser.Parse(limit) : null,
-                SpillDirectory = parse.GetValue(spillDir),
-                Partitions = parse.GetValue(partitions),
-            };
+            var validation = memory.Apply(parse, ValidationOptionsFrom(parse, maxExamples, maxDuration));
             var reader = ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat));
             var report = parse.GetValue(workers) is { } count
                 ? await LocalWorkers.ValidateAsync(parse.GetValue(paths)!, count, validation, reader, cancellationToken)

@@ -23,6 +23,8 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private long _spans;
     private long _invalidSpans;
+    private long _recordOffset;
+    private int _ordinalInRecord;
     private readonly int _firstInput;
     private bool _completed;
 
@@ -53,6 +55,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         if (_firstInput + _inputs.Count >= PartitionFile.MaxInputs - 1)
             throw new InvalidOperationException($"more than {PartitionFile.MaxInputs - 1} inputs in one data set");
         _inputs.Add(new InputState(path, bytes));
+        _recordOffset = -1;
     }
 
     /// <summary>Records what the reader detected about the current input.</summary>
@@ -84,6 +87,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         _spans++;
         Current.Spans++;
         var found = new RuleSet();
+        var ordinal = OrdinalInRecord(span.RecordOffset);
 
         var (traceOk, spanOk, parent) = _spanRules.Check(span, ref found);
 
@@ -91,11 +95,12 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         {
             // A span without a usable span_id enters no table, but its trace still counts.
             _tables.Add(new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0,
-                parent, PendingSpan.Fold(span.ContentHash), _firstInput + _inputs.Count - 1, span.RecordOffset, found.HasError, TraceOnly: !spanOk));
+                parent, PendingSpan.Fold(span.ContentHash), _firstInput + _inputs.Count - 1, span.RecordOffset, ordinal, found.HasError, TraceOnly: !spanOk));
         }
 
         if (found.IsEmpty)
             return;
+        _options.FindingObserver?.OnSpanFindings(_firstInput + _inputs.Count - 1, span.RecordOffset, ordinal, found);
         if (found.HasError)
             _invalidSpans++;
         foreach (var rule in found)
@@ -134,6 +139,15 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
     }
 
     internal TraceTables Tables => _tables;
+
+    /// <summary>The span's place among its record's spans: a record's spans arrive together, in reading order.</summary>
+    private int OrdinalInRecord(long recordOffset)
+    {
+        if (recordOffset == _recordOffset)
+            return ++_ordinalInRecord;
+        _recordOffset = recordOffset;
+        return _ordinalInRecord = 0;
+    }
 
     private InputState Current => _inputs.Count > 0 ? _inputs[^1] : throw new InvalidOperationException("BeginInput was not called");
 

@@ -5,10 +5,16 @@ namespace SpanRecovery.Validation;
 /// where the span was read, by input index, so that findings from any partition or worker compare in one
 /// order. That order is input order — input, then record offset — and, within one record, trace and span ID:
 /// a partition sees only some of a record's spans, so their position in the record is not known there, and
-/// every mode must pick the same examples.
+/// every mode must pick the same examples. <see cref="Ordinal"/>, the span's place among its record's spans, is
+/// known for spans found as they enter the table (duplicates); a finding on a span already in the table
+/// (<see cref="EnteredSpan"/>) means the first span of that record with this trace and span ID, since the first
+/// well-formed span of a key is the one entered.
 /// </summary>
-internal readonly record struct TableFinding(Rule Rule, int Input, long Offset, UInt128 TraceId, ulong SpanId) : IComparable<TableFinding>
+internal readonly record struct TableFinding(Rule Rule, int Input, long Offset, UInt128 TraceId, ulong SpanId, int Ordinal = TableFinding.EnteredSpan) : IComparable<TableFinding>
 {
+    /// <summary>The <see cref="Ordinal"/> of a finding on the span that was entered in the table under its key.</summary>
+    public const int EnteredSpan = -1;
+
     public int CompareTo(TableFinding other)
     {
         var order = Input.CompareTo(other.Input);

@@ -33,9 +33,14 @@ internal sealed class TableRules : ISpanBatchTarget
     private readonly RecordLocations _records = new();
     private readonly HashSet<UInt128> _tracesOutsideTable = [];
     private readonly FirstFindings _examples;
+    private readonly ISpanFindingObserver? _observer;
     private long _duplicates, _identical, _newlyInvalid;
 
-    public TableRules(int maxExamples) => _examples = new FirstFindings(maxExamples);
+    public TableRules(int maxExamples, ISpanFindingObserver? observer = null)
+    {
+        _examples = new FirstFindings(maxExamples);
+        _observer = observer;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Enter(ReadOnlySpan<PendingSpan> batch)
@@ -71,11 +76,11 @@ internal sealed class TableRules : ISpanBatchTarget
         {
             var entry = _table[i];
             var (input, offset) = _records[entry.Record];
-            yield return new PendingSpan(entry.TraceId, entry.SpanId, entry.ParentSpanId, entry.ContentHash, input, offset, entry.IsInvalid, TraceOnly: false);
+            yield return new PendingSpan(entry.TraceId, entry.SpanId, entry.ParentSpanId, entry.ContentHash, input, offset, TableFinding.EnteredSpan, entry.IsInvalid, TraceOnly: false);
         }
 
         foreach (var trace in _tracesOutsideTable)
-            yield return new PendingSpan(trace, 0, 0, 0, 0, 0, IsInvalid: false, TraceOnly: true);
+            yield return new PendingSpan(trace, 0, 0, 0, 0, 0, 0, IsInvalid: false, TraceOnly: true);
     }
 
     /// <summary>The duplicates found so far, for a table given up by <see cref="Drain"/> (its spans are checked again elsewhere).</summary>
@@ -109,14 +114,21 @@ internal sealed class TableRules : ISpanBatchTarget
                 _newlyInvalid++;
         }
 
-        _examples.Offer(new TableFinding(identical ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan, span.Input, span.Offset, span.TraceId, span.SpanId));
+        Found(new TableFinding(identical ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan, span.Input, span.Offset, span.TraceId, span.SpanId, span.Ordinal));
     }
 
     private void Offer(Rule rule, int index)
     {
         ref readonly var entry = ref _table[index];
         var (input, offset) = _records[entry.Record];
-        _examples.Offer(new TableFinding(rule, input, offset, entry.TraceId, entry.SpanId));
+        Found(new TableFinding(rule, input, offset, entry.TraceId, entry.SpanId));
+    }
+
+    /// <summary>Every finding of these rules passes here: it may become an example, and the observer (repair) sees it.</summary>
+    private void Found(in TableFinding finding)
+    {
+        _examples.Offer(finding);
+        _observer?.OnTableFinding(finding);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -56,7 +56,7 @@ internal sealed class TraceTables : IDisposable
             _spill = NewSpill(PartitionsFor(large), large);
         }
 
-        _inMemory = _spill is null ? new TableRules(options.MaxExamples) : null;
+        _inMemory = _spill is null ? new TableRules(options.MaxExamples, options.FindingObserver) : null;
         _stage = new TableStage(_spill ?? (ISpanBatchTarget)_inMemory!);
     }
 
@@ -117,7 +117,7 @@ internal sealed class TraceTables : IDisposable
         var spans = spill.SpansIn(p);
         if (spans <= _tableLimitSpans || level >= MaxSplits)
         {
-            var rules = new TableRules(_options.MaxExamples);
+            var rules = new TableRules(_options.MaxExamples, _options.FindingObserver);
             spill.ReadPartition(p, rules, cancellationToken);
             return rules.Complete();
         }

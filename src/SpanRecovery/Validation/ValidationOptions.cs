@@ -31,6 +31,9 @@ public sealed record ValidationOptions
     /// </summary>
     public long? ExpectedSpans { get; init; }
 
+    /// <summary>Sees every finding with the span's location (repair's first pass); called from several threads.</summary>
+    internal ISpanFindingObserver? FindingObserver { get; init; }
+
     /// <summary>The limit in effect.</summary>
     public long EffectiveMemoryLimitBytes => MemoryLimitBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.6);
 
