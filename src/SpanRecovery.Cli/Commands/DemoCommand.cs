@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SpanRecovery.Generation;
 using SpanRecovery.Otlp;
+using SpanRecovery.Repair;
 using SpanRecovery.Repository;
 using SpanRecovery.Restore;
 using SpanRecovery.Validation;
@@ -11,7 +12,8 @@ namespace SpanRecovery.Cli.Commands;
 /// <c>spanrecovery demo</c>: the main job end to end on a built-in data set. It generates a collector-style
 /// archive (zstd per record, several rotated files, 0.5 % defects) and validates it with the real pipeline,
 /// then checks the report against the counts the generator knows; then backs the archive up into a fresh
-/// repository and restores it, which must give back every file byte for byte.
+/// repository and restores it, which must give back every file byte for byte; last it repairs the archive,
+/// whose clean copy must validate with no error.
 /// </summary>
 internal static class DemoCommand
 {
@@ -22,7 +24,7 @@ internal static class DemoCommand
         var format = new Option<string>("--format") { Description = "Report format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
 
-        var command = new Command("demo", "Generate a default archive, validate it and print the report, then back it up and restore it") { directory, spans, format };
+        var command = new Command("demo", "Generate a default archive, validate it and print the report, back it up and restore it, then repair it") { directory, spans, format };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var keep = parse.GetValue(directory);
@@ -39,7 +41,8 @@ internal static class DemoCommand
                 ValidateCommand.Print(report, parse.GetValue(format) == "json");
                 var validated = CheckAgainstExpected(report, archive.Expected);
                 var restored = await BackUpAndRestoreAsync(target, work, cancellationToken);
-                return validated != ExitCodes.Ok ? validated : restored;
+                var repaired = await RepairAsync(target, work, cancellationToken);
+                return new[] { validated, restored, repaired }.FirstOrDefault(code => code != ExitCodes.Ok);
             }
             finally
             {
@@ -67,6 +70,18 @@ internal static class DemoCommand
                 + $"and restored all {result.Files} files byte for byte, verified, in {result.DurationSeconds:0.00} s"
             : "spanrecovery demo: MISMATCH: the restored archive differs from the one backed up");
         return identical && result.Verified ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
+    }
+
+    /// <summary>A clean copy of the archive with its removed spans quarantined: exit 0 when it validates with no error.</summary>
+    private static async Task<int> RepairAsync(string archive, string work, CancellationToken cancellationToken)
+    {
+        var options = new RepairOptions(Path.Combine(work, "repaired"), Path.Combine(work, "quarantine"));
+        var result = await ArchiveRepair.RunAsync([archive], options, new ValidationOptions(), new ReaderOptions(), cancellationToken);
+        var clean = result.ExitCode == ExitCodes.Ok;
+        Console.Error.WriteLine($"spanrecovery demo: repaired the archive: {result.SpansIn:N0} spans in, {result.SpansRemoved:N0} removed "
+            + $"({string.Join(", ", result.Removed.Select(r => $"{r.Key} {r.Value:N0}"))}) and quarantined, {result.SpansOut:N0} out; "
+            + (clean ? "the clean copy validates with no error" : $"MISMATCH: the clean copy has {result.OutputErrors:N0} errors or lost spans"));
+        return clean ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
     }
 
     /// <summary>The demo data has known defects: exit 0 when the report finds exactly them, 1 otherwise.</summary>

@@ -26,6 +26,7 @@ internal sealed record RepairResult(
     long OutputErrors)
 {
     /// <summary>docs/commands.md: 2 something could not be read (or quarantined), 1 the clean copy is not clean or not whole, 0 done.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int ExitCode =>
         Files.Any(f => f.Problems.Count > 0) ? 2
         : OutputErrors > 0 || SpansOut != SpansIn - SpansRemoved - SpansInUnreadableRecords ? 1

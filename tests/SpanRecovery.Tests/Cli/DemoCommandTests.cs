@@ -14,6 +14,8 @@ public sealed class DemoCommandTests
         Assert.Contains("the report matches the defects the generator injected exactly", demo.StdErr, StringComparison.Ordinal);
         Assert.Contains("restored all 4 files byte for byte, verified", demo.StdErr, StringComparison.Ordinal);
         Assert.Contains("span errors found", demo.StdOut, StringComparison.Ordinal);
+        Assert.Contains("quarantined, 19,", demo.StdErr, StringComparison.Ordinal);
+        Assert.Contains("the clean copy validates with no error", demo.StdErr, StringComparison.Ordinal);
         Assert.Equal(4, Directory.GetFiles(dir.File("archive")).Length);
     }
 }

@@ -114,6 +114,25 @@ public sealed class ReportSchemaTests : IDisposable
     }
 
     [Fact]
+    public async Task Repair_results_match_their_schema_and_it_rejects_a_missing_field_and_a_wrong_type()
+    {
+        var archive = _dir.File("archive");
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 2000, Files: 2, DefectRate: 0.05, Encoding: RecordEncoding.Json));
+        _dir.WriteFile("archive/notes.txt", "not traces\n"u8.ToArray());
+
+        var run = await Spanrecovery.RunAsync("repair", archive, "--out", _dir.File("clean"), "--quarantine", _dir.File("q"), "--json");
+
+        run.AssertClean(2);
+        AssertMatches("repair.schema.json", run);
+        var noRemoved = JsonNode.Parse(run.StdOut)!;
+        noRemoved.AsObject().Remove("removed");
+        AssertRejected("repair.schema.json", noRemoved);
+        var countAsText = JsonNode.Parse(run.StdOut)!;
+        countAsText["files"]![0]!["spansOut"] = "3";
+        AssertRejected("repair.schema.json", countAsText);
+    }
+
+    [Fact]
     public async Task Backup_list_verify_and_restore_outputs_match_their_schemas()
     {
         var repo = _dir.File("repo");
