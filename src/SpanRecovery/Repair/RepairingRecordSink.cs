@@ -21,7 +21,6 @@ internal sealed class RepairingRecordSink : IRecordSink
     private readonly QuarantineWriter? _quarantine;
     private readonly SpanPredicate _keep;
     private readonly SpanPredicate _removedOnly;
-    private readonly SpanRules _keyCheck = new(TimeSpan.MaxValue);
     private readonly ArrayBufferWriter<byte> _filtered = new(64 * 1024);
 
     /// <summary>What each span of the current record is removed for (empty: kept), in reading order: the ordinals.</summary>
@@ -119,9 +118,8 @@ internal sealed class RepairingRecordSink : IRecordSink
         var rules = _plan.ForOrdinal(_input, _offset, _verdicts.Count);
         if (!_plan.HasEnteredSpans)
             return rules;
-        var ignored = default(RuleSet);
-        var (traceOk, spanOk, _) = _keyCheck.Check(span, ref ignored);
-        if (!traceOk || !spanOk)
+        // Only a span with a well-formed key can have been entered (and an entered key is never all zero).
+        if (span.TraceId.Length != 16 || span.SpanId.Length != 8 || (span.EncodingProblems & (IdEncodingProblems.TraceIdNotHex | IdEncodingProblems.SpanIdNotHex)) != 0)
             return rules;
         var traceId = BinaryPrimitives.ReadUInt128BigEndian(span.TraceId);
         var spanId = BinaryPrimitives.ReadUInt64BigEndian(span.SpanId);
