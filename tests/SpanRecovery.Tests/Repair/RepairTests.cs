@@ -170,6 +170,24 @@ public sealed class RepairTests : IDisposable
         Assert.Equal(5, result.SpansOut);
     }
 
+    [Fact]
+    public async Task Removed_spans_that_cannot_be_written_as_OTLP_JSON_are_reported_and_the_clean_part_is_written()
+    {
+        // The validator skips attributes by length; this one's key claims 5 bytes and holds 1, so the span cannot be converted.
+        var brokenAttribute = new Wire().BytesField(9, new Wire().BytesField(1, "abcde"u8).ToArray().AsSpan(0, 3));
+        var ends = TestInputs.BaseTime + 1000;
+        var kept = Wire.Span(TestInputs.Id(16, 1, 0), TestInputs.Id(8, 1, 0), null, TestInputs.BaseTime, ends);
+        var removed = Wire.Span(TestInputs.Id(16, 1, 0), TestInputs.Id(8, 1, 1), null, ends, TestInputs.BaseTime).Raw(brokenAttribute.ToArray());
+        _dir.WriteFile("in/a.binpb", TestInputs.LengthPrefixed(Wire.TracesData(kept, removed).ToArray()));
+
+        var result = await RepairAsync(_dir.File("in"), new RepairOptions(_dir.File("out"), _dir.File("q")));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("1 removed spans could not be quarantined", Assert.Single(Assert.Single(result.Files).Problems), StringComparison.Ordinal);
+        Assert.Equal(TestInputs.LengthPrefixed(Wire.TracesData(kept).ToArray()), File.ReadAllBytes(_dir.File("out/a.binpb")));
+        Assert.Equal(0, result.Quarantined);
+    }
+
     private static async Task<RepairResult> RepairAsync(string input, RepairOptions options, ValidationOptions? validation = null) =>
         await ArchiveRepair.RunAsync([input], options, validation ?? new ValidationOptions(), new ReaderOptions());
 
