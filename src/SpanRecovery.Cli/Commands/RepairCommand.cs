@@ -13,7 +13,9 @@ internal static class RepairCommand
         var keepIdentical = new Option<bool>("--keep-identical-duplicates") { Description = "Keep byte-identical repeats of a span (exporter retries); removed by default" };
         var quarantine = new Option<string?>("--quarantine") { Description = "Directory for quarantine.jsonl: every removed span with its resource, scope and rule ids" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var (_, maxDuration, maxRecord, inputFormat) = ValidateCommand.RuleOptions();
+        // The options repair shares with validate; examples are not printed, so --max-examples is not one of them.
+        var rules = ValidateCommand.RuleOptions();
+        var (maxDuration, maxRecord, inputFormat) = (rules.MaxDuration, rules.MaxRecord, rules.InputFormat);
         var memory = new MemoryOptions();
 
         var command = new Command("repair", "Write a clean copy of trace archives: spans with errors and identical repeats removed, each file in its own format")
