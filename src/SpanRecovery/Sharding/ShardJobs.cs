@@ -30,7 +30,7 @@ internal static class ShardJobs
     }
 
     /// <summary>The Jobs as one YAML stream, documents separated by <c>---</c>, ready for <c>kubectl apply -f</c>.</summary>
-    public static string ToYaml(IEnumerable<V1Job> jobs) => string.Join("---\n", jobs.Select(j => KubernetesYaml.Serialize(j).TrimEnd() + "\n"));
+    public static string ToYaml(IEnumerable<V1Job> jobs) => string.Join("---\n", jobs.Select(j => YamlFromJson.Convert(KubernetesJson.Serialize(j))));
 
     private static V1Job Job(
         string name, string? ns, string image, List<string> args, int completions, int parallelism,

@@ -29,11 +29,13 @@ public sealed class BoundedMemoryTests : IDisposable
         var archive = _dir.File("archive");
         ArchiveGenerator.Generate(archive, new GeneratorOptions(1_200_000, Seed: 7, Files: 2, DefectRate: 0.01));
         var spill = Directory.CreateDirectory(_dir.File("spill")).FullName;
+        // Hex without "0x": the native executable's runtime ignores the prefixed form that dotnet also accepts.
+        var cappedHeap = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "6000000" };
 
         var unbounded = await Spanrecovery.RunAsync("validate", archive, "--format", "json");
-        var capped = await Spanrecovery.RunAsync(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x6000000" },
+        var capped = await Spanrecovery.RunAsync(cappedHeap,
             "validate", archive, "--format", "json", "--spill-dir", spill);
-        var text = await Spanrecovery.RunAsync(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x6000000" },
+        var text = await Spanrecovery.RunAsync(cappedHeap,
             "validate", archive, "--spill-dir", spill);
 
         Assert.Equal(1, unbounded.ExitCode);

@@ -19,14 +19,21 @@ internal sealed record CliResult(int ExitCode, string StdOut, string StdErr)
 }
 
 /// <summary>
-/// Runs the built CLI (<c>spanrecovery.dll</c>, copied next to the test assembly by the project reference)
-/// as a separate process with <c>dotnet</c>, with redirected output — as a script would.
+/// Runs the built CLI (<c>spanrecovery.dll</c>, copied next to the test assembly by the project reference, or the
+/// native executable) as a separate process, with redirected output — as a script would.
 /// </summary>
 internal static class Spanrecovery
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "spanrecovery.dll");
+
+    /// <summary>
+    /// The native executable (<c>dotnet publish -r linux-x64 -p:PublishAot=true</c>) named by <c>SPANRECOVERY_CLI</c>:
+    /// when set, every CLI test runs it instead of <c>spanrecovery.dll</c>, so both builds pass the same tests.
+    /// </summary>
+    public static string? NativeExecutable { get; } =
+        Environment.GetEnvironmentVariable("SPANRECOVERY_CLI") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
 
     private static string DotnetHost
     {
@@ -69,15 +76,19 @@ internal static class Spanrecovery
     /// <summary>How to start the CLI with <paramref name="args"/> (output redirected), for tests that manage the process themselves.</summary>
     public static ProcessStartInfo StartInfo(params string[] args)
     {
-        Assert.True(File.Exists(DllPath), $"{DllPath} is missing: the test project must reference the CLI project");
-        var start = new ProcessStartInfo(DotnetHost)
+        if (NativeExecutable is not null)
+            Assert.True(File.Exists(NativeExecutable), $"SPANRECOVERY_CLI names {NativeExecutable}, which is missing");
+        else
+            Assert.True(File.Exists(DllPath), $"{DllPath} is missing: the test project must reference the CLI project");
+        var start = new ProcessStartInfo(NativeExecutable ?? DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(DllPath);
+        if (NativeExecutable is null)
+            start.ArgumentList.Add(DllPath);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["DOTNET_CLI_UI_LANGUAGE"] = "en";

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
 using SpanRecovery.Generation;
 using SpanRecovery.Otlp;
 using SpanRecovery.Storage;
 using SpanRecovery.Tests.CliProcess;
+using YamlDotNet.RepresentationModel;
 
 namespace SpanRecovery.Tests.Sharding;
 
@@ -134,6 +133,14 @@ public sealed class ShardTests(S3TestServer s3) : IDisposable
         Assert.All(merged["inputs"]!.AsArray(), i => Assert.StartsWith(input, i!["path"]!.GetValue<string>(), StringComparison.Ordinal));
     }
 
+    private static string? Scalar(YamlMappingNode node, params string[] path)
+    {
+        YamlNode current = node;
+        foreach (var key in path)
+            current = ((YamlMappingNode)current)[key];
+        return ((YamlScalarNode)current).Value;
+    }
+
     [Fact]
     public async Task The_manifest_is_two_indexed_jobs_that_run_the_plan()
     {
@@ -145,21 +152,28 @@ public sealed class ShardTests(S3TestServer s3) : IDisposable
             "shard", "manifest", "--work", work, "--image", "registry.example/spanrecovery:1.0", "--namespace", "traces", "--credentials-secret", "s3-creds");
 
         Assert.True(manifest.ExitCode == 0, manifest.ToString());
-        var jobs = KubernetesYaml.LoadAllFromString(manifest.StdOut).Cast<V1Job>().ToList();
-        Assert.Equal(["spanrecovery-map", "spanrecovery-reduce"], jobs.Select(j => j.Metadata.Name));
-        Assert.Equal([3, 12], jobs.Select(j => j.Spec.Completions));
+        // Read with an independent YAML parser, as kubectl would.
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(manifest.StdOut));
+        var jobs = yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+        Assert.Equal(["spanrecovery-map", "spanrecovery-reduce"], jobs.Select(j => Scalar(j, "metadata", "name")));
+        Assert.Equal(["3", "12"], jobs.Select(j => Scalar(j, "spec", "completions")));
         foreach (var (job, kind) in jobs.Zip(Kinds))
         {
-            Assert.Equal("batch/v1", job.ApiVersion);
-            Assert.Equal("traces", job.Metadata.NamespaceProperty);
-            Assert.Equal("Indexed", job.Spec.CompletionMode);
-            Assert.NotNull(job.Spec.BackoffLimitPerIndex);
-            var container = Assert.Single(job.Spec.Template.Spec.Containers);
-            Assert.Equal("registry.example/spanrecovery:1.0", container.Image);
-            Assert.Equal(["shard", kind, "--work", work], container.Args);
-            Assert.Contains(container.Env, e => e.Name == "AWS_ENDPOINT_URL" && e.Value == "http://minio:9000");
-            Assert.Equal("s3-creds", Assert.Single(container.EnvFrom).SecretRef.Name);
-            Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
+            Assert.Equal("batch/v1", Scalar(job, "apiVersion"));
+            Assert.Equal("Job", Scalar(job, "kind"));
+            Assert.Equal("traces", Scalar(job, "metadata", "namespace"));
+            Assert.Equal("Indexed", Scalar(job, "spec", "completionMode"));
+            Assert.Equal("3", Scalar(job, "spec", "backoffLimitPerIndex"));
+            var pod = (YamlMappingNode)job["spec"]["template"]["spec"];
+            var container = (YamlMappingNode)Assert.Single(((YamlSequenceNode)pod["containers"]).Children);
+            Assert.Equal("registry.example/spanrecovery:1.0", Scalar(container, "image"));
+            Assert.Equal(["shard", kind, "--work", work], ((YamlSequenceNode)container["args"]).Children.Select(a => ((YamlScalarNode)a).Value));
+            Assert.Contains(((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>(),
+                e => Scalar(e, "name") == "AWS_ENDPOINT_URL" && Scalar(e, "value") == "http://minio:9000");
+            var envFrom = (YamlMappingNode)Assert.Single(((YamlSequenceNode)container["envFrom"]).Children);
+            Assert.Equal("s3-creds", Scalar(envFrom, "secretRef", "name"));
+            Assert.Equal("Never", Scalar(pod, "restartPolicy"));
         }
     }
 

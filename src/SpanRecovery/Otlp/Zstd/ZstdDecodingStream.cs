@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace SpanRecovery.Otlp.Zstd;
 
 /// <summary>
@@ -8,12 +10,14 @@ namespace SpanRecovery.Otlp.Zstd;
 internal sealed class ZstdDecodingStream(Stream source, int bufferSize, bool leaveOpen) : ReadOnlyStream
 {
     private readonly nint _context = NativeZstd.NewContext();
-    private readonly byte[] _input = new byte[bufferSize];
+    // Pooled: a stream is opened per file and per segment, and its input buffer is the only large allocation.
+    private byte[] _input = ArrayPool<byte>.Shared.Rent(bufferSize);
     private int _inputStart, _inputEnd;
     private bool _inFrame, _sourceDone, _disposed;
 
     public override unsafe int Read(Span<byte> buffer)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this); // the libzstd context is freed
         if (buffer.IsEmpty)
             return 0;
         while (true)
@@ -51,8 +55,14 @@ internal sealed class ZstdDecodingStream(Stream source, int bufferSize, bool lea
         if (_disposed)
             return;
         _disposed = true;
-        if (disposing && !leaveOpen)
-            source.Dispose();
+        if (disposing)
+        {
+            if (!leaveOpen)
+                source.Dispose();
+            ArrayPool<byte>.Shared.Return(_input);
+            _input = [];
+        }
+
         _ = NativeZstd.FreeContext(_context);
         base.Dispose(disposing);
     }
