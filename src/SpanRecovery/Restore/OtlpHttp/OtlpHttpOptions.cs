@@ -40,9 +40,11 @@ public sealed record OtlpHttpOptions(
     public IReadOnlyList<RequestHeader> EffectiveHeaders => Headers ?? [];
 
     /// <summary>
-    /// Replaces every header value in text that came from outside (a receiver's error body or message), so a
-    /// receiver that echoes a request's credentials cannot make a report or log line show them.
+    /// Replaces every header value, as given or URL-escaped, in text that came from outside (a receiver's error
+    /// body or message, a Location), so a receiver that echoes a request's credentials cannot make a report or
+    /// log line show them.
     /// </summary>
     internal string Redact(string text) =>
-        EffectiveHeaders.Where(h => h.Value.Length > 0).Aggregate(text, (t, h) => t.Replace(h.Value, "(hidden)", StringComparison.Ordinal));
+        EffectiveHeaders.Where(h => h.Value.Length > 0).SelectMany(h => new[] { h.Value, Uri.EscapeDataString(h.Value) })
+            .Aggregate(text, (t, value) => t.Replace(value, "(hidden)", StringComparison.Ordinal));
 }

@@ -166,7 +166,7 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
         }
     }
 
-    private static byte[] Gunzip(byte[] body)
+    public static byte[] Gunzip(byte[] body)
     {
         using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
         using var plain = new MemoryStream();
