@@ -94,8 +94,15 @@ internal static class RestoreCommand
             return TimeShift.ToNow;
         if (text.Length < 2 || text[0] is not ('+' or '-'))
             throw new UsageException($"--shift-time '{text}' is not now, +D or -D (examples: now, +2h, -1d)");
-        var offset = DurationParser.Parse(text[1..], TimeSpan.FromDays(100 * 365));
-        return TimeShift.By(text[0] == '-' ? -offset : offset);
+        try
+        {
+            var offset = DurationParser.Parse(text[1..], TimeSpan.FromDays(100 * 365));
+            return TimeShift.By(text[0] == '-' ? -offset : offset);
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"--shift-time: {e.Message}");
+        }
     }
 
     /// <summary>Each "Name: value"; an error message names the header by position, never by its text (it may be a secret).</summary>

@@ -40,11 +40,13 @@ public sealed record OtlpHttpOptions(
     public IReadOnlyList<RequestHeader> EffectiveHeaders => Headers ?? [];
 
     /// <summary>
-    /// Replaces every header value, as given or URL-escaped, in text that came from outside (a receiver's error
-    /// body or message, a Location), so a receiver that echoes a request's credentials cannot make a report or
-    /// log line show them.
+    /// Replaces every header value in text that came from outside (a receiver's error body or message, a
+    /// Location), so a receiver that echoes a request's credentials cannot make a report or log line show them:
+    /// the whole value and each word of it of 8 characters or more (the token of "Bearer TOKEN"), as given or
+    /// URL-escaped.
     /// </summary>
     internal string Redact(string text) =>
-        EffectiveHeaders.Where(h => h.Value.Length > 0).SelectMany(h => new[] { h.Value, Uri.EscapeDataString(h.Value) })
-            .Aggregate(text, (t, value) => t.Replace(value, "(hidden)", StringComparison.Ordinal));
+        EffectiveHeaders.SelectMany(h => h.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(word => word.Length >= 8).Prepend(h.Value))
+            .Where(secret => secret.Length > 0).SelectMany(secret => new[] { secret, Uri.EscapeDataString(secret) })
+            .Aggregate(text, (t, secret) => t.Replace(secret, "(hidden)", StringComparison.Ordinal));
 }
