@@ -10,7 +10,8 @@ namespace SpanRecovery.Restore;
 /// <summary>
 /// One restore (docs/restore.md): the plan and the files of its chains, the options, which spans it keeps, and the
 /// verification that collects whatever does not add up. <see cref="ExecuteAsync"/> runs it: refuse a target it
-/// must not touch → verify the chain's checksums → pre-hook (stop services) → deliver every file to the target,
+/// must not touch → verify the chain's checksums (with <c>--shift-time now</c>, read the chains for the newest
+/// end time) → pre-hook (stop services) → deliver every file to the target, its times shifted if asked,
 /// which then verifies what it holds (a directory is switched into place only then) → post-hook (start
 /// services), which runs whether the restore succeeded or not.
 /// </summary>

@@ -28,13 +28,13 @@ internal sealed class BatchSender : IBatchExporter
     private readonly OtlpHttpOptions _options;
     private readonly TextWriter? _log;
 
-    public BatchSender(Uri endpoint, OtlpHttpOptions options, TextWriter? log, HttpMessageHandler? handler = null)
+    public BatchSender(Uri endpoint, OtlpHttpOptions options, TextWriter? log)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
         // Redirects are never followed: a 301/302 turns the POST into a body-less GET that "succeeds", and a
         // 307/308 sends the spans to a host nobody named (docs/restore.md). A 3xx fails the batch instead.
-        _client = handler is null ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) : new HttpClient(handler, disposeHandler: false);
+        _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
         _client.Timeout = options.EffectiveRequestTimeout;
         _tracesUri = TracesUri(endpoint);
         _options = options;

@@ -5,12 +5,17 @@ using SpanRecovery.Repository;
 
 namespace SpanRecovery.Restore;
 
+/// <summary>Makes the exporter of one transport for a restore's endpoint.</summary>
+internal delegate IBatchExporter ExporterFactory(Uri endpoint, OtlpHttpOptions options, TextWriter? log);
+
 /// <summary>
-/// A live backend that takes OTLP/HTTP (docs/restore.md): the kept spans are sent in batches, with a resume journal
-/// in the repository so a rerun after an interruption skips what the backend acknowledged. The restore verifies
-/// when every batch was delivered, every span read was sent (now or before) and the backend rejected none.
+/// A live backend that takes OTLP (docs/restore.md), through the transport <c>createExporter</c> makes: the kept
+/// spans, shifted when the restore shifts them, are sent in batches with the restore's headers, with a resume
+/// journal in the repository so a rerun after an interruption skips what the backend acknowledged and keeps
+/// the first run's shift. The restore verifies when every batch was delivered, every span read was sent (now
+/// or before) and the backend rejected none.
 /// </summary>
-internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
+internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExporter) : IRestoreTarget
 {
     private Uri? _endpoint;
     private BatchDelivery? _sender;
@@ -35,7 +40,7 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
         if (journal is not null && run.Options.ShiftTime is not null)
             KeepOneShift(run, journal);
         _kept = new SegmentSpanTally(run.Validation);
-        _sender = new BatchDelivery(new BatchSender(_endpoint, http, run.Options.Log), http, journal, run.Options.Log);
+        _sender = new BatchDelivery(createExporter(_endpoint, http, run.Options.Log), http, journal, run.Options.Log);
     }
 
     public async Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
