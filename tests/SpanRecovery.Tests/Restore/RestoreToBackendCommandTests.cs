@@ -27,14 +27,7 @@ public sealed class RestoreToBackendCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<string> BackUpAsync()
-    {
-        (await Spanrecovery.RunAsync("repo", "init", _repo)).AssertClean(0);
-        var backup = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _dir.File("source"), "--json");
-        backup.AssertClean(0);
-        using var json = JsonDocument.Parse(backup.StdOut);
-        return json.RootElement.GetProperty("name").GetString()!;
-    }
+    private Task<string> BackUpAsync() => RestoreTestKit.InitAndBackUpAsync(_repo, _dir.File("source"));
 
     [Fact]
     public async Task Header_values_reach_every_request_and_appear_nowhere_else()
