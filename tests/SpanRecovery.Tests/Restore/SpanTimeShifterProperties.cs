@@ -59,6 +59,30 @@ public sealed partial class SpanTimeShifterProperties
     }
 
     [Fact]
+    public void A_malformed_event_keeps_its_bytes_and_the_span_times_still_move()
+    {
+        var span = TestInputs.ValidSpan(1, 0);
+        // An event holding a varint that never ends: span readers skip events by length, so the record is valid.
+        byte[] badEvent = [0x5A, 0x03, 0x08, 0xFF, 0xFF];
+        var record = RecordOf([.. span.ToByteArray(), .. badEvent]);
+        ProtobufTracesParser.Parse(record, 0, new RecordingSink());
+        var moved = span.Clone();
+        moved.StartTimeUnixNano += 1000;
+        moved.EndTimeUnixNano += 1000;
+
+        var shifted = Shift(record, RecordEncoding.Protobuf, 1000);
+
+        Assert.Equal(RecordOf([.. moved.ToByteArray(), .. badEvent]), shifted);
+    }
+
+    /// <summary>A TracesData of one ResourceSpans of one ScopeSpans holding these span bytes.</summary>
+    private static byte[] RecordOf(byte[] span)
+    {
+        static byte[] Field(byte tag, byte[] content) => [tag, (byte)content.Length, .. content];
+        return Field(0x0A, Field(0x12, Field(0x12, span)));
+    }
+
+    [Fact]
     public void Json_outside_spans_and_events_is_not_touched()
     {
         const string Json = """
