@@ -27,6 +27,6 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
         target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     private Task<RecoveryResult> RestoreAsync(Func<BackupCatalog, RestorePlan> plan, string target, RestoreOptions? options, CancellationToken cancellationToken) =>
-        RestoreRun.ExecuteAsync(repository, plan, IsHttpTarget(target) ? new OtlpHttpRestoreTarget(target) : new DirectoryRestoreTarget(target),
+        RestoreRun.ExecuteAsync(repository, plan, IsHttpTarget(target) ? new OtlpRestoreTarget(target, (endpoint, http, log) => new BatchSender(endpoint, http, log)) : new DirectoryRestoreTarget(target),
             options ?? new RestoreOptions(), _readerOptions, validationOptions, cancellationToken);
 }

@@ -8,6 +8,7 @@ namespace SpanRecovery.Restore;
 /// <param name="Log">Where hook output and retry notes go (the CLI's stderr); null discards them.</param>
 /// <param name="Progress">Updated as backup data is read, for a progress display.</param>
 /// <param name="HookTimeout">How long each hook may run before it is stopped (default 10 minutes).</param>
+/// <param name="ShiftTime">Moves every restored span's times by one offset (null: times as captured).</param>
 public sealed record RestoreOptions(
     string? PreHook = null,
     string? PostHook = null,
@@ -15,7 +16,8 @@ public sealed record RestoreOptions(
     OtlpHttpOptions? Http = null,
     TextWriter? Log = null,
     RestoreProgress? Progress = null,
-    TimeSpan? HookTimeout = null)
+    TimeSpan? HookTimeout = null,
+    TimeShift? ShiftTime = null)
 {
     internal TimeSpan EffectiveHookTimeout => HookTimeout ?? TimeSpan.FromMinutes(10);
 }

@@ -24,14 +24,7 @@ public sealed class RestoreCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<string> BackUpAsync()
-    {
-        (await Spanrecovery.RunAsync("repo", "init", _repo)).AssertClean(0);
-        var backup = await Spanrecovery.RunAsync("backup", "--repo", _repo, "--source", _source, "--json");
-        backup.AssertClean(0);
-        using var json = JsonDocument.Parse(backup.StdOut);
-        return json.RootElement.GetProperty("name").GetString()!;
-    }
+    private Task<string> BackUpAsync() => RestoreTestKit.InitAndBackUpAsync(_repo, _source);
 
     [Fact]
     public async Task Restore_prints_the_result_as_json_with_the_hooks_exit_codes()

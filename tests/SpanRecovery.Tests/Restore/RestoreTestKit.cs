@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using OpenTelemetry.Proto.Trace.V1;
 using SpanRecovery.Otlp;
+using SpanRecovery.Tests.CliProcess;
 using SpanRecovery.Tests.OtlpReading;
 
 namespace SpanRecovery.Tests.Restore;
@@ -38,6 +39,16 @@ internal static class RestoreTestKit
         var data = new TracesData();
         data.ResourceSpans.Add(new ResourceSpans { ScopeSpans = { scope } });
         return TestInputs.LengthPrefixed(data.ToByteArray());
+    }
+
+    /// <summary>Runs <c>repo init</c> and a first <c>backup</c> of <paramref name="source"/> as processes; returns the backup's name.</summary>
+    public static async Task<string> InitAndBackUpAsync(string repo, string source)
+    {
+        (await Spanrecovery.RunAsync("repo", "init", repo)).AssertClean(0);
+        var backup = await Spanrecovery.RunAsync("backup", "--repo", repo, "--source", source, "--json");
+        backup.AssertClean(0);
+        using var json = System.Text.Json.JsonDocument.Parse(backup.StdOut);
+        return json.RootElement.GetProperty("name").GetString()!;
     }
 
     /// <summary>Every span in the files of a directory, as our reader sees them.</summary>
