@@ -36,6 +36,11 @@ internal static class TracesSchema
     public const int SpanStatus = 15;
     public const int SpanFlags = 16;
 
+    public const int EventTimeUnixNano = 1;
+
+    public const int LinkTraceId = 1;
+    public const int LinkSpanId = 2;
+
     // OTLP/JSON property names: lowerCamelCase (…Json). Proto3 JSON readers also accept a field's proto name,
     // so where that differs it is here too (…ProtoName). Names shared by several messages appear once.
 

@@ -81,7 +81,7 @@ public sealed class PartitionedValidationProperties
         {
             validator.BeginInput($"input-{i}", 0);
             foreach (var (offset, span) in inputs[i])
-                validator.OnSpan(new SpanView(span.TraceId, span.SpanId, span.ParentSpanId, span.Start, span.End, span.ContentHash, offset, span.Problems));
+                validator.OnSpan(ValidatorHarness.View(span, offset));
             validator.EndInput(new InputDescription(RecordFraming.LengthPrefixed, InputCompression.None));
         }
 
