@@ -209,14 +209,7 @@ internal static class JsonTracesParser
     }
 
     /// <summary>Moves to the next object of the current array; false at its end.</summary>
-    private static bool NextObject(ref Utf8JsonReader reader)
-    {
-        Read(ref reader);
-        if (reader.TokenType == JsonTokenType.EndArray)
-            return false;
-        Expect(ref reader, JsonTokenType.StartObject);
-        return true;
-    }
+    private static bool NextObject(ref Utf8JsonReader reader) => Next(ref reader, JsonTokenType.EndArray, JsonTokenType.StartObject);
 
     /// <summary>
     /// Decodes a hex ID into <paramref name="buffer"/> and returns the decoded length: 0 for null or "",
@@ -286,12 +279,15 @@ internal static class JsonTracesParser
     }
 
     /// <summary>Moves to the next property name of the current object; false at its end.</summary>
-    internal static bool NextProperty(ref Utf8JsonReader reader)
+    internal static bool NextProperty(ref Utf8JsonReader reader) => Next(ref reader, JsonTokenType.EndObject, JsonTokenType.PropertyName);
+
+    /// <summary>Reads the next token: false when it is <paramref name="end"/>, else it must be <paramref name="expected"/>.</summary>
+    private static bool Next(ref Utf8JsonReader reader, JsonTokenType end, JsonTokenType expected)
     {
         Read(ref reader);
-        if (reader.TokenType == JsonTokenType.EndObject)
+        if (reader.TokenType == end)
             return false;
-        Expect(ref reader, JsonTokenType.PropertyName);
+        Expect(ref reader, expected);
         return true;
     }
 
