@@ -25,7 +25,7 @@ internal static class LocalWorkers
             await RunAllAsync("map", "--task", plan.MapTasks, directory, workers, cancellationToken,
                 validation.SpillDirectory is { } spill ? ["--spill-dir", spill] : []);
             await RunAllAsync("reduce", "--partition", plan.Partitions, directory, workers, cancellationToken);
-            return await ShardTasks.MergeAsync(work, cancellationToken);
+            return await ShardTasks.MergeAsync(work, validation.TracesOut, cancellationToken);
         }
         finally
         {

@@ -21,9 +21,14 @@ internal sealed class GeneratedTrace(List<GeneratedSpan> spans, IReadOnlyList<Sp
 
     public bool IsDone => next == spans.Count;
 
+    public IEnumerable<Span> Spans => spans.Select(span => span.Span);
+
     public GeneratedSpan TakeNext() => spans[next++];
 
     public bool HasSpanId(ByteString spanId) => spans.Exists(span => span.Span.SpanId == spanId);
+
+    /// <summary>The first span with this span ID, if any.</summary>
+    public Span? Find(ByteString spanId) => spans.Find(span => span.Span.SpanId == spanId).Span;
 
     /// <summary>Inserts <paramref name="copy"/> at a random place after <paramref name="original"/>, so it is written later.</summary>
     public void InsertCopyAfter(Span original, Span copy, Random random)

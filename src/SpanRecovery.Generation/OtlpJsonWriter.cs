@@ -80,6 +80,20 @@ internal static class OtlpJsonWriter
             json.WriteEndArray();
         }
 
+        if (span.Links.Count > 0)
+        {
+            json.WriteStartArray(TracesSchema.LinksJson);
+            foreach (var link in span.Links)
+            {
+                json.WriteStartObject();
+                WriteId(json, TracesSchema.TraceIdJson, link.TraceId, uppercaseIds);
+                WriteId(json, TracesSchema.SpanIdJson, link.SpanId, uppercaseIds);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
         if (span.Status is { } status)
         {
             json.WriteStartObject(TracesSchema.StatusJson);

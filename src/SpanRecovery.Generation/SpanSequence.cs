@@ -28,7 +28,7 @@ internal sealed class SpanSequence(GeneratorOptions options, ExpectedCountsBuild
                 foreach (var leaf in trace.Leaves)
                 {
                     // Error diffusion: a defect whenever the defective share falls behind the rate.
-                    if (defects.DefectiveSpans < options.DefectRate * planned)
+                    if (defects.PlannedFindings < options.DefectRate * planned)
                         planned += defects.Inject(trace, leaf, options.Spans - planned, open);
                 }
 

@@ -79,11 +79,13 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
         var start = NextTraceStart();
         var nodes = new Node[length];
         var instance = ServiceCatalog.Instances[random.Next(ServiceCatalog.Instances.Count)];
+        // One start and end for all: each member is the parent of another, so any difference would be clock skew too.
+        var end = start + (ulong)random.Next(1_000_000, 50_000_000);
         for (var i = 0; i < length; i++)
         {
             nodes[i] = new Node
             {
-                Span = NewSpan(traceId, ByteString.Empty, nodes.AsSpan(0, i), start, start + (ulong)random.Next(1_000_000, 50_000_000)),
+                Span = NewSpan(traceId, ByteString.Empty, nodes.AsSpan(0, i), start, end),
                 Shape = SpanShape.Internal,
                 Instance = instance,
             };

@@ -32,13 +32,16 @@ internal static class ShardCommand
         var work = WorkOption();
         var mapTasks = new Option<int>("--map-tasks") { Description = "Map tasks (the inputs are split by size)", DefaultValueFactory = _ => 16 };
         var partitions = new Option<int>("--partitions") { Description = "Reduce tasks: trace-ID partitions", DefaultValueFactory = _ => 16 };
-        var (maxExamples, maxDuration, maxRecord, inputFormat) = ValidateCommand.RuleOptions();
-        var command = new Command("plan", "Write W/plan.json: the inputs, split over map tasks") { paths, work, mapTasks, partitions, maxExamples, maxDuration, maxRecord, inputFormat };
+        var (maxExamples, maxDuration, maxRecord, inputFormat, skewTolerance, maxTraceSpans) = ValidateCommand.RuleOptions();
+        var command = new Command("plan", "Write W/plan.json: the inputs, split over map tasks")
+        {
+            paths, work, mapTasks, partitions, maxExamples, maxDuration, maxRecord, inputFormat, skewTolerance, maxTraceSpans,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(mapTasks) is < 1 or > ShardPlan.MaxTasks || parse.GetValue(partitions) is < 1 or > 1024)
                 throw new UsageException($"--map-tasks must be 1 to {ShardPlan.MaxTasks}, --partitions 1 to 1024");
-            var settings = ShardSettings.From(ValidateCommand.ValidationOptionsFrom(parse, maxExamples, maxDuration),
+            var settings = ShardSettings.From(ValidateCommand.ValidationOptionsFrom(parse, maxExamples, maxDuration, skewTolerance, maxTraceSpans),
                 ValidateCommand.ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat)));
             using var store = ObjectStores.Open(parse.GetValue(work)!);
             var plan = await ShardTasks.PlanAsync(store, parse.GetValue(paths)!, parse.GetValue(mapTasks), parse.GetValue(partitions), settings, cancellationToken);
@@ -87,11 +90,13 @@ internal static class ShardCommand
         var work = WorkOption();
         var format = new Option<string>("--format") { Description = "Report format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var command = new Command("merge", "Print the report of the whole data set, as validate would") { work, format };
+        var tracesOut = ValidateCommand.TracesOutOption();
+        var command = new Command("merge", "Print the report of the whole data set, as validate would") { work, format, tracesOut };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var store = ObjectStores.Open(parse.GetValue(work)!);
-            var report = await ShardTasks.MergeAsync(store, cancellationToken);
+            await using var traces = ValidateCommand.OpenTracesOut(parse.GetValue(tracesOut));
+            var report = await ShardTasks.MergeAsync(store, traces, cancellationToken);
             ValidateCommand.Print(report, parse.GetValue(format) == "json");
             return report.ExitCode;
         });

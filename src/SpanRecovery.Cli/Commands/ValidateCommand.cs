@@ -12,13 +12,14 @@ internal static class ValidateCommand
         var paths = new Argument<string[]>("paths") { Description = "Files and directories, validated together as one data set", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format") { Description = "Report format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var (maxExamples, maxDuration, maxRecord, inputFormat) = RuleOptions();
+        var (maxExamples, maxDuration, maxRecord, inputFormat, skewTolerance, maxTraceSpans) = RuleOptions();
+        var tracesOut = TracesOutOption();
         var memory = new MemoryOptions();
         var workers = new Option<int?>("--workers") { Description = "Run as shard map and reduce tasks in N local processes (the cluster's code path on one machine)" };
 
-        var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles")
+        var command = new Command("validate", "Validate OTLP trace archives: IDs, timestamps, parent links, duplicates, cycles, traces")
         {
-            paths, format, maxExamples, maxDuration, maxRecord, inputFormat,
+            paths, format, maxExamples, maxDuration, maxRecord, inputFormat, skewTolerance, maxTraceSpans, tracesOut,
         };
         memory.AddTo(command);
         command.Options.Add(workers);
@@ -29,7 +30,9 @@ internal static class ValidateCommand
             // The paths argument takes any token; one that looks like an option and names nothing is a typo.
             if (parse.GetValue(paths)!.FirstOrDefault(p => p.StartsWith('-') && !Path.Exists(p)) is { } unknown)
                 throw new UsageException($"unknown option {unknown} (a file whose name starts with '-' is given as ./{unknown})");
-            var validation = memory.Apply(parse, ValidationOptionsFrom(parse, maxExamples, maxDuration));
+            var validation = memory.Apply(parse, ValidationOptionsFrom(parse, maxExamples, maxDuration, skewTolerance, maxTraceSpans));
+            await using var traces = OpenTracesOut(parse.GetValue(tracesOut));
+            validation = validation with { TracesOut = traces };
             var reader = ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat));
             var report = parse.GetValue(workers) is { } count
                 ? await LocalWorkers.ValidateAsync(parse.GetValue(paths)!, count, validation, reader, cancellationToken)
@@ -41,21 +44,49 @@ internal static class ValidateCommand
     }
 
     /// <summary>The options that decide what the rules find; <c>shard plan</c> takes the same.</summary>
-    internal static (Option<int> MaxExamples, Option<string> MaxDuration, Option<long> MaxRecord, Option<string?> InputFormat) RuleOptions()
+    internal static (Option<int> MaxExamples, Option<string> MaxDuration, Option<long> MaxRecord, Option<string?> InputFormat,
+        Option<string> SkewTolerance, Option<int> MaxTraceSpans) RuleOptions()
     {
         var maxExamples = new Option<int>("--max-examples") { Description = "Examples kept per rule", DefaultValueFactory = _ => 10 };
         var maxDuration = new Option<string>("--max-duration") { Description = "Longer spans get duration-too-long (e.g. 24h, 90m)", DefaultValueFactory = _ => "24h" };
         var maxRecord = new Option<long>("--max-record-bytes") { Description = "Largest record accepted", DefaultValueFactory = _ => ReaderOptions.DefaultMaxRecordBytes };
         var inputFormat = new Option<string?>("--input-format") { Description = "Override framing detection: length-prefixed, json or raw" };
         inputFormat.AcceptOnlyFromAmong("length-prefixed", "json", "raw");
-        return (maxExamples, maxDuration, maxRecord, inputFormat);
+        var skewTolerance = new Option<string>("--skew-tolerance")
+        {
+            Description = "Clock skew allowed before child-starts-before-parent, child-ends-after-parent and event-outside-span (e.g. 50ms, 2s)",
+            DefaultValueFactory = _ => "0s",
+        };
+        var maxTraceSpans = new Option<int>("--max-trace-spans") { Description = "Traces with more spans get trace-too-large", DefaultValueFactory = _ => 10_000 };
+        return (maxExamples, maxDuration, maxRecord, inputFormat, skewTolerance, maxTraceSpans);
     }
 
-    internal static ValidationOptions ValidationOptionsFrom(ParseResult parse, Option<int> maxExamples, Option<string> maxDuration) => new()
+    internal static ValidationOptions ValidationOptionsFrom(ParseResult parse, Option<int> maxExamples, Option<string> maxDuration, Option<string> skewTolerance, Option<int> maxTraceSpans) => new()
     {
         MaxExamples = Math.Max(0, parse.GetValue(maxExamples)),
         MaxDuration = DurationParser.Parse(parse.GetValue(maxDuration)!),
+        SkewTolerance = DurationParser.Parse(parse.GetValue(skewTolerance)!),
+        MaxTraceSpans = parse.GetValue(maxTraceSpans) is >= 1 and var max ? max : throw new UsageException("--max-trace-spans must be at least 1"),
     };
+
+    /// <summary><c>--traces-out FILE</c>: one JSON line per trace with findings (validate and shard merge).</summary>
+    internal static Option<string?> TracesOutOption() =>
+        new("--traces-out") { Description = "Write one JSON line per trace with findings to this file" };
+
+    /// <summary>Creates the <c>--traces-out</c> file, or null when not asked for; a file that cannot be created is a usage error.</summary>
+    internal static FileStream? OpenTracesOut(string? path)
+    {
+        if (path is null)
+            return null;
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"--traces-out {path}: {e.Message}");
+        }
+    }
 
     internal static ReaderOptions ReaderOptionsFrom(long maxRecordBytes, string? framing)
     {

@@ -105,6 +105,8 @@ internal static class JsonTracesParser
         Span<byte> parentBuffer = stackalloc byte[MaxDecodedIdBytes];
         scoped ReadOnlySpan<byte> traceId = default, spanId = default, parentSpanId = default;
         ulong start = 0, end = 0;
+        var kind = 0;
+        var extras = default(SpanExtras);
         var problems = IdEncodingProblems.None;
         while (NextProperty(ref reader))
         {
@@ -118,13 +120,96 @@ internal static class JsonTracesParser
                 start = ReadUInt64(ref reader);
             else if (reader.ValueTextEquals(TracesSchema.EndTimeUnixNanoJson) || reader.ValueTextEquals(TracesSchema.EndTimeUnixNanoProtoName))
                 end = ReadUInt64(ref reader);
+            else if (reader.ValueTextEquals(TracesSchema.KindJson))
+                kind = ReadKind(ref reader);
+            else if (reader.ValueTextEquals(TracesSchema.EventsJson))
+                ReadEvents(ref reader, ref extras);
+            else if (reader.ValueTextEquals(TracesSchema.LinksJson))
+                ReadLinks(ref reader, ref extras);
             else
                 reader.Skip();
         }
 
         var text = document[(int)spanStart..(int)reader.BytesConsumed];
-        sink.OnSpan(new SpanView(traceId, spanId, parentSpanId, start, end, XxHash3.HashToUInt64(text), recordOffset, problems));
+        sink.OnSpan(new SpanView(traceId, spanId, parentSpanId, start, end, XxHash3.HashToUInt64(text), recordOffset, problems, kind, extras));
     }
+
+    /// <summary>A span kind as a number or, as some writers put enums, by name (<c>SPAN_KIND_SERVER</c>); an unknown name is unspecified.</summary>
+    private static int ReadKind(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        if (reader.TokenType == JsonTokenType.Number)
+            return reader.TryGetInt32(out var number) ? number : throw new MalformedInputException("a span kind is not an enum value", reader.TokenStartIndex);
+        if (reader.TokenType == JsonTokenType.Null)
+            return 0;
+        Expect(ref reader, JsonTokenType.String);
+        for (var kind = 0; kind < KindNames.Length; kind++)
+        {
+            if (reader.ValueTextEquals(KindNames[kind]))
+                return kind;
+        }
+
+        return 0;
+    }
+
+    private static readonly string[] KindNames =
+        ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
+
+    private static void ReadEvents(ref Utf8JsonReader reader, ref SpanExtras extras)
+    {
+        if (!StartArray(ref reader))
+            return;
+        while (NextObject(ref reader))
+        {
+            ulong time = 0;
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals(TracesSchema.TimeUnixNanoJson) || reader.ValueTextEquals(TracesSchema.TimeUnixNanoProtoName))
+                    time = ReadUInt64(ref reader);
+                else
+                    reader.Skip();
+            }
+
+            extras.AddEventTime(time);
+        }
+    }
+
+    private static void ReadLinks(ref Utf8JsonReader reader, ref SpanExtras extras)
+    {
+        if (!StartArray(ref reader))
+            return;
+        Span<byte> traceBuffer = stackalloc byte[MaxDecodedIdBytes];
+        Span<byte> spanBuffer = stackalloc byte[MaxDecodedIdBytes];
+        while (NextObject(ref reader))
+        {
+            int traceLength = 0, spanLength = 0;
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals(TracesSchema.TraceIdJson) || reader.ValueTextEquals(TracesSchema.TraceIdProtoName))
+                    traceLength = ReadHexId(ref reader, traceBuffer);
+                else if (reader.ValueTextEquals(TracesSchema.SpanIdJson) || reader.ValueTextEquals(TracesSchema.SpanIdProtoName))
+                    spanLength = ReadHexId(ref reader, spanBuffer);
+                else
+                    reader.Skip();
+            }
+
+            // Not hex (-1) is as malformed as a wrong length: an empty ID stands for both.
+            extras.AddLink(traceBuffer[..Math.Max(traceLength, 0)], spanBuffer[..Math.Max(spanLength, 0)]);
+        }
+    }
+
+    /// <summary>Reads the value of the current property as the start of an array; false for null.</summary>
+    private static bool StartArray(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        if (reader.TokenType == JsonTokenType.Null)
+            return false;
+        Expect(ref reader, JsonTokenType.StartArray);
+        return true;
+    }
+
+    /// <summary>Moves to the next object of the current array; false at its end.</summary>
+    private static bool NextObject(ref Utf8JsonReader reader) => Next(ref reader, JsonTokenType.EndArray, JsonTokenType.StartObject);
 
     /// <summary>
     /// Decodes a hex ID into <paramref name="buffer"/> and returns the decoded length: 0 for null or "",
@@ -187,27 +272,22 @@ internal static class JsonTracesParser
     private static void ForEachObject<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink, ObjectParser<TSink> parse)
         where TSink : ISpanSink
     {
-        Read(ref reader);
-        if (reader.TokenType == JsonTokenType.Null)
+        if (!StartArray(ref reader))
             return;
-        Expect(ref reader, JsonTokenType.StartArray);
-        while (true)
-        {
-            Read(ref reader);
-            if (reader.TokenType == JsonTokenType.EndArray)
-                return;
-            Expect(ref reader, JsonTokenType.StartObject);
+        while (NextObject(ref reader))
             parse(ref reader, document, recordOffset, sink);
-        }
     }
 
     /// <summary>Moves to the next property name of the current object; false at its end.</summary>
-    internal static bool NextProperty(ref Utf8JsonReader reader)
+    internal static bool NextProperty(ref Utf8JsonReader reader) => Next(ref reader, JsonTokenType.EndObject, JsonTokenType.PropertyName);
+
+    /// <summary>Reads the next token: false when it is <paramref name="end"/>, else it must be <paramref name="expected"/>.</summary>
+    private static bool Next(ref Utf8JsonReader reader, JsonTokenType end, JsonTokenType expected)
     {
         Read(ref reader);
-        if (reader.TokenType == JsonTokenType.EndObject)
+        if (reader.TokenType == end)
             return false;
-        Expect(ref reader, JsonTokenType.PropertyName);
+        Expect(ref reader, expected);
         return true;
     }
 

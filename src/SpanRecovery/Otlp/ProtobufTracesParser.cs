@@ -83,6 +83,8 @@ internal static class ProtobufTracesParser
         var reader = new ProtoWireReader(span, offsetInRecord);
         ReadOnlySpan<byte> traceId = default, spanId = default, parentSpanId = default;
         ulong start = 0, end = 0;
+        var kind = 0;
+        var extras = default(SpanExtras);
         while (!reader.End)
         {
             var (field, wireType) = reader.ReadTag();
@@ -108,12 +110,23 @@ internal static class ProtobufTracesParser
                     reader.Expect(wireType, WireType.Fixed64, field);
                     end = reader.ReadFixed64();
                     break;
-                case TracesSchema.SpanTraceState or TracesSchema.SpanName or TracesSchema.SpanAttributes
-                    or TracesSchema.SpanEvents or TracesSchema.SpanLinks or TracesSchema.SpanStatus:
+                case TracesSchema.SpanEvents:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    extras.AddEventTime(ReadEventTime(reader.ReadMessage()));
+                    break;
+                case TracesSchema.SpanLinks:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    ReadLink(reader.ReadMessage(), ref extras);
+                    break;
+                case TracesSchema.SpanTraceState or TracesSchema.SpanName or TracesSchema.SpanAttributes or TracesSchema.SpanStatus:
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     reader.ReadLengthDelimited();
                     break;
-                case TracesSchema.SpanKind or TracesSchema.SpanDroppedAttributesCount
+                case TracesSchema.SpanKind:
+                    reader.Expect(wireType, WireType.Varint, field);
+                    kind = (int)Math.Min(reader.ReadVarint(), int.MaxValue);
+                    break;
+                case TracesSchema.SpanDroppedAttributesCount
                     or TracesSchema.SpanDroppedEventsCount or TracesSchema.SpanDroppedLinksCount:
                     reader.Expect(wireType, WireType.Varint, field);
                     reader.ReadVarint();
@@ -128,6 +141,51 @@ internal static class ProtobufTracesParser
             }
         }
 
-        sink.OnSpan(new SpanView(traceId, spanId, parentSpanId, start, end, XxHash3.HashToUInt64(span), recordOffset));
+        sink.OnSpan(new SpanView(traceId, spanId, parentSpanId, start, end, XxHash3.HashToUInt64(span), recordOffset, IdEncodingProblems.None, kind, extras));
+    }
+
+    /// <summary>An Event's time_unix_nano (0 when absent); its other fields are skipped.</summary>
+    private static ulong ReadEventTime(ProtoWireReader reader)
+    {
+        ulong time = 0;
+        while (!reader.End)
+        {
+            var (field, wireType) = reader.ReadTag();
+            if (field == TracesSchema.EventTimeUnixNano)
+            {
+                reader.Expect(wireType, WireType.Fixed64, field);
+                time = reader.ReadFixed64();
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+
+        return time;
+    }
+
+    /// <summary>A Link's IDs into <paramref name="extras"/>; its other fields are skipped.</summary>
+    private static void ReadLink(ProtoWireReader reader, ref SpanExtras extras)
+    {
+        ReadOnlySpan<byte> traceId = default, spanId = default;
+        while (!reader.End)
+        {
+            var (field, wireType) = reader.ReadTag();
+            if (field is TracesSchema.LinkTraceId or TracesSchema.LinkSpanId)
+            {
+                reader.Expect(wireType, WireType.LengthDelimited, field);
+                if (field == TracesSchema.LinkTraceId)
+                    traceId = reader.ReadLengthDelimited();
+                else
+                    spanId = reader.ReadLengthDelimited();
+            }
+            else
+            {
+                reader.SkipField(wireType);
+            }
+        }
+
+        extras.AddLink(traceId, spanId);
     }
 }

@@ -33,7 +33,9 @@ public readonly ref struct SpanView
         ulong endTimeUnixNano,
         ulong contentHash,
         long recordOffset,
-        IdEncodingProblems encodingProblems = IdEncodingProblems.None)
+        IdEncodingProblems encodingProblems = IdEncodingProblems.None,
+        int kind = 0,
+        SpanExtras extras = default)
     {
         TraceId = traceId;
         SpanId = spanId;
@@ -43,6 +45,10 @@ public readonly ref struct SpanView
         ContentHash = contentHash;
         RecordOffset = recordOffset;
         EncodingProblems = encodingProblems;
+        Kind = kind;
+        FirstEventTimeUnixNano = extras.FirstEventTime;
+        LastEventTimeUnixNano = extras.LastEventTime;
+        HasMalformedLink = extras.MalformedLink;
     }
 
     /// <summary>The trace ID's bytes (16 when well formed).</summary>
@@ -68,4 +74,45 @@ public readonly ref struct SpanView
 
     /// <summary>IDs that were not hex (OTLP/JSON only).</summary>
     public IdEncodingProblems EncodingProblems { get; }
+
+    /// <summary>The span's kind as written: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer (other values are kept as they are).</summary>
+    public int Kind { get; }
+
+    /// <summary>The earliest non-zero event time; 0 when the span has no timed event.</summary>
+    public ulong FirstEventTimeUnixNano { get; }
+
+    /// <summary>The latest non-zero event time; 0 when the span has no timed event.</summary>
+    public ulong LastEventTimeUnixNano { get; }
+
+    /// <summary>Some link's trace_id is not 16 bytes or all zero, or its span_id not 8 bytes or all zero (or not hex).</summary>
+    public bool HasMalformedLink { get; }
+}
+
+/// <summary>
+/// What the readers gather from a span's events and links while they pass them: summaries instead of lists,
+/// so that a span with any number of events and links costs no allocation.
+/// </summary>
+internal struct SpanExtras
+{
+    public ulong FirstEventTime;
+    public ulong LastEventTime;
+    public bool MalformedLink;
+
+    /// <summary>Takes one event's time into account; 0 (no time) is ignored.</summary>
+    public void AddEventTime(ulong time)
+    {
+        if (time == 0)
+            return;
+        if (FirstEventTime == 0 || time < FirstEventTime)
+            FirstEventTime = time;
+        if (time > LastEventTime)
+            LastEventTime = time;
+    }
+
+    /// <summary>Takes one link's IDs into account: well formed means 16 and 8 bytes, neither all zero.</summary>
+    public void AddLink(ReadOnlySpan<byte> traceId, ReadOnlySpan<byte> spanId)
+    {
+        if (traceId.Length != 16 || !traceId.ContainsAnyExcept((byte)0) || spanId.Length != 8 || !spanId.ContainsAnyExcept((byte)0))
+            MalformedLink = true;
+    }
 }

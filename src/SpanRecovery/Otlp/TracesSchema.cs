@@ -39,6 +39,9 @@ internal static class TracesSchema
     /// <summary>Span.Event.time_unix_nano (fixed64).</summary>
     public const int EventTimeUnixNano = 1;
 
+    public const int LinkTraceId = 1;
+    public const int LinkSpanId = 2;
+
     // OTLP/JSON property names: lowerCamelCase (…Json). Proto3 JSON readers also accept a field's proto name,
     // so where that differs it is here too (…ProtoName). Names shared by several messages appear once.
 

@@ -13,6 +13,9 @@ internal static class ShardObjects
 
     public static string ReduceDone(int partition) => $"reduces/{partition}.json";
 
+    /// <summary>The traces with findings of one partition, as <c>--traces-out</c> lines; written before <see cref="ReduceDone"/>.</summary>
+    public static string ReduceTraces(int partition) => $"reduces/{partition}.traces.jsonl";
+
     public static async Task<T?> ReadJsonAsync<T>(IObjectStore store, string key, CancellationToken cancellationToken)
         where T : class
     {

@@ -9,13 +9,20 @@ namespace SpanRecovery.Sharding;
 internal sealed record PlannedInput(string Path, long Bytes, int Task);
 
 /// <summary>The settings every task must share, or their findings would not add up to one report.</summary>
-internal sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, long MaxRecordBytes, string? Framing)
+internal sealed record ShardSettings(int MaxExamples, double MaxDurationSeconds, long MaxRecordBytes, string? Framing, long SkewToleranceTicks, int MaxTraceSpans)
 {
     public static ShardSettings From(ValidationOptions validation, ReaderOptions reader) =>
-        new(validation.MaxExamples, validation.MaxDuration.TotalSeconds, reader.MaxRecordBytes, reader.Framing?.Name());
+        new(validation.MaxExamples, validation.MaxDuration.TotalSeconds, reader.MaxRecordBytes, reader.Framing?.Name(),
+            validation.SkewTolerance.Ticks, validation.MaxTraceSpans);
 
-    public ValidationOptions Validation(int? partitions = null) =>
-        new() { MaxExamples = MaxExamples, MaxDuration = TimeSpan.FromSeconds(MaxDurationSeconds), Partitions = partitions };
+    public ValidationOptions Validation(int? partitions = null) => new()
+    {
+        MaxExamples = MaxExamples,
+        MaxDuration = TimeSpan.FromSeconds(MaxDurationSeconds),
+        Partitions = partitions,
+        SkewTolerance = TimeSpan.FromTicks(SkewToleranceTicks),
+        MaxTraceSpans = MaxTraceSpans,
+    };
 
     public ReaderOptions Reader() =>
         new() { MaxRecordBytes = MaxRecordBytes, Framing = Framing is not null && InputFormatNames.TryParseFraming(Framing, out var f) ? f : null };
@@ -70,7 +77,8 @@ internal sealed record ShardPlan(string Format, int Version, string Id, IReadOnl
             || plan.MapTasks is < 1 or > MaxTasks || plan.Partitions is < 1 or > PartitionFile.MaxPartitions
             || plan.Inputs.Any(i => i?.Path is null || i.Task < 0 || i.Task >= plan.MapTasks)
             || plan.Inputs.Zip(plan.Inputs.Skip(1)).Any(p => p.Second.Task < p.First.Task)
-            || s.MaxExamples < 0 || !double.IsFinite(s.MaxDurationSeconds) || s.MaxDurationSeconds is < 0 or > 3.2e9 || s.MaxRecordBytes is < 1 or > int.MaxValue)
+            || s.MaxExamples < 0 || !double.IsFinite(s.MaxDurationSeconds) || s.MaxDurationSeconds is < 0 or > 3.2e9 || s.MaxRecordBytes is < 1 or > int.MaxValue
+            || s.SkewToleranceTicks < 0 || s.MaxTraceSpans < 1)
             throw new ShardException($"{work.Describe(Key)} is not a valid shard plan", ShardError.Damaged);
         return plan;
     }

@@ -50,17 +50,21 @@ internal sealed record MapResult(
         [.. Examples.Select(e => new Finding(e.ParsedRule, Inputs[e.Input - FirstInput].Path, e.Offset, e.TraceId, e.SpanId, e.Message))]);
 }
 
-/// <summary><c>reduces/P.json</c>: the table rules over partition P of every map task, and the key records read.</summary>
+/// <summary>
+/// <c>reduces/P.json</c>: the table rules over partition P of every map task (findings per rule id), the key
+/// records read, and the worst traces; its traces with findings are in <c>reduces/P.traces.jsonl</c>.
+/// </summary>
 internal sealed record ReduceResult(
-    string PlanId, int Partition, long Spans, long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
-    IReadOnlyList<ShardExample> Examples) : IShardResult
+    string PlanId, int Partition, long Spans, IReadOnlyDictionary<string, long> Rules, long NewlyInvalid, long Traces, long TracesWithFindings,
+    IReadOnlyList<TraceFindings> WorstTraces, IReadOnlyList<ShardExample> Examples) : IShardResult
 {
     internal static ReduceResult From(string planId, int partition, long spans, TableOutcome outcome) =>
-        new(planId, partition, spans, outcome.DuplicateSpans, outcome.IdenticalDuplicates, outcome.ParentNotFound, outcome.ParentCycles,
-            outcome.NewlyInvalid, outcome.Traces, [.. outcome.Examples.Select(ShardExample.From)]);
+        new(planId, partition, spans, outcome.Counts.ToDictionary(c => c.Key.Id(), c => c.Value), outcome.NewlyInvalid, outcome.Traces,
+            outcome.TracesWithFindings, outcome.WorstTraces, [.. outcome.Examples.Select(ShardExample.From)]);
 
     internal TableOutcome ToOutcome(int inputs) =>
-        Examples.All(e => e is not null && e.Input >= 0 && e.Input < inputs)
-            ? new(DuplicateSpans, IdenticalDuplicates, ParentNotFound, ParentCycles, NewlyInvalid, Traces, [.. Examples.Select(e => e.ToTableFinding())])
+        Examples.All(e => e is not null && e.Input >= 0 && e.Input < inputs) && WorstTraces.All(t => t?.TraceId is not null && t.Rules is not null)
+            ? new(Rules.ToDictionary(r => Validation.Rules.TryParse(r.Key, out var rule) ? rule : throw new ShardException($"unknown rule '{r.Key}' in reduce task {Partition}'s result", ShardError.Damaged), r => r.Value),
+                NewlyInvalid, Traces, TracesWithFindings, WorstTraces, [.. Examples.Select(e => e.ToTableFinding())])
             : throw new ArgumentException("an example names an input the plan does not have");
 }

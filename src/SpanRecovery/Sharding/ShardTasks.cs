@@ -56,7 +56,7 @@ internal static class ShardTasks
         if (partition < 0 || partition >= plan.Partitions)
             throw new ArgumentOutOfRangeException(nameof(partition), partition, $"the plan has partitions 0 to {plan.Partitions - 1}");
         await ReadMapResultsAsync(work, plan, cancellationToken);
-        var rules = new TableRules(plan.Settings.MaxExamples);
+        var rules = new TableRules(plan.Settings.Validation());
         long spans = 0;
         // Map tasks hold consecutive inputs, so their partitions one after another are in input order.
         for (var task = 0; task < plan.MapTasks; task++)
@@ -74,13 +74,17 @@ internal static class ShardTasks
             }
         }
 
-        var result = ReduceResult.From(plan.Id, partition, spans, rules.Complete());
+        using var traces = new MemoryStream();
+        var result = ReduceResult.From(plan.Id, partition, spans, rules.Complete(new TraceLinesWriter(traces)));
+        traces.Position = 0;
+        await work.WriteAsync(ShardObjects.ReduceTraces(partition), traces, cancellationToken);
         await ShardObjects.WriteJsonAsync(work, ShardObjects.ReduceDone(partition), result, cancellationToken);
         return result;
     }
 
     /// <summary>The report <c>validate</c> would give, from every task's result; refuses missing tasks and spans that do not add up.</summary>
-    public static async Task<ValidationReport> MergeAsync(IObjectStore work, CancellationToken cancellationToken = default)
+    /// <param name="tracesOut">Given every partition's traces with findings (<c>--traces-out</c>), when not null.</param>
+    public static async Task<ValidationReport> MergeAsync(IObjectStore work, Stream? tracesOut = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
         var started = DateTime.UtcNow;
@@ -92,6 +96,14 @@ internal static class ShardTasks
             var written = maps.Sum(m => m.PartitionSpans[p]);
             if (reduces[p].Spans != written)
                 throw new ShardException($"partition {p}: the map tasks wrote {written} key records, its reduce read {reduces[p].Spans}: rerun reduce {p}", ShardError.Damaged);
+        }
+
+        for (var p = 0; tracesOut is not null && p < plan.Partitions; p++)
+        {
+            var key = ShardObjects.ReduceTraces(p);
+            await using var traces = await work.OpenReadAsync(key, cancellationToken)
+                ?? throw new ShardException($"{work.Describe(key)} is missing although reduce {p} is done: rerun reduce {p}", ShardError.Damaged);
+            await traces.CopyToAsync(tracesOut, cancellationToken);
         }
 
         var single = SinglePassOutcome.Concat([.. maps.Select(m => Trusted(work, ShardObjects.MapDone(m.Task), m.ToOutcome))], plan.Settings.MaxExamples);

@@ -40,7 +40,7 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         _firstInput = firstInput;
         _options = options ?? new ValidationOptions();
         _tables = new TraceTables(_options);
-        _spanRules = new SpanRules(_options.MaxDuration);
+        _spanRules = new SpanRules(_options);
     }
 
     /// <summary>Stops the table thread and removes spill files.</summary>
@@ -94,8 +94,11 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         if (traceOk)
         {
             // A span without a usable span_id enters no table, but its trace still counts.
-            _tables.Add(new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0,
-                parent, PendingSpan.Fold(span.ContentHash), _firstInput + _inputs.Count - 1, span.RecordOffset, ordinal, found.HasError, TraceOnly: !spanOk));
+            // A span whose findings count for its trace; an unfollowable parent travels as the span's own ID.
+            var spanId = spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0;
+            _tables.Add(new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanId, parent ?? spanId,
+                PendingSpan.Fold(span.ContentHash), _firstInput + _inputs.Count - 1, span.RecordOffset, ordinal, found.HasError, TraceOnly: !spanOk,
+                span.StartTimeUnixNano, span.EndTimeUnixNano, span.Kind, found.Bits));
         }
 
         if (found.IsEmpty)
@@ -171,6 +174,8 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         Rule.EndBeforeStart => $"ends {span.StartTimeUnixNano - span.EndTimeUnixNano} ns before it starts",
         Rule.TimestampOutOfRange => "start or end is outside 2000-01-01 .. 2100-01-01",
         Rule.DurationTooLong => $"lasts {TimeSpan.FromTicks((long)((span.EndTimeUnixNano - span.StartTimeUnixNano) / 100))}, over {_options.MaxDuration}",
+        Rule.LinkInvalid => "a link's trace_id or span_id is not a well-formed ID",
+        Rule.EventOutsideSpan => "an event's time is outside the span's start and end, by more than the skew tolerance",
         _ => rule.Id(),
     };
 

@@ -4,21 +4,21 @@ using System.IO.Hashing;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// The format of partition files (docs/scale-out.md): the spans of one trace-ID partition as fixed 52-byte key
+/// The format of partition files (docs/scale-out.md): the spans of one trace-ID partition as fixed 76-byte key
 /// records, in blocks of at most <see cref="RecordsPerBlock"/> records, each block checksummed, so that a
 /// damaged spill file or shard object is an error naming its byte offset, never a silently wrong report.
 /// </summary>
 /// <remarks>
 /// Block: u32 record count, u32 zero, u64 XxHash64 of the payload, then the records. Record (little
 /// endian): trace ID high and low halves, span ID, parent span ID, record offset (8 bytes each), folded
-/// content hash (4), input index with the invalid (bit 31) and trace-only (bit 30) flags (4), the span's
-/// ordinal in its record (4).
+/// content hash (4), input index with the invalid (bit 31) and trace-only (bit 30) flags (4), start and end
+/// time (8 each), the span's own rules as bits (4), its kind (4), the span's ordinal in its record (4).
 /// </remarks>
 internal static class PartitionFile
 {
-    public const int RecordBytes = 52;
+    public const int RecordBytes = 76;
     public const int HeaderBytes = 16;
-    public const int RecordsPerBlock = 1260; // a 64 KiB block
+    public const int RecordsPerBlock = 862; // a 64 KiB block
     public const int BlockBytes = HeaderBytes + RecordsPerBlock * RecordBytes;
 
     /// <summary>The most partitions a data set is split into (each is an open file while it is written).</summary>
@@ -52,7 +52,11 @@ internal static class PartitionFile
         BinaryPrimitives.WriteInt64LittleEndian(record[32..], span.Offset);
         BinaryPrimitives.WriteUInt32LittleEndian(record[40..], span.ContentHash);
         BinaryPrimitives.WriteUInt32LittleEndian(record[44..], (uint)span.Input | (span.IsInvalid ? InvalidFlag : 0) | (span.TraceOnly ? TraceOnlyFlag : 0));
-        BinaryPrimitives.WriteInt32LittleEndian(record[48..], span.Ordinal);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[48..], span.Start);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[56..], span.End);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[64..], span.Rules);
+        BinaryPrimitives.WriteInt32LittleEndian(record[68..], span.Kind);
+        BinaryPrimitives.WriteInt32LittleEndian(record[72..], span.Ordinal);
     }
 
     public static PendingSpan Decode(ReadOnlySpan<byte> record)
@@ -65,9 +69,13 @@ internal static class PartitionFile
             BinaryPrimitives.ReadUInt32LittleEndian(record[40..]),
             (int)(inputAndFlags & (TraceOnlyFlag - 1)),
             BinaryPrimitives.ReadInt64LittleEndian(record[32..]),
-            BinaryPrimitives.ReadInt32LittleEndian(record[48..]),
+            BinaryPrimitives.ReadInt32LittleEndian(record[72..]),
             (inputAndFlags & InvalidFlag) != 0,
-            (inputAndFlags & TraceOnlyFlag) != 0);
+            (inputAndFlags & TraceOnlyFlag) != 0,
+            BinaryPrimitives.ReadUInt64LittleEndian(record[48..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(record[56..]),
+            BinaryPrimitives.ReadInt32LittleEndian(record[68..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(record[64..]));
     }
 
     /// <summary>Completes a block of <paramref name="records"/> records whose payload follows the header in <paramref name="block"/>; returns its length.</summary>

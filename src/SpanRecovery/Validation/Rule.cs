@@ -51,6 +51,22 @@ public enum Rule
     ParentNotFound,
     /// <summary><c>parent-cycle</c> (error): following parents leads back to the span.</summary>
     ParentCycle,
+    /// <summary><c>trace-no-root</c> (warning): a trace with no root span; on its earliest-starting entered span.</summary>
+    TraceNoRoot,
+    /// <summary><c>trace-multiple-roots</c> (warning): a root after the first of its trace, in input order.</summary>
+    TraceMultipleRoots,
+    /// <summary><c>child-starts-before-parent</c> (warning): the span starts more than the skew tolerance before its parent.</summary>
+    ChildStartsBeforeParent,
+    /// <summary><c>child-ends-after-parent</c> (warning): the span ends more than the skew tolerance after its parent (not for a PRODUCER parent or a CONSUMER span).</summary>
+    ChildEndsAfterParent,
+    /// <summary><c>trace-too-large</c> (warning): a trace with more entered spans than <see cref="ValidationOptions.MaxTraceSpans"/>; on its first entered span.</summary>
+    TraceTooLarge,
+    /// <summary><c>link-invalid</c> (warning): a link whose trace_id or span_id is not a well-formed ID.</summary>
+    LinkInvalid,
+    /// <summary><c>event-outside-span</c> (warning): an event time before the span's start or after its end, beyond the skew tolerance.</summary>
+    EventOutsideSpan,
+    /// <summary><c>shared-span-id</c> (warning): a CLIENT and a SERVER span share one (trace_id, span_id), Zipkin style; on the later one.</summary>
+    SharedSpanId,
     /// <summary><c>frame-truncated</c> (input error): a record's length runs past the end of the input.</summary>
     FrameTruncated,
     /// <summary><c>message-malformed</c> (input error): a record that cannot be decoded; reading resumes at the next.</summary>
@@ -67,10 +83,12 @@ public static class Rules
         "id-invalid-encoding", "parent-id-invalid-length", "parent-id-zero", "parent-is-self",
         "start-time-missing", "end-time-missing", "end-before-start", "timestamp-out-of-range", "duration-too-long",
         "duplicate-span", "duplicate-span-identical", "parent-not-found", "parent-cycle",
+        "trace-no-root", "trace-multiple-roots", "child-starts-before-parent", "child-ends-after-parent",
+        "trace-too-large", "link-invalid", "event-outside-span", "shared-span-id",
         "frame-truncated", "message-malformed",
     ];
 
-    internal const int Count = 21;
+    internal const int Count = 29;
 
     /// <summary>The rule's id, as reports and scripts use it.</summary>
     public static string Id(this Rule rule) => Ids[(int)rule];
@@ -79,7 +97,9 @@ public static class Rules
     public static Severity Severity(this Rule rule) => rule switch
     {
         Rule.ParentIdZero or Rule.TimestampOutOfRange or Rule.DurationTooLong
-            or Rule.DuplicateSpanIdentical or Rule.ParentNotFound => Validation.Severity.Warning,
+            or Rule.DuplicateSpanIdentical or Rule.ParentNotFound or Rule.TraceNoRoot or Rule.TraceMultipleRoots
+            or Rule.ChildStartsBeforeParent or Rule.ChildEndsAfterParent or Rule.TraceTooLarge or Rule.LinkInvalid
+            or Rule.EventOutsideSpan or Rule.SharedSpanId => Validation.Severity.Warning,
         _ => Validation.Severity.Error,
     };
 

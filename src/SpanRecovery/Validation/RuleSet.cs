@@ -5,6 +5,11 @@ internal struct RuleSet
 {
     private uint _bits;
 
+    public RuleSet(uint bits) => _bits = bits;
+
+    /// <summary>The set as bits, one per <see cref="Rule"/> value (what <see cref="PendingSpan.Rules"/> carries).</summary>
+    public readonly uint Bits => _bits;
+
     public readonly bool IsEmpty => _bits == 0;
 
     public readonly bool HasError
@@ -22,6 +27,8 @@ internal struct RuleSet
     }
 
     public void Add(Rule rule) => _bits |= 1u << (int)rule;
+
+    public readonly bool Contains(Rule rule) => (_bits & (1u << (int)rule)) != 0;
 
     public readonly Enumerator GetEnumerator() => new(_bits);
 

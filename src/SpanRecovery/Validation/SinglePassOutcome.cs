@@ -24,21 +24,15 @@ internal sealed record SinglePassOutcome(
     internal ValidationReport ToReport(TableOutcome table, TimeSpan elapsed, int partitions, long spillBytes)
     {
         var counts = new Dictionary<Rule, long>(RuleCounts.Where(c => c.Value > 0));
-        foreach (var (rule, count) in new[]
-        {
-            (Rule.DuplicateSpan, table.DuplicateSpans), (Rule.DuplicateSpanIdentical, table.IdenticalDuplicates),
-            (Rule.ParentNotFound, table.ParentNotFound), (Rule.ParentCycle, table.ParentCycles),
-        })
-        {
-            if (count > 0)
-                counts[rule] = count;
-        }
+        foreach (var (rule, count) in table.Counts.Where(c => c.Value > 0))
+            counts[rule] = counts.GetValueOrDefault(rule) + count;
 
         var errors = counts.Where(c => c.Key.Severity() == Severity.Error).Sum(c => c.Value);
         var warnings = counts.Where(c => c.Key.Severity() == Severity.Warning).Sum(c => c.Value);
         var examples = Examples.Concat(table.Examples.Select(f =>
             Finding.ForSpanKey(f.Rule, Inputs[f.Input - FirstInput].Path, f.Offset, f.TraceId, f.SpanId, f.Message)));
-        return new ValidationReport(Inputs, new ValidationTotals(Spans, table.Traces, InvalidSpans + table.NewlyInvalid, errors, warnings),
-            counts, [.. examples.OrderBy(e => e.Rule)], elapsed, partitions, spillBytes);
+        return new ValidationReport(Inputs, new ValidationTotals(Spans, table.Traces, InvalidSpans + table.NewlyInvalid, errors, warnings, table.TracesWithFindings),
+            counts, [.. examples.OrderBy(e => e.Rule)], elapsed, partitions, spillBytes)
+        { WorstTraces = table.WorstTraces };
     }
 }

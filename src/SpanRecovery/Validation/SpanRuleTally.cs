@@ -10,7 +10,7 @@ namespace SpanRecovery.Validation;
 /// </summary>
 internal sealed class SpanRuleTally(ValidationOptions? options = null) : ISpanSink
 {
-    private readonly SpanRules _rules = new((options ?? new ValidationOptions()).MaxDuration);
+    private readonly SpanRules _rules = new(options ?? new ValidationOptions());
     private readonly long[] _counts = new long[Rules.Count];
 
     /// <summary>Inputs that could not be read at all (no known format, I/O error).</summary>

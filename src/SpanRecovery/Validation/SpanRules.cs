@@ -5,7 +5,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// The rules of docs/rules.md that look at one span alone: IDs, parent ID and times. The validator adds the
+/// The rules of docs/rules.md that look at one span alone: IDs, parent ID, times, links and events. The validator adds the
 /// rules between spans (duplicates, parents, cycles) with its span table; restore verification needs only these.
 /// </summary>
 internal readonly struct SpanRules
@@ -14,17 +14,28 @@ internal readonly struct SpanRules
     private static readonly ulong MaxTimestamp = (ulong)(new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Ticks * 100;
 
     private readonly ulong _maxDurationNanos;
+    private readonly ulong _skewToleranceNanos;
 
-    public SpanRules(TimeSpan maxDuration) =>
-        // Saturate: a limit beyond ~584 years does not fit in unsigned nanoseconds and means "no limit".
-        _maxDurationNanos = maxDuration.Ticks >= (long)(ulong.MaxValue / 100) ? ulong.MaxValue : (ulong)Math.Max(0, maxDuration.Ticks) * 100;
+    public SpanRules(ValidationOptions options)
+    {
+        _maxDurationNanos = Nanoseconds(options.MaxDuration);
+        _skewToleranceNanos = Nanoseconds(options.SkewTolerance);
+    }
+
+    /// <summary>
+    /// A time span in unsigned nanoseconds, saturated: beyond ~584 years it does not fit and means "no limit";
+    /// a negative one is 0.
+    /// </summary>
+    internal static ulong Nanoseconds(TimeSpan span) =>
+        span.Ticks >= (long)(ulong.MaxValue / 100) ? ulong.MaxValue : (ulong)Math.Max(0, span.Ticks) * 100;
 
     /// <summary>
     /// Adds the rules <paramref name="span"/> breaks to <paramref name="found"/>. Returns whether its trace
-    /// and span IDs are well formed (the span's key) and the parent span ID to follow, 0 when there is none.
+    /// and span IDs are well formed (the span's key) and the parent span ID to follow: 0 for a root, null
+    /// when the parent_span_id is unusable (the span is neither a root nor a child).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (bool TraceOk, bool SpanOk, ulong Parent) Check(in SpanView span, ref RuleSet found)
+    public (bool TraceOk, bool SpanOk, ulong? Parent) Check(in SpanView span, ref RuleSet found)
     {
         var traceOk = CheckId(span.TraceId, 16, (span.EncodingProblems & IdEncodingProblems.TraceIdNotHex) != 0,
             Rule.TraceIdMissing, Rule.TraceIdInvalidLength, Rule.TraceIdZero, ref found);
@@ -32,7 +43,20 @@ internal readonly struct SpanRules
             Rule.SpanIdMissing, Rule.SpanIdInvalidLength, Rule.SpanIdZero, ref found);
         var parent = CheckParent(span, ref found);
         CheckTimes(span.StartTimeUnixNano, span.EndTimeUnixNano, ref found);
+        if (span.HasMalformedLink)
+            found.Add(Rule.LinkInvalid);
+        if (EventOutside(span))
+            found.Add(Rule.EventOutsideSpan);
         return (traceOk, spanOk, parent);
+    }
+
+    private bool EventOutside(in SpanView span)
+    {
+        var (first, last) = (span.FirstEventTimeUnixNano, span.LastEventTimeUnixNano);
+        if (first == 0)
+            return false;
+        return (first < span.StartTimeUnixNano && span.StartTimeUnixNano - first > _skewToleranceNanos)
+            || (last > span.EndTimeUnixNano && last - span.EndTimeUnixNano > _skewToleranceNanos);
     }
 
     private static bool CheckId(ReadOnlySpan<byte> id, int length, bool notHex, Rule missing, Rule invalidLength, Rule zero, ref RuleSet found)
@@ -50,7 +74,8 @@ internal readonly struct SpanRules
         return false;
     }
 
-    private static ulong CheckParent(in SpanView span, ref RuleSet found)
+    /// <summary>The parent span ID to follow (0 for a root), or null when it cannot be followed.</summary>
+    private static ulong? CheckParent(in SpanView span, ref RuleSet found)
     {
         var parent = span.ParentSpanId;
         if ((span.EncodingProblems & IdEncodingProblems.ParentSpanIdNotHex) != 0)
@@ -65,7 +90,7 @@ internal readonly struct SpanRules
             found.Add(Rule.ParentIsSelf);
         else
             return BinaryPrimitives.ReadUInt64BigEndian(parent);
-        return 0;
+        return found.Contains(Rule.ParentIdZero) ? 0 : null; // an all-zero parent is taken as a root
     }
 
     private void CheckTimes(ulong start, ulong end, ref RuleSet found)

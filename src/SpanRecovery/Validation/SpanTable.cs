@@ -1,37 +1,45 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// Every span with a well-formed key, in one compact table keyed by (trace_id, span_id): 48-byte entries
+/// Every span with a well-formed key, in one compact table keyed by (trace_id, span_id): 52-byte entries
 /// stored densely in fixed-size chunks (no per-span objects, no doubling copies of the entries), found
-/// through a <see cref="TaggedIndex"/> of 5-byte slots — about 50–60 bytes per span in all. A second index
-/// over the same entries finds the first span of each trace, which counts distinct traces. Parent links are
-/// resolved after the last span is in (<see cref="ResolveParents"/>), since a parent may come later.
+/// through a <see cref="TaggedIndex"/> of 5-byte slots — about 53–63 bytes per span in all. Traces are
+/// numbered only once the last span is in (<see cref="NumberTraces"/>), so no trace index is kept while
+/// reading; parent links are resolved then too (<see cref="ResolveParents"/>), since a parent may come later.
 /// </summary>
 internal sealed class SpanTable
 {
-    private const int ChunkBits = 16;
+    /// <summary>Records are numbered in 28 bits; the entry's other 4 bits hold the kind and the invalid flag.</summary>
+    public const int MaxRecords = 1 << 28;
+
+    /// <summary>A parent field of a span whose parent_span_id cannot be followed: neither a root nor a child.</summary>
+    public const ulong NoParent = ulong.MaxValue;
+
+    // Chunks of 32768 entries (1.7 MB): big enough to be allocated rarely, small enough that the last one's unused
+    // tail costs little per span.
+    private const int ChunkBits = 15;
     private const int ChunkSize = 1 << ChunkBits;
     private const ulong ResolvedFlag = 1UL << 63;
 
     private readonly TaggedIndex _spanIndex = new();
-    private readonly TaggedIndex _traceIndex = new();
+    private readonly List<ulong> _longEnds = [];
     private Entry[][] _chunks = [];
 
     public int Count { get; private set; }
 
-    public int TraceCount => _traceIndex.Count;
-
     /// <summary>
     /// Adds a span unless its key is already present; then returns the index of the earlier span instead.
-    /// <paramref name="parentSpanId"/> is 0 for a root (or a parent that cannot be followed);
-    /// <paramref name="contentHash"/> is the folded hash of <see cref="PendingSpan.Fold"/>.
+    /// <paramref name="parentSpanId"/> is 0 for a root and the span's own ID for a parent that cannot be
+    /// followed (see <see cref="PendingSpan"/>); <paramref name="contentHash"/> is the folded hash of
+    /// <see cref="PendingSpan.Fold"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, uint contentHash, int record, bool invalid, out int existing)
+    public bool TryAdd(UInt128 traceId, ulong spanId, ulong parentSpanId, uint contentHash, int record, bool invalid, ulong start, ulong end, int kind, out int existing)
     {
         var spanHash = SpanHash(traceId, spanId);
         var spanMatch = new SpanKeyMatch(this, traceId, spanId);
@@ -41,48 +49,51 @@ internal sealed class SpanTable
 
         var index = Count;
         if ((index >> ChunkBits) == _chunks.Length)
-            Array.Resize(ref _chunks, _chunks.Length + 1);
+            Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
         ref var chunk = ref _chunks[index >> ChunkBits];
         chunk ??= new Entry[ChunkSize];
-        chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, contentHash, record, invalid);
+        chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, contentHash, record, invalid, start, EndCode(start, end), kind);
         Count++;
         var rehashSpans = new SpanKeyHash(this);
         _spanIndex.Insert(spanHash, index, freeSlot, ref rehashSpans);
-
-        var traceHash = TraceHash(traceId);
-        var traceMatch = new TraceKeyMatch(this, traceId);
-        if (_traceIndex.Find(traceHash, ref traceMatch, out var freeTraceSlot) < 0)
-        {
-            var rehashTraces = new TraceKeyHash(this);
-            _traceIndex.Insert(traceHash, index, freeTraceSlot, ref rehashTraces);
-        }
-
         return true;
     }
 
     /// <summary>Starts loading what <see cref="TryAdd"/> of this key will touch (see <see cref="TaggedIndex.Prefetch"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Prefetch(UInt128 traceId, ulong spanId)
-    {
-        _spanIndex.Prefetch(SpanHash(traceId, spanId));
-        _traceIndex.Prefetch(TraceHash(traceId));
-    }
-
-    public bool ContainsTrace(UInt128 traceId)
-    {
-        var match = new TraceKeyMatch(this, traceId);
-        return _traceIndex.Find(TraceHash(traceId), ref match, out _) >= 0;
-    }
+    public void Prefetch(UInt128 traceId, ulong spanId) => _spanIndex.Prefetch(SpanHash(traceId, spanId));
 
     public ref readonly Entry this[int index] => ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
 
+    /// <summary>The span's end time, exactly as read.</summary>
+    public ulong EndOf(int index)
+    {
+        ref readonly var entry = ref this[index];
+        return (entry.EndCode & LongEndFlag) == 0 ? entry.Start + entry.EndCode : _longEnds[(int)(entry.EndCode & ~LongEndFlag)];
+    }
+
+    private const uint LongEndFlag = 1u << 31;
+
     /// <summary>
-    /// Replaces each entry's parent span ID by the parent's entry index, calling
-    /// <paramref name="parentNotFound"/> for spans whose parent is not in the table. After this,
-    /// <see cref="ParentOf"/> follows links without hashing.
+    /// Most spans last less than 2.1 s, so the end is kept as the duration in 31 bits; any other end (longer,
+    /// before the start) goes to a side list and the entry keeps its position there.
+    /// </summary>
+    private uint EndCode(ulong start, ulong end)
+    {
+        if (end >= start && end - start < LongEndFlag)
+            return (uint)(end - start);
+        _longEnds.Add(end);
+        return LongEndFlag | (uint)(_longEnds.Count - 1);
+    }
+
+    /// <summary>
+    /// Replaces each entry's parent span ID by the parent's entry index, telling <paramref name="visitor"/>
+    /// about every span whose parent is found and every one whose parent is not. After this,
+    /// <see cref="ParentOf"/> follows links without hashing and <see cref="IsRoot"/> tells roots.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ResolveParents(Action<int> parentNotFound)
+    public void ResolveParents<TVisitor>(ref TVisitor visitor)
+        where TVisitor : struct, IParentVisitor
     {
         const int PrefetchDistance = 16; // lookups are latency bound: start the one 16 entries ahead
         for (var i = 0; i < Count; i++)
@@ -90,26 +101,87 @@ internal sealed class SpanTable
             if (i + PrefetchDistance < Count)
             {
                 ref readonly var ahead = ref this[i + PrefetchDistance];
-                if (ahead.ParentSpanId != 0)
+                if (ahead.ParentSpanId != 0 && ahead.ParentSpanId != ahead.SpanId)
                     _spanIndex.Prefetch(SpanHash(ahead.TraceId, ahead.ParentSpanId));
             }
 
             ref var entry = ref _chunks[i >> ChunkBits][i & (ChunkSize - 1)];
             if (entry.ParentSpanId == 0)
                 continue;
+            if (entry.ParentSpanId == entry.SpanId)
+            {
+                entry.ParentSpanId = NoParent;
+                continue;
+            }
+
             var match = new SpanKeyMatch(this, entry.TraceId, entry.ParentSpanId);
             var parent = _spanIndex.Find(SpanHash(entry.TraceId, entry.ParentSpanId), ref match, out _);
+            entry.ParentSpanId = parent < 0 ? NoParent : ResolvedFlag | (uint)parent;
             if (parent < 0)
-                parentNotFound(i);
-            entry.ParentSpanId = parent < 0 ? 0 : ResolvedFlag | (uint)parent;
+                visitor.ParentNotFound(i);
+            else
+                visitor.ParentFound(i, parent);
         }
     }
 
-    /// <summary>The parent's index after <see cref="ResolveParents"/>, or -1 for a root or a missing parent.</summary>
+    /// <summary>The parent's index after <see cref="ResolveParents"/>, or -1 for a root or a span without a parent in the table.</summary>
     public int ParentOf(int index)
     {
         var parent = this[index].ParentSpanId;
-        return parent == 0 ? -1 : (int)(uint)parent;
+        return parent is 0 or NoParent ? -1 : (int)(uint)parent;
+    }
+
+    /// <summary>After <see cref="ResolveParents"/>: the span's parent_span_id was empty or all zero.</summary>
+    public bool IsRoot(int index) => this[index].ParentSpanId == 0;
+
+    /// <summary>
+    /// Numbers the traces 0, 1, … in the order of their first span, through an index that exists only for
+    /// this; <see cref="TraceNumbers.Of"/> gives each entry's number.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public TraceNumbers NumberTraces()
+    {
+        var index = new TaggedIndex();
+        var numbers = new int[Count];
+        var firsts = new List<int>();
+        var rehash = new TraceKeyHash(this);
+        for (var i = 0; i < Count; i++)
+        {
+            var traceId = this[i].TraceId;
+            var hash = TraceHash(traceId);
+            var match = new TraceKeyMatch(this, traceId);
+            var first = index.Find(hash, ref match, out var freeSlot);
+            if (first >= 0)
+            {
+                numbers[i] = numbers[first];
+                continue;
+            }
+
+            numbers[i] = firsts.Count;
+            firsts.Add(i);
+            index.Insert(hash, i, freeSlot, ref rehash);
+        }
+
+        return new TraceNumbers(this, index, numbers, firsts);
+    }
+
+    /// <summary>Each entry's trace number, the first entry of each trace, and a lookup by trace ID.</summary>
+    internal sealed class TraceNumbers(SpanTable table, TaggedIndex index, int[] numbers, List<int> firsts)
+    {
+        public int Count => firsts.Count;
+
+        public int Of(int entry) => numbers[entry];
+
+        /// <summary>The first entry (in input order) of trace number <paramref name="trace"/>.</summary>
+        public int FirstEntry(int trace) => firsts[trace];
+
+        /// <summary>The number of the trace with this ID, or -1 when no entered span has it.</summary>
+        public int Find(UInt128 traceId)
+        {
+            var match = new TraceKeyMatch(table, traceId);
+            var first = index.Find(TraceHash(traceId), ref match, out _);
+            return first < 0 ? -1 : numbers[first];
+        }
     }
 
     // IDs are random in real data but not in tests and some fixtures (0000…0002), so every bit is mixed in
@@ -169,28 +241,59 @@ internal sealed class SpanTable
     }
 
     /// <summary>
-    /// One span in 40 bytes: its key, its parent link, a 32-bit hash of its content (for telling identical
-    /// repeats from conflicting ones), the ordinal of the record it was read from (see
-    /// <see cref="RecordLocations"/>) and whether it already has an error. The trace ID is two longs, not a
-    /// <see cref="UInt128"/>, whose 16-byte alignment would pad the entry to 48 bytes.
+    /// One span in 52 bytes: its key, its parent link, its start, its end as a duration (see
+    /// <see cref="EndCode"/>), a 32-bit hash of its content (for telling identical repeats from conflicting
+    /// ones), the ordinal of the record it was read from (see <see cref="RecordLocations"/>), its kind and
+    /// whether it already has an error. Packed to 4 bytes: the trace ID is two longs, not a
+    /// <see cref="UInt128"/>, whose 16-byte alignment would pad the entry, and 8-byte alignment would add 4 more.
     /// </summary>
-    internal struct Entry(UInt128 traceId, ulong spanId, ulong parentSpanId, uint contentHash, int record, bool invalid)
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    internal struct Entry(UInt128 traceId, ulong spanId, ulong parentSpanId, uint contentHash, int record, bool invalid, ulong start, uint endCode, int kind)
     {
         private const uint InvalidFlag = 1u << 31;
+        private const int KindShift = 28;
 
         private readonly ulong _traceHigh = (ulong)(traceId >> 64);
         private readonly ulong _traceLow = (ulong)traceId;
         public readonly ulong SpanId = spanId;
 
-        /// <summary>The parent's span ID while reading, its entry index | <see cref="ResolvedFlag"/> after resolving.</summary>
+        /// <summary>0 for a root; before resolving, the parent's span ID (or the span's own for <see cref="NoParent"/>); after, its entry index | <see cref="ResolvedFlag"/> or <see cref="NoParent"/>.</summary>
         public ulong ParentSpanId = parentSpanId;
+        public readonly ulong Start = start;
         public readonly uint ContentHash = contentHash;
-        private readonly uint _recordAndFlag = (uint)record | (invalid ? InvalidFlag : 0);
+        public readonly uint EndCode = endCode;
+        private readonly uint _recordKindAndFlag = (uint)record | ((uint)SpanKinds.Stored(kind) << KindShift) | (invalid ? InvalidFlag : 0);
 
         public readonly UInt128 TraceId => new(_traceHigh, _traceLow);
 
-        public readonly int Record => (int)(_recordAndFlag & ~InvalidFlag);
+        public readonly int Record => (int)(_recordKindAndFlag & (MaxRecords - 1));
 
-        public readonly bool IsInvalid => (_recordAndFlag & InvalidFlag) != 0;
+        /// <summary>The span kind, 0–5 (other values read as 0, unspecified).</summary>
+        public readonly int Kind => (int)((_recordKindAndFlag >> KindShift) & 7);
+
+        public readonly bool IsInvalid => (_recordKindAndFlag & InvalidFlag) != 0;
     }
+}
+
+/// <summary>What <see cref="SpanTable.ResolveParents"/> reports, span by span in input order.</summary>
+internal interface IParentVisitor
+{
+    void ParentFound(int child, int parent);
+
+    void ParentNotFound(int child);
+}
+
+/// <summary>The OTLP span kinds the rules tell apart.</summary>
+internal static class SpanKinds
+{
+    public const int Server = 2;
+    public const int Client = 3;
+    public const int Producer = 4;
+    public const int Consumer = 5;
+
+    /// <summary>The kind as the span table keeps it: 0–5, anything else as 0 (unspecified).</summary>
+    public static int Stored(int kind) => kind is >= 0 and <= Consumer ? kind : 0;
+
+    /// <summary>A CLIENT and a SERVER span with one span ID: a Zipkin-style shared span, not a duplicate.</summary>
+    public static bool AreSharedPair(int a, int b) => (a == Client && b == Server) || (a == Server && b == Client);
 }

@@ -1,7 +1,7 @@
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// A finding of the span table's rules (duplicates, parents, cycles) before it becomes a report example:
+/// A finding of the span table's rules (duplicates, parents, cycles, traces) before it becomes a report example:
 /// where the span was read, by input index, so that findings from any partition or worker compare in one
 /// order. That order is input order — input, then record offset — and, within one record, trace and span ID:
 /// a partition sees only some of a record's spans, so their position in the record is not known there, and
@@ -30,6 +30,12 @@ internal readonly record struct TableFinding(Rule Rule, int Input, long Offset, 
         Rule.DuplicateSpanIdentical => "an identical span came earlier (exporter retry?)",
         Rule.DuplicateSpan => "a span with the same trace_id and span_id but different content came earlier",
         Rule.ParentCycle => "the span's ancestors lead back to it",
+        Rule.SharedSpanId => "a CLIENT and a SERVER span share this span ID (Zipkin style); the earlier one is kept",
+        Rule.ChildStartsBeforeParent => "starts before its parent starts, by more than the skew tolerance",
+        Rule.ChildEndsAfterParent => "ends after its parent ends, by more than the skew tolerance",
+        Rule.TraceNoRoot => "its trace has no root span (this is the trace's earliest-starting span)",
+        Rule.TraceMultipleRoots => "another root of the same trace came earlier",
+        Rule.TraceTooLarge => "its trace has more spans than --max-trace-spans (this is the trace's first span)",
         _ => "no span of the same trace has the parent's span ID",
     };
 }

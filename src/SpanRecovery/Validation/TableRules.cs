@@ -2,28 +2,12 @@ using System.Runtime.CompilerServices;
 
 namespace SpanRecovery.Validation;
 
-/// <summary>What the span table's rules found in one set of whole traces (all of a data set, or one partition).</summary>
-internal sealed record TableOutcome(
-    long DuplicateSpans, long IdenticalDuplicates, long ParentNotFound, long ParentCycles, long NewlyInvalid, long Traces,
-    IReadOnlyList<TableFinding> Examples)
-{
-    /// <summary>The outcomes of disjoint sets of traces as one: counts add up, examples stay the first N per rule.</summary>
-    public static TableOutcome Merge(IReadOnlyList<TableOutcome> outcomes, int maxExamples)
-    {
-        var examples = new FirstFindings(maxExamples);
-        foreach (var outcome in outcomes)
-            examples.OfferAll(outcome.Examples);
-        return new TableOutcome(
-            outcomes.Sum(o => o.DuplicateSpans), outcomes.Sum(o => o.IdenticalDuplicates), outcomes.Sum(o => o.ParentNotFound),
-            outcomes.Sum(o => o.ParentCycles), outcomes.Sum(o => o.NewlyInvalid), outcomes.Sum(o => o.Traces), [.. examples.Ordered()]);
-    }
-}
-
 /// <summary>
-/// The rules that need every span of a trace at once (docs/rules.md): duplicates as spans enter the
-/// <see cref="SpanTable"/>, then parent links and cycles once the last span is in, and the count of distinct
-/// traces. Given all spans of some traces in input order, it finds exactly what it would find in the whole
-/// data set for those traces; that is what lets a data set be checked partition by partition.
+/// The rules that need every span of a trace at once (docs/rules.md): duplicates and shared span IDs as spans
+/// enter the <see cref="SpanTable"/>; then, once the last span is in, parent links, the parent/child time
+/// rules, cycles and the trace-level rules; and last, which traces have findings. Given all spans of some
+/// traces in input order, it finds exactly what it would find in the whole data set for those traces; that
+/// is what lets a data set be checked partition by partition.
 /// </summary>
 internal sealed class TableRules : ISpanBatchTarget
 {
@@ -31,15 +15,25 @@ internal sealed class TableRules : ISpanBatchTarget
 
     private readonly SpanTable _table = new();
     private readonly RecordLocations _records = new();
-    private readonly HashSet<UInt128> _tracesOutsideTable = [];
     private readonly FirstFindings _examples;
-    private readonly ISpanFindingObserver? _observer;
-    private long _duplicates, _identical, _newlyInvalid;
+    private readonly long[] _counts = new long[Rules.Count];
+    private readonly ulong _skewToleranceNanos;
+    private readonly int _maxTraceSpans;
 
-    public TableRules(int maxExamples, ISpanFindingObserver? observer = null)
+    /// <summary>The rules each entered span broke (its own, then the table's), by entry index; spans without findings are not here.</summary>
+    private readonly List<(int Entry, uint Rules)> _entryRules = [];
+
+    /// <summary>Spans that entered no table: the later copy of a key (with the rule that found it) and spans without a usable span_id.</summary>
+    private readonly List<(PendingSpan Span, Rule? Found)> _notEntered = [];
+    private readonly ISpanFindingObserver? _observer;
+    private long _newlyInvalid;
+
+    public TableRules(ValidationOptions options)
     {
-        _examples = new FirstFindings(maxExamples);
-        _observer = observer;
+        _observer = options.FindingObserver;
+        _examples = new FirstFindings(options.MaxExamples);
+        _skewToleranceNanos = options.SkewToleranceNanos;
+        _maxTraceSpans = options.MaxTraceSpans;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -55,84 +49,107 @@ internal sealed class TableRules : ISpanBatchTarget
             {
                 if (span.TraceOnly)
                 {
-                    _tracesOutsideTable.Add(span.TraceId);
+                    _notEntered.Add((span, null));
                     continue;
                 }
 
                 var record = _records.Ordinal(span.Input, span.Offset);
-                if (!_table.TryAdd(span.TraceId, span.SpanId, span.ParentSpanId, span.ContentHash, record, span.IsInvalid, out var first))
-                    RecordDuplicate(span, _table[first].ContentHash == span.ContentHash);
+                if (!_table.TryAdd(span.TraceId, span.SpanId, span.ParentSpanId, span.ContentHash, record, span.IsInvalid, span.Start, span.End, span.Kind, out var first))
+                    RecordRepeat(span, first);
+                else if (span.Rules != 0)
+                    _entryRules.Add((_table.Count - 1, span.Rules));
             }
         }
     }
 
     /// <summary>
-    /// Every span entered so far and every trace seen only through spans without a usable span_id, as
-    /// pending spans again, in input order: how a table that outgrew its memory moves into partition files.
+    /// Every span handed in so far, as pending spans again: the entered ones in input order, then the ones that
+    /// entered no table (each after its first copy, so it is found again the same way). This is how a table
+    /// that outgrew its memory moves into partition files, where everything is checked again.
     /// </summary>
     public IEnumerable<PendingSpan> Drain()
     {
+        var withRules = 0;
         for (var i = 0; i < _table.Count; i++)
         {
             var entry = _table[i];
             var (input, offset) = _records[entry.Record];
-            yield return new PendingSpan(entry.TraceId, entry.SpanId, entry.ParentSpanId, entry.ContentHash, input, offset, TableFinding.EnteredSpan, entry.IsInvalid, TraceOnly: false);
+            var rules = withRules < _entryRules.Count && _entryRules[withRules].Entry == i ? _entryRules[withRules++].Rules : 0;
+            yield return new PendingSpan(entry.TraceId, entry.SpanId, entry.ParentSpanId, entry.ContentHash, input, offset, TableFinding.EnteredSpan, entry.IsInvalid, TraceOnly: false,
+                entry.Start, _table.EndOf(i), entry.Kind, rules);
         }
 
-        foreach (var trace in _tracesOutsideTable)
-            yield return new PendingSpan(trace, 0, 0, 0, 0, 0, 0, IsInvalid: false, TraceOnly: true);
+        foreach (var (span, _) in _notEntered)
+            yield return span;
     }
 
-    /// <summary>The duplicates found so far, for a table given up by <see cref="Drain"/> (its spans are checked again elsewhere).</summary>
-    public TableOutcome DuplicatesSoFar() =>
-        new(_duplicates, _identical, 0, 0, _newlyInvalid, 0, [.. _examples.Ordered()]);
-
-    /// <summary>Resolves parents and cycles over everything entered; call once, after the last span.</summary>
-    public TableOutcome Complete()
+    /// <summary>Resolves parents, cycles and the trace rules over everything entered; call once, after the last span.</summary>
+    /// <param name="tracesOut">Given each trace with findings (docs/report-json.md, <c>--traces-out</c>).</param>
+    public TableOutcome Complete(TraceLinesWriter? tracesOut = null)
     {
-        long parentNotFound = 0, cycles = 0;
-        _table.ResolveParents(index =>
-        {
-            parentNotFound++;
-            Offer(Rule.ParentNotFound, index);
-        });
-        FindCycles(ref cycles);
-        var traces = _table.TraceCount + _tracesOutsideTable.Count(t => !_table.ContainsTrace(t));
-        return new TableOutcome(_duplicates, _identical, parentNotFound, cycles, _newlyInvalid, traces, [.. _examples.Ordered()]);
+        var parents = new ParentChecks(this);
+        _table.ResolveParents(ref parents);
+        FindCycles();
+        var traces = _table.NumberTraces();
+        var (spans, roots) = CheckTraces(traces);
+        return Summarize(traces, spans, roots, tracesOut);
     }
 
-    private void RecordDuplicate(in PendingSpan span, bool identical)
+    /// <summary>A later span with the key of an earlier one: a shared CLIENT/SERVER span, an identical repeat or a conflicting duplicate.</summary>
+    private void RecordRepeat(in PendingSpan span, int first)
     {
-        if (identical)
-        {
-            _identical++;
-        }
-        else
-        {
-            _duplicates++;
-            if (!span.IsInvalid)
-                _newlyInvalid++;
-        }
-
-        Found(new TableFinding(identical ? Rule.DuplicateSpanIdentical : Rule.DuplicateSpan, span.Input, span.Offset, span.TraceId, span.SpanId, span.Ordinal));
+        ref readonly var earlier = ref _table[first];
+        var rule = SpanKinds.AreSharedPair(earlier.Kind, SpanKinds.Stored(span.Kind)) ? Rule.SharedSpanId
+            : earlier.ContentHash == span.ContentHash ? Rule.DuplicateSpanIdentical
+            : Rule.DuplicateSpan;
+        Count(rule, span.Input, span.Offset, span.TraceId, span.SpanId, span.IsInvalid, span.Ordinal);
+        _notEntered.Add((span, rule));
     }
 
-    private void Offer(Rule rule, int index)
+    /// <summary>A finding on an entered span.</summary>
+    private void Found(Rule rule, int entry)
     {
-        ref readonly var entry = ref _table[index];
-        var (input, offset) = _records[entry.Record];
-        Found(new TableFinding(rule, input, offset, entry.TraceId, entry.SpanId));
+        ref readonly var found = ref _table[entry];
+        var (input, offset) = _records[found.Record];
+        Count(rule, input, offset, found.TraceId, found.SpanId, found.IsInvalid);
+        _entryRules.Add((entry, 1u << (int)rule));
     }
 
-    /// <summary>Every finding of these rules passes here: it may become an example, and the observer (repair) sees it.</summary>
-    private void Found(in TableFinding finding)
+    /// <summary>Where every finding of the table rules is counted, offered as an example and shown to the observer (repair).</summary>
+    private void Count(Rule rule, int input, long offset, UInt128 traceId, ulong spanId, bool alreadyInvalid, int ordinal = TableFinding.EnteredSpan)
     {
+        _counts[(int)rule]++;
+        if (rule.Severity() == Severity.Error && !alreadyInvalid)
+            _newlyInvalid++;
+        var finding = new TableFinding(rule, input, offset, traceId, spanId, ordinal);
         _examples.Offer(finding);
         _observer?.OnTableFinding(finding);
     }
 
+    /// <summary>Missing parents and the time rules between a span and its parent.</summary>
+    private readonly struct ParentChecks(TableRules rules) : IParentVisitor
+    {
+        public void ParentNotFound(int child) => rules.Found(Rule.ParentNotFound, child);
+
+        public void ParentFound(int child, int parent)
+        {
+            var table = rules._table;
+            var tolerance = rules._skewToleranceNanos;
+            ref readonly var span = ref table[child];
+            ref readonly var up = ref table[parent];
+            if (up.Start > span.Start && up.Start - span.Start > tolerance)
+                rules.Found(Rule.ChildStartsBeforeParent, child);
+            // Asynchronous work may outlive its caller: a PRODUCER's message is handled later, a CONSUMER handles it later.
+            if (up.Kind == SpanKinds.Producer || span.Kind == SpanKinds.Consumer)
+                return;
+            var (end, parentEnd) = (table.EndOf(child), table.EndOf(parent));
+            if (end > parentEnd && end - parentEnd > tolerance)
+                rules.Found(Rule.ChildEndsAfterParent, child);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FindCycles(ref long cycles)
+    private void FindCycles()
     {
         // Parents form a forest plus, possibly, cycles (each span has at most one parent). Walk each
         // unvisited span's ancestor chain marking it "on path"; meeting an "on path" span means a cycle.
@@ -152,10 +169,7 @@ internal sealed class TableRules : ISpanBatchTarget
                 var member = at;
                 do
                 {
-                    cycles++;
-                    Offer(Rule.ParentCycle, member);
-                    if (!_table[member].IsInvalid)
-                        _newlyInvalid++;
+                    Found(Rule.ParentCycle, member);
                     member = _table.ParentOf(member);
                 }
                 while (member != at);
@@ -164,5 +178,88 @@ internal sealed class TableRules : ISpanBatchTarget
             for (at = start; at >= 0 && state[at] == OnPath; at = _table.ParentOf(at))
                 state[at] = Done;
         }
+    }
+
+    /// <summary>Roots (several: each after the first; none: the earliest-starting span) and oversized traces.</summary>
+    private (int[] Spans, int[] Roots) CheckTraces(SpanTable.TraceNumbers traces)
+    {
+        var spans = new int[traces.Count];
+        var roots = new int[traces.Count];
+        var earliest = new int[traces.Count];
+        for (var i = 0; i < _table.Count; i++)
+        {
+            var trace = traces.Of(i);
+            if (spans[trace]++ == 0 || _table[i].Start < _table[earliest[trace]].Start)
+                earliest[trace] = i;
+            if (_table.IsRoot(i) && ++roots[trace] > 1)
+                Found(Rule.TraceMultipleRoots, i);
+        }
+
+        for (var trace = 0; trace < traces.Count; trace++)
+        {
+            if (roots[trace] == 0)
+                Found(Rule.TraceNoRoot, earliest[trace]);
+            if (spans[trace] > _maxTraceSpans)
+                Found(Rule.TraceTooLarge, traces.FirstEntry(trace));
+        }
+
+        return (spans, roots);
+    }
+
+    /// <summary>
+    /// Which traces have findings, from every finding on one of their spans: the table's, and the spans' own
+    /// rules — also of spans that entered no table. Traces seen only through such spans are numbered after the
+    /// table's. Each trace with findings goes to <paramref name="tracesOut"/>; the worst are kept for the report.
+    /// </summary>
+    private TableOutcome Summarize(SpanTable.TraceNumbers traces, int[] spans, int[] roots, TraceLinesWriter? tracesOut)
+    {
+        var outside = new Dictionary<UInt128, int>();
+        var outsideIds = new List<UInt128>();
+        var findings = new List<long>(); // (trace number << 5) | rule
+        foreach (var (entry, rules) in _entryRules)
+            AddFindings(findings, traces.Of(entry), rules);
+        foreach (var (span, found) in _notEntered)
+        {
+            var trace = traces.Find(span.TraceId);
+            if (trace < 0 && !outside.TryGetValue(span.TraceId, out trace))
+            {
+                outside[span.TraceId] = trace = traces.Count + outsideIds.Count;
+                outsideIds.Add(span.TraceId);
+            }
+
+            AddFindings(findings, trace, span.Rules | (found is { } rule ? 1u << (int)rule : 0));
+        }
+
+        findings.Sort();
+        var worst = new WorstTraces();
+        long withFindings = 0;
+        for (var at = 0; at < findings.Count;)
+        {
+            var trace = (int)(findings[at] >> 5);
+            var counts = new SortedDictionary<Rule, long>();
+            for (; at < findings.Count && (int)(findings[at] >> 5) == trace; at++)
+            {
+                var rule = (Rule)(findings[at] & 31);
+                counts[rule] = counts.GetValueOrDefault(rule) + 1;
+            }
+
+            var inTable = trace < traces.Count;
+            var summary = TraceFindings.From(
+                inTable ? _table[traces.FirstEntry(trace)].TraceId : outsideIds[trace - traces.Count],
+                inTable ? spans[trace] : 0, inTable ? roots[trace] : 0, counts);
+            withFindings++;
+            tracesOut?.Write(summary);
+            worst.Offer(summary);
+        }
+
+        return new TableOutcome(
+            Enumerable.Range(0, Rules.Count).Where(r => _counts[r] > 0).ToDictionary(r => (Rule)r, r => _counts[r]),
+            _newlyInvalid, traces.Count + outsideIds.Count, withFindings, worst.Ordered(), [.. _examples.Ordered()]);
+    }
+
+    private static void AddFindings(List<long> findings, int trace, uint rules)
+    {
+        foreach (var rule in new RuleSet(rules))
+            findings.Add(((long)trace << 5) | (long)rule);
     }
 }

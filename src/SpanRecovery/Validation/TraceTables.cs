@@ -11,8 +11,11 @@ namespace SpanRecovery.Validation;
 /// </summary>
 internal sealed class TraceTables : IDisposable
 {
-    /// <summary>What one span costs in a table: a 40-byte entry plus two indexes, with room for their growth.</summary>
-    public const int TableBytesPerSpan = 72;
+    /// <summary>
+    /// What one span costs in a table: a 52-byte entry plus its index, with room for the index's growth and
+    /// for what checking the traces takes at the end (numbering them, the findings of each).
+    /// </summary>
+    public const int TableBytesPerSpan = 80;
 
     private const int MaxPartitions = PartitionFile.MaxPartitions;
 
@@ -33,13 +36,14 @@ internal sealed class TraceTables : IDisposable
     private readonly long _tableLimitSpans;
     private TableRules? _inMemory;
     private PartitionSpill? _spill;
+    private readonly TraceLinesWriter? _tracesOut;
     private TableStage _stage;
-    private TableOutcome? _beforeSpill;
     private long _added;
 
     public TraceTables(ValidationOptions options)
     {
         _options = options;
+        _tracesOut = options.TracesOut is { } stream ? new TraceLinesWriter(stream) : null;
         _tableLimitSpans = Math.Max(1, options.EffectiveMemoryLimitBytes / TableBytesPerSpan);
         if (options.Partitions is > 0 and var forced)
         {
@@ -56,7 +60,7 @@ internal sealed class TraceTables : IDisposable
             _spill = NewSpill(PartitionsFor(large), large);
         }
 
-        _inMemory = _spill is null ? new TableRules(options.MaxExamples, options.FindingObserver) : null;
+        _inMemory = _spill is null ? new TableRules(options) : null;
         _stage = new TableStage(_spill ?? (ISpanBatchTarget)_inMemory!);
     }
 
@@ -77,7 +81,7 @@ internal sealed class TraceTables : IDisposable
     {
         _stage.Finish();
         if (_inMemory is not null)
-            return (_inMemory.Complete(), 0);
+            return (_inMemory.Complete(_tracesOut), 0);
         var spill = _spill!;
         spill.Flush();
         var outcomes = new TableOutcome[spill.Partitions];
@@ -95,7 +99,7 @@ internal sealed class TraceTables : IDisposable
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
 
-        return (TableOutcome.Merge(_beforeSpill is null ? outcomes : [_beforeSpill, .. outcomes], _options.MaxExamples), spill.Bytes);
+        return (TableOutcome.Merge(outcomes, _options.MaxExamples), spill.Bytes);
     }
 
     /// <summary>Ends pass 1 of a run forced into partitions and hands over its files (a shard map task uploads them).</summary>
@@ -117,9 +121,9 @@ internal sealed class TraceTables : IDisposable
         var spans = spill.SpansIn(p);
         if (spans <= _tableLimitSpans || level >= MaxSplits)
         {
-            var rules = new TableRules(_options.MaxExamples, _options.FindingObserver);
+            var rules = new TableRules(_options);
             spill.ReadPartition(p, rules, cancellationToken);
-            return rules.Complete();
+            return rules.Complete(_tracesOut);
         }
 
         using var split = new PartitionSpill(_options.EffectiveSpillDirectory, PartitionsFor(spans), level + 1);
@@ -144,7 +148,6 @@ internal sealed class TraceTables : IDisposable
         // Traces are spread evenly, so if the spans so far needed one table, the whole needs proportionally more.
         var expected = Math.Max(_options.ExpectedSpans ?? 0, 4 * _added);
         _spill = NewSpill(PartitionsFor(expected), expected);
-        _beforeSpill = table.DuplicatesSoFar();
         var batch = new PendingSpan[PartitionFile.RecordsPerBlock];
         var count = 0;
         foreach (var span in table.Drain())

@@ -6,6 +6,18 @@ public sealed record ValidationOptions
     /// <summary>Spans longer than this get <c>duration-too-long</c>.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How far a child may start before or end after its parent, and an event lie outside its span, before
+    /// <c>child-starts-before-parent</c>, <c>child-ends-after-parent</c> and <c>event-outside-span</c> report it.
+    /// </summary>
+    public TimeSpan SkewTolerance { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Traces with more entered spans than this get <c>trace-too-large</c>.</summary>
+    public int MaxTraceSpans { get; init; } = 10_000;
+
+    /// <summary>Where one JSON line per trace with findings goes (<c>--traces-out</c>); null: nowhere. The caller owns the stream.</summary>
+    public Stream? TracesOut { get; init; }
+
     /// <summary>Examples kept per rule in the report.</summary>
     public int MaxExamples { get; init; } = 10;
 
@@ -36,6 +48,9 @@ public sealed record ValidationOptions
 
     /// <summary>The limit in effect.</summary>
     public long EffectiveMemoryLimitBytes => MemoryLimitBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.6);
+
+    /// <summary><see cref="SkewTolerance"/> in nanoseconds, saturated (a negative tolerance is none).</summary>
+    internal ulong SkewToleranceNanos => SpanRules.Nanoseconds(SkewTolerance);
 
     internal string EffectiveSpillDirectory => SpillDirectory ?? Path.GetTempPath();
 }

@@ -19,7 +19,8 @@ public sealed record Finding(Rule Rule, string Path, long Offset, string TraceId
 }
 
 /// <summary>The totals of docs/rules.md "Counting".</summary>
-public sealed record ValidationTotals(long Spans, long Traces, long InvalidSpans, long Errors, long Warnings)
+/// <param name="TracesWithFindings">Traces with a finding on one of their spans or on the trace itself.</param>
+public sealed record ValidationTotals(long Spans, long Traces, long InvalidSpans, long Errors, long Warnings, long TracesWithFindings = 0)
 {
     /// <summary>Spans with no finding of their own.</summary>
     public long ValidSpans => Spans - InvalidSpans;
@@ -37,6 +38,9 @@ public sealed record ValidationReport(
     int Partitions = 0,
     long SpillBytes = 0)
 {
+    /// <summary>The traces with the most errors (then warnings), at most a few: the text report's "traces" section.</summary>
+    public IReadOnlyList<TraceFindings> WorstTraces { get; init; } = [];
+
     /// <summary>Some input could not be read completely: unreadable, unknown format or input-level findings.</summary>
     public bool HasInputErrors =>
         Inputs.Any(i => i.Error is not null) || RuleCounts.Keys.Any(r => r.IsInputRule());

@@ -46,6 +46,7 @@ public static class ValidationReportWriter
         json.WriteNumber("invalidSpans", totals.InvalidSpans);
         json.WriteNumber("errors", totals.Errors);
         json.WriteNumber("warnings", totals.Warnings);
+        json.WriteNumber("tracesWithFindings", totals.TracesWithFindings);
         json.WriteEndObject();
 
         json.WriteStartObject("rules");
@@ -111,6 +112,17 @@ public static class ValidationReportWriter
             text.AppendLine();
             foreach (var (rule, count) in report.RuleCounts.OrderBy(r => r.Key))
                 text.AppendLine(inv, $"  {SeverityName(rule.Severity()),-7} {rule.Id(),-26} {count,12:N0}");
+        }
+
+        if (totals.TracesWithFindings > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(inv, $"traces: {totals.TracesWithFindings:N0} of {totals.Traces:N0} have findings; the worst:");
+            foreach (var trace in report.WorstTraces)
+            {
+                var rules = string.Join(", ", trace.Rules.Select(r => $"{r.Key} {r.Value:N0}"));
+                text.AppendLine(inv, $"  {trace.TraceId}  {trace.Errors:N0} errors  {trace.Warnings:N0} warnings  {trace.Spans:N0} spans ({rules})");
+            }
         }
 
         if (report.Examples.Count > 0)

@@ -62,7 +62,7 @@ public class ValidateCommandTests
             TestInputs.JsonDocument(trace, "00000000000000a1"),
             TestInputs.JsonDocument(trace, "00000000000000a2", parentSpanId: "00000000000000a1"),
             TestInputs.JsonDocument(trace, "00000000000000a3", parentSpanId: "00000000000000ff"),
-            TestInputs.JsonDocument(trace, "00000000000000a4", start: TestInputs.BaseTime + 10, end: TestInputs.BaseTime)));
+            TestInputs.JsonDocument(trace, "00000000000000a4", parentSpanId: "00000000000000a1", start: TestInputs.BaseTime + 10, end: TestInputs.BaseTime)));
 
         var result = await Spanrecovery.RunAsync("validate", "--format", "json", path);
 

@@ -12,9 +12,11 @@ namespace SpanRecovery.Tests.Generation;
 
 /// <summary>
 /// A span as decoded from a generated file, whatever its format: IDs as lowercase hex, times, and a content
-/// key that is equal exactly for byte-identical spans (the protobuf bytes, or the JSON text's hash).
+/// key that is equal exactly for byte-identical spans (the protobuf bytes, or the JSON text's hash), the kind,
+/// and what the trace rules look at of events and links (from JSON, as the reader sums them up).
 /// </summary>
-internal sealed record DecodedSpan(string File, string TraceId, string SpanId, string ParentSpanId, ulong Start, ulong End, string Content)
+internal sealed record DecodedSpan(string File, string TraceId, string SpanId, string ParentSpanId, ulong Start, ulong End, string Content,
+    int Kind, ulong[] EventTimes, Validation.TestLink[] Links)
 {
     /// <summary>Everything but the content key, which differs between encodings.</summary>
     public (string, string, string, ulong, ulong) Identity => (TraceId, SpanId, ParentSpanId, Start, End);
@@ -99,7 +101,8 @@ internal static class DecodedArchive
         from scope in resource.ScopeSpans
         from span in scope.Spans
         select new DecodedSpan(file, Hex(span.TraceId.Span), Hex(span.SpanId.Span), Hex(span.ParentSpanId.Span),
-            span.StartTimeUnixNano, span.EndTimeUnixNano, span.ToByteString().ToBase64());
+            span.StartTimeUnixNano, span.EndTimeUnixNano, span.ToByteString().ToBase64(), (int)span.Kind,
+            [.. span.Events.Select(e => e.TimeUnixNano)], [.. span.Links.Select(l => new Validation.TestLink(l.TraceId.ToByteArray(), l.SpanId.ToByteArray()))]);
 
     private static List<DecodedSpan> FromJson(string file, byte[] document)
     {
@@ -118,7 +121,8 @@ internal static class DecodedArchive
         {
             Assert.Equal(IdEncodingProblems.None, span.EncodingProblems);
             Spans.Add(new DecodedSpan(file, Hex(span.TraceId), Hex(span.SpanId), Hex(span.ParentSpanId),
-                span.StartTimeUnixNano, span.EndTimeUnixNano, span.ContentHash.ToString("x16", CultureInfo.InvariantCulture)));
+                span.StartTimeUnixNano, span.EndTimeUnixNano, span.ContentHash.ToString("x16", CultureInfo.InvariantCulture), span.Kind,
+                [span.FirstEventTimeUnixNano, span.LastEventTimeUnixNano], span.HasMalformedLink ? [new Validation.TestLink([], [])] : []));
         }
 
         public void OnInputProblem(InputProblem problem) => Assert.Fail($"unreadable JSON: {problem}");

@@ -6,11 +6,14 @@ namespace SpanRecovery.Tests.OtlpReading;
 
 /// <summary>
 /// Google.Protobuf is the reference decoder: for any well-formed TracesData our zero-copy reader must see
-/// exactly the spans it sees, in the same order, with the same IDs, parent and times.
+/// exactly the spans it sees, in the same order, with the same IDs, parent, times, kind, event time bounds and
+/// link validity.
 /// </summary>
 public class ReferenceDecoderTests
 {
-    private sealed record Key(string TraceId, string SpanId, string ParentSpanId, ulong Start, ulong End);
+    private sealed record Key(string TraceId, string SpanId, string ParentSpanId, ulong Start, ulong End, int Kind, ulong FirstEvent, ulong LastEvent, bool MalformedLink);
+
+    private static bool Malformed(Google.Protobuf.ByteString id, int length) => id.Length != length || id.Span.IndexOfAnyExcept((byte)0) < 0;
 
     private static List<Key> Reference(byte[] bytes)
     {
@@ -20,13 +23,16 @@ public class ReferenceDecoderTests
             .. from rs in data.ResourceSpans
                from ss in rs.ScopeSpans.Concat(rs.InstrumentationLibrarySpans)
                from span in ss.Spans
+               let times = span.Events.Select(e => e.TimeUnixNano).Where(t => t != 0).ToList()
                select new Key(Convert.ToHexStringLower(span.TraceId.Span), Convert.ToHexStringLower(span.SpanId.Span),
-                   Convert.ToHexStringLower(span.ParentSpanId.Span), span.StartTimeUnixNano, span.EndTimeUnixNano),
+                   Convert.ToHexStringLower(span.ParentSpanId.Span), span.StartTimeUnixNano, span.EndTimeUnixNano, (int)span.Kind,
+                   times.Count == 0 ? 0 : times.Min(), times.Count == 0 ? 0 : times.Max(),
+                   span.Links.Any(l => Malformed(l.TraceId, 16) || Malformed(l.SpanId, 8))),
         ];
     }
 
     private static List<Key> Ours(RecordingSink sink) =>
-        [.. sink.Spans.Select(s => new Key(s.TraceId, s.SpanId, s.ParentSpanId, s.Start, s.End))];
+        [.. sink.Spans.Select(s => new Key(s.TraceId, s.SpanId, s.ParentSpanId, s.Start, s.End, s.Kind, s.FirstEvent, s.LastEvent, s.MalformedLink))];
 
     private static void AssertSameSpans(List<Key> expected, RecordingSink actual)
     {

@@ -14,16 +14,24 @@ public sealed record TestSpan(
     ulong Start,
     ulong End,
     ulong ContentHash,
-    IdEncodingProblems Problems = IdEncodingProblems.None)
+    IdEncodingProblems Problems = IdEncodingProblems.None,
+    int Kind = 0,
+    ulong[]? EventTimes = null,
+    TestLink[]? Links = null)
 {
     public override string ToString() =>
-        $"Span(trace {Hex(TraceId)}, span {Hex(SpanId)}, parent {Hex(ParentSpanId)}, start {Start}, end {End}, hash {ContentHash}"
+        $"Span(trace {Hex(TraceId)}, span {Hex(SpanId)}, parent {Hex(ParentSpanId)}, start {Start}, end {End}, hash {ContentHash}, kind {Kind}"
+        + (EventTimes is { Length: > 0 } ? $", events [{string.Join(' ', EventTimes)}]" : "")
+        + (Links is { Length: > 0 } ? $", links [{string.Join(' ', Links.Select(l => Hex(l.TraceId) + "/" + Hex(l.SpanId)))}]" : "")
         + (Problems == IdEncodingProblems.None ? ")" : $", {Problems})");
 
     private static string Hex(byte[] id) => id.Length == 0 ? "-" : Convert.ToHexStringLower(id);
 }
 
-/// <summary>What <see cref="NaiveValidator"/> found: the docs/rules.md totals, the count per rule and each span's rules.</summary>
+/// <summary>A span link: IDs as decoded bytes; empty for an ID that is absent or not hex.</summary>
+public sealed record TestLink(byte[] TraceId, byte[] SpanId);
+
+/// <summary>What <see cref="NaiveValidator"/> found: the docs/rules.md totals, the count per rule, each span's rules and each trace with findings.</summary>
 public sealed record NaiveResult(
     long Spans,
     long Traces,
@@ -32,7 +40,8 @@ public sealed record NaiveResult(
     long Errors,
     long Warnings,
     IReadOnlyDictionary<Rule, long> RuleCounts,
-    IReadOnlyList<IReadOnlySet<Rule>> FindingsPerSpan)
+    IReadOnlyList<IReadOnlySet<Rule>> FindingsPerSpan,
+    IReadOnlyList<TraceFindings> TracesWithFindings)
 {
     public long Count(Rule rule) => RuleCounts.TryGetValue(rule, out var count) ? count : 0;
 }
@@ -53,7 +62,11 @@ public static class NaiveValidator
     public static readonly IReadOnlySet<Rule> WarningRules = new HashSet<Rule>
     {
         Rule.ParentIdZero, Rule.TimestampOutOfRange, Rule.DurationTooLong, Rule.DuplicateSpanIdentical, Rule.ParentNotFound,
+        Rule.TraceNoRoot, Rule.TraceMultipleRoots, Rule.ChildStartsBeforeParent, Rule.ChildEndsAfterParent, Rule.TraceTooLarge,
+        Rule.LinkInvalid, Rule.EventOutsideSpan, Rule.SharedSpanId,
     };
+
+    private const int Server = 2, Client = 3, Producer = 4, Consumer = 5;
 
     public static bool IsError(Rule rule) => !WarningRules.Contains(rule);
 
@@ -62,6 +75,7 @@ public static class NaiveValidator
         ArgumentNullException.ThrowIfNull(spans);
         options ??= new ValidationOptions();
         var maxDurationNanos = options.MaxDuration.Ticks * 100m; // decimal: no overflow for any TimeSpan
+        var tolerance = Math.Max(0, options.SkewTolerance.Ticks) * 100m;
         var findings = spans.Select(_ => new HashSet<Rule>()).ToList();
 
         // 1. Checks of each span on its own.
@@ -75,6 +89,10 @@ public static class NaiveValidator
                 Rule.SpanIdMissing, Rule.SpanIdInvalidLength, Rule.SpanIdZero);
             CheckParent(span, found);
             CheckTimes(span.Start, span.End, maxDurationNanos, found);
+            if ((span.Links ?? []).Any(l => !IsWellFormed(l.TraceId, 16, notHex: false) || !IsWellFormed(l.SpanId, 8, notHex: false)))
+                found.Add(Rule.LinkInvalid);
+            if ((span.EventTimes ?? []).Any(t => t != 0 && ((decimal)span.Start - t > tolerance || (decimal)t - span.End > tolerance)))
+                found.Add(Rule.EventOutsideSpan);
         }
 
         // 2. The span table: the first span of each well-formed (trace, span) key, in input order.
@@ -86,6 +104,8 @@ public static class NaiveValidator
                 continue;
             if (firstWithKey.TryAdd(Key(spans[i]), i))
                 table.Add(i);
+            else if (new[] { spans[firstWithKey[Key(spans[i])]].Kind, spans[i].Kind }.Order().SequenceEqual([Server, Client]))
+                findings[i].Add(Rule.SharedSpanId);
             else if (spans[firstWithKey[Key(spans[i])]].ContentHash == spans[i].ContentHash)
                 findings[i].Add(Rule.DuplicateSpanIdentical);
             else
@@ -120,7 +140,30 @@ public static class NaiveValidator
             }
         }
 
-        // 5. Counting.
+        // 5. A child against its parent: starts before it, or ends after it (unless the parent is a PRODUCER or
+        //    the child a CONSUMER), by more than the tolerance.
+        foreach (var (child, parent) in parentOf)
+        {
+            if ((decimal)spans[parent].Start - spans[child].Start > tolerance)
+                findings[child].Add(Rule.ChildStartsBeforeParent);
+            if (spans[parent].Kind != Producer && spans[child].Kind != Consumer && (decimal)spans[child].End - spans[parent].End > tolerance)
+                findings[child].Add(Rule.ChildEndsAfterParent);
+        }
+
+        // 6. Traces of table spans: roots (every one after the first; none: the earliest-starting span, the first
+        //    of equals), and size (on the first span).
+        foreach (var trace in table.GroupBy(i => Hex(spans[i].TraceId)))
+        {
+            var roots = trace.Where(i => IsRoot(spans[i])).ToList();
+            foreach (var extra in roots.Skip(1))
+                findings[extra].Add(Rule.TraceMultipleRoots);
+            if (roots.Count == 0)
+                findings[trace.OrderBy(i => spans[i].Start).ThenBy(i => i).First()].Add(Rule.TraceNoRoot);
+            if (trace.Count() > options.MaxTraceSpans)
+                findings[trace.First()].Add(Rule.TraceTooLarge);
+        }
+
+        // 7. Counting.
         var counts = Enum.GetValues<Rule>()
             .Select(rule => (rule, count: (long)findings.Count(f => f.Contains(rule))))
             .Where(c => c.count > 0)
@@ -128,6 +171,17 @@ public static class NaiveValidator
         var invalid = findings.LongCount(f => f.Any(IsError));
         var traces = spans.Where(s => IsWellFormed(s.TraceId, 16, s.Problems.HasFlag(IdEncodingProblems.TraceIdNotHex)))
             .Select(s => Hex(s.TraceId)).Distinct().LongCount();
+        var tracesWithFindings = Enumerable.Range(0, spans.Count)
+            .Where(i => findings[i].Count > 0 && IsWellFormed(spans[i].TraceId, 16, spans[i].Problems.HasFlag(IdEncodingProblems.TraceIdNotHex)))
+            .GroupBy(i => Hex(spans[i].TraceId))
+            .Select(trace =>
+            {
+                var rules = trace.SelectMany(i => findings[i]).GroupBy(r => r).ToDictionary(g => g.Key.Id(), g => (long)g.Count());
+                var entered = table.Where(i => Hex(spans[i].TraceId) == trace.Key).ToList();
+                return new TraceFindings(trace.Key, entered.Count, entered.Count(i => IsRoot(spans[i])),
+                    trace.Sum(i => findings[i].Count(IsError)), trace.Sum(i => findings[i].Count(r => !IsError(r))), rules);
+            })
+            .ToList();
         return new NaiveResult(
             spans.Count,
             traces,
@@ -136,8 +190,13 @@ public static class NaiveValidator
             counts.Where(c => IsError(c.Key)).Sum(c => c.Value),
             counts.Where(c => !IsError(c.Key)).Sum(c => c.Value),
             counts,
-            findings);
+            findings,
+            tracesWithFindings);
     }
+
+    /// <summary>A root: parent_span_id empty or all zero (an ID that is not hex is neither root nor child).</summary>
+    private static bool IsRoot(TestSpan span) =>
+        !span.Problems.HasFlag(IdEncodingProblems.ParentSpanIdNotHex) && (span.ParentSpanId.Length == 0 || (span.ParentSpanId.Length == 8 && span.ParentSpanId.All(b => b == 0)));
 
     private static void CheckId(byte[] id, int length, bool notHex, HashSet<Rule> found, Rule missing, Rule invalidLength, Rule zero)
     {

@@ -13,7 +13,7 @@ namespace SpanRecovery.Tests.Validation;
 
 /// <summary>
 /// docs/scale-out.md: the report is the same (but for elapsed time and throughput) whether the span table ran in
-/// memory, over R partition files (split again when one outgrows the limit), or moved to partition files when
+/// memory, over R partition files (and so are the --traces-out lines) (split again when one outgrows the limit), or moved to partition files when
 /// it outgrew the memory limit mid-run — on
 /// random data sets whose traces, duplicates, orphans and cycles cross files, records and partitions.
 /// </summary>
@@ -29,16 +29,16 @@ public sealed class PartitionedValidationProperties
         Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), Arb.From(Gen.Elements(0, 1, 3, 10)), (seed, examples) =>
         {
             var inputs = RandomArchive(seed);
-            var options = new ValidationOptions { MaxExamples = examples };
-            var expected = Json(Run(inputs, options));
+            var options = new ValidationOptions { MaxExamples = examples, MaxTraceSpans = 1 + (seed % 40) };
+            var expected = JsonAndTraces(inputs, options);
             foreach (var partitions in PartitionCounts)
-                Assert.Equal(expected, Json(Run(inputs, options with { Partitions = partitions })));
+                Assert.Equal(expected, JsonAndTraces(inputs, options with { Partitions = partitions }));
             // A limit of ~2,000 spans: the table moves into partition files after a few thousand.
             var outgrown = Run(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
             Assert.Equal(inputs.Sum(i => i.Count) > 2000, outgrown.Partitions > 0);
-            Assert.Equal(expected, Json(outgrown));
+            Assert.Equal(expected, JsonAndTraces(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L }));
             // Two partitions but room for ~600 spans: partitions are split again in pass 2.
-            Assert.Equal(expected, Json(Run(inputs, options with { Partitions = 2, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 600L })));
+            Assert.Equal(expected, JsonAndTraces(inputs, options with { Partitions = 2, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 600L }));
         });
 
     /// <summary>Generated archives (real files, several formats) validated in memory, partitioned and as shard tasks.</summary>
@@ -51,9 +51,13 @@ public sealed class PartitionedValidationProperties
             var compression = (InputCompression)(seed % 4);
             ArchiveGenerator.Generate(archive, new GeneratorOptions(1000 + (seed % 7000), Seed: seed, Files: 1 + (seed % 5), DefectRate: 0.05,
                 Compression: compression, SpansPerRecord: 1 + (seed % 100)));
-            var options = new ValidationOptions { MaxExamples = seed % 4 };
-            var expected = Json(ArchiveValidation.ValidateAsync([archive], options).GetAwaiter().GetResult());
-            Assert.Equal(expected, Json(ArchiveValidation.ValidateAsync([archive], options with { Partitions = partitions }).GetAwaiter().GetResult()));
+            var options = new ValidationOptions { MaxExamples = seed % 4, MaxTraceSpans = 1 + (seed % 20) };
+            using var inMemoryTraces = new MemoryStream();
+            var expected = Json(ArchiveValidation.ValidateAsync([archive], options with { TracesOut = inMemoryTraces }).GetAwaiter().GetResult());
+            var expectedTraces = Lines(inMemoryTraces);
+            using var partitionedTraces = new MemoryStream();
+            Assert.Equal(expected, Json(ArchiveValidation.ValidateAsync([archive], options with { Partitions = partitions, TracesOut = partitionedTraces }).GetAwaiter().GetResult()));
+            Assert.Equal(expectedTraces, Lines(partitionedTraces));
 
             using var work = new DirectoryObjectStore(dir.File("work"));
             var plan = ShardTasks.PlanAsync(work, [archive], mapTasks, partitions, ShardSettings.From(options, new ReaderOptions())).GetAwaiter().GetResult();
@@ -61,7 +65,9 @@ public sealed class PartitionedValidationProperties
                 ShardTasks.MapAsync(work, task).GetAwaiter().GetResult();
             for (var p = 0; p < partitions; p++)
                 ShardTasks.ReduceAsync(work, p).GetAwaiter().GetResult();
-            Assert.Equal(expected, Json(ShardTasks.MergeAsync(work).GetAwaiter().GetResult()));
+            using var shardTraces = new MemoryStream();
+            Assert.Equal(expected, Json(ShardTasks.MergeAsync(work, shardTraces).GetAwaiter().GetResult()));
+            Assert.Equal(expectedTraces, Lines(shardTraces));
         });
 
     [Fact]
@@ -81,12 +87,23 @@ public sealed class PartitionedValidationProperties
         {
             validator.BeginInput($"input-{i}", 0);
             foreach (var (offset, span) in inputs[i])
-                validator.OnSpan(new SpanView(span.TraceId, span.SpanId, span.ParentSpanId, span.Start, span.End, span.ContentHash, offset, span.Problems));
+                validator.OnSpan(ValidatorHarness.View(span, offset));
             validator.EndInput(new InputDescription(RecordFraming.LengthPrefixed, InputCompression.None));
         }
 
         return validator.Complete();
     }
+
+    /// <summary>The report JSON and the --traces-out lines (in no promised order: sorted).</summary>
+    private static (string Json, string Traces) JsonAndTraces(List<List<(long Offset, TestSpan Span)>> inputs, ValidationOptions options)
+    {
+        using var traces = new MemoryStream();
+        var report = Run(inputs, options with { TracesOut = traces });
+        return (Json(report), Lines(traces));
+    }
+
+    private static string Lines(MemoryStream traces) =>
+        string.Join("\n", System.Text.Encoding.UTF8.GetString(traces.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
     private static string Json(ValidationReport report)
     {
@@ -134,7 +151,11 @@ public sealed class PartitionedValidationProperties
             var parent = random.Next(4) == 0 ? [] : Id8((ulong)random.Next(1, spanIds + 1));
             var start = (1_704_067_200 * Second) + (ulong)random.NextInt64(0, 86_400 * (long)Second);
             var end = random.Next(100) == 0 ? start - 1 : start + (ulong)random.NextInt64(0, 2 * 86_400 * (long)Second);
-            input.Add((offset, new TestSpan(trace, span, parent, start, end, (ulong)random.Next(2))));
+            // Kinds make shared spans and the PRODUCER/CONSUMER exemptions happen; a few events and links are off.
+            var kind = random.Next(7);
+            ulong[]? events = random.Next(10) == 0 ? [start - 1000 + (ulong)random.Next(2000)] : null;
+            TestLink[]? links = random.Next(20) == 0 ? [new TestLink(trace, random.Next(2) == 0 ? [] : span)] : null;
+            input.Add((offset, new TestSpan(trace, span, parent, start, end, (ulong)random.Next(2), Kind: kind, EventTimes: events, Links: links)));
         }
 
         return inputs;

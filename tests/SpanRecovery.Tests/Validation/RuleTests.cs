@@ -180,7 +180,7 @@ public class RuleTests
     {
         var report = Check(Ok(1) with { ParentSpanId = new byte[length] });
 
-        AssertOnly(report, Rule.ParentIdInvalidLength);
+        AssertOnly(report, Rule.ParentIdInvalidLength, noRoot: 1); // the lone span is no root
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public class RuleTests
     {
         var report = Check(Ok(1, parent: 1));
 
-        AssertOnly(report, Rule.ParentIsSelf);
+        AssertOnly(report, Rule.ParentIsSelf, noRoot: 1);
         Assert.Equal(0, report.Count(Rule.ParentCycle));
         Assert.Equal(0, report.Count(Rule.ParentNotFound));
     }
@@ -247,7 +247,7 @@ public class RuleTests
     {
         var report = Check(Ok(1, parent: 5), Ok(2, parent: 1));
 
-        AssertOnly(report, Rule.ParentNotFound);
+        AssertOnly(report, Rule.ParentNotFound, noRoot: 1);
         Assert.Equal(2, report.Totals.ValidSpans);
         Assert.Equal(0, report.ExitCode);
     }
@@ -275,7 +275,7 @@ public class RuleTests
     {
         var report = Check(Ok(2, parent: 1, trace: 1), Ok(1, trace: 2));
 
-        AssertOnly(report, Rule.ParentNotFound);
+        AssertOnly(report, Rule.ParentNotFound, noRoot: 1);
         Assert.Equal(2, report.Totals.Traces);
     }
 
@@ -315,7 +315,7 @@ public class RuleTests
     {
         var report = Check(Ok(1, parent: 2), Ok(2, parent: 1));
 
-        AssertOnly(report, Rule.ParentCycle, count: 2);
+        AssertOnly(report, Rule.ParentCycle, count: 2, noRoot: 1); // a cycle leaves its trace without a root
         Assert.Equal(2, report.Totals.InvalidSpans);
         Assert.Equal(1, report.ExitCode);
     }
@@ -326,7 +326,7 @@ public class RuleTests
         // 1 → 2 → 3 → 1 is the cycle; 5 → 4 → 1 leads into it; 6 hangs off the tail.
         var report = Check(Ok(5, parent: 4), Ok(1, parent: 2), Ok(6, parent: 5), Ok(2, parent: 3), Ok(4, parent: 1), Ok(3, parent: 1));
 
-        AssertOnly(report, Rule.ParentCycle, count: 3);
+        AssertOnly(report, Rule.ParentCycle, count: 3, noRoot: 1);
         Assert.Equal(3, report.Totals.ValidSpans);
         Assert.Equal(3, report.Totals.InvalidSpans);
         Assert.Equal(
@@ -341,7 +341,7 @@ public class RuleTests
         var report = Check(Ok(1, parent: 2), Ok(2, parent: 1), Ok(1, parent: 2, trace: 2), Ok(2, parent: 1, trace: 2),
             Ok(3, parent: 4), Ok(4, parent: 5), Ok(5, parent: 3));
 
-        AssertOnly(report, Rule.ParentCycle, count: 7);
+        AssertOnly(report, Rule.ParentCycle, count: 7, noRoot: 2);
     }
 
     [Fact]
@@ -359,7 +359,8 @@ public class RuleTests
     [Fact]
     public void A_cycle_member_with_only_warnings_becomes_invalid()
     {
-        var report = Check(Ok(1, parent: 2) with { End = T0 + (25 * 3600 * Second) }, Ok(2, parent: 1));
+        // Span 1 is a CONSUMER (it may end after its parent) and 3 is the trace's root: the only warning is the duration.
+        var report = Check(Ok(1, parent: 2) with { End = T0 + (25 * 3600 * Second), Kind = 5 }, Ok(2, parent: 1), Ok(3));
 
         Assert.Equal(1, report.Count(Rule.DurationTooLong));
         Assert.Equal(2, report.Totals.InvalidSpans);
@@ -478,7 +479,7 @@ public class RuleTests
     {
         var day = 24 * 3600 * Second;
 
-        var report = Check(Ok(1) with { End = T0 + day }, Ok(2) with { End = T0 + day + 1 });
+        var report = Check(Ok(1, parent: 2) with { End = T0 + day }, Ok(2) with { End = T0 + day + 1 });
 
         AssertOnly(report, Rule.DurationTooLong);
         Assert.Equal(2, report.Totals.ValidSpans);
@@ -489,7 +490,7 @@ public class RuleTests
     {
         var options = new ValidationOptions { MaxDuration = TimeSpan.FromSeconds(1) };
 
-        var report = Check(options, Ok(1), Ok(2) with { End = T0 + Second + 1 });
+        var report = Check(options, Ok(1, parent: 2), Ok(2) with { End = T0 + Second + 1 });
 
         AssertOnly(report, Rule.DurationTooLong);
     }
@@ -674,7 +675,7 @@ public class RuleTests
     public void Examples_are_capped_per_rule_and_counts_are_not()
     {
         var options = new ValidationOptions { MaxExamples = 3 };
-        var spans = Enumerable.Range(1, 5).Select(i => Ok((ulong)i, parent: 100) with { Start = 0 }).ToArray();
+        var spans = Enumerable.Range(1, 5).Select(i => Ok((ulong)i, parent: 100) with { Start = 0 }).Append(Ok(200)).ToArray();
 
         var report = Check(options, spans);
 
@@ -723,7 +724,7 @@ public class RuleTests
         var validator = new DataIntegrityValidator();
         for (var i = 0; i < 65_536; i++)
             ValidatorHarness.AddInput(validator, $"f{i}", []);
-        ValidatorHarness.AddInput(validator, "last", [Ok(2, parent: 1)]);
+        ValidatorHarness.AddInput(validator, "last", [Ok(2, parent: 1), Ok(3)]);
 
         var report = validator.Complete();
 
@@ -777,8 +778,7 @@ public class RuleTests
 
     // ---- helpers ----
 
-    private static SpanView ToView(TestSpan s, long offset) =>
-        new(s.TraceId, s.SpanId, s.ParentSpanId, s.Start, s.End, s.ContentHash, offset, s.Problems);
+    private static SpanView ToView(TestSpan s, long offset) => ValidatorHarness.View(s, offset);
 
     private static ValidationReport Check(params TestSpan[] spans) => Check(null, spans);
 
@@ -790,12 +790,18 @@ public class RuleTests
         return report;
     }
 
-    /// <summary>Exactly <paramref name="count"/> findings of <paramref name="rule"/> and nothing else.</summary>
-    private static void AssertOnly(ValidationReport report, Rule rule, long count = 1)
+    /// <summary>
+    /// Exactly <paramref name="count"/> findings of <paramref name="rule"/> and nothing else, but for
+    /// <paramref name="noRoot"/> traces left without a root (trace-no-root warnings) by the spans the test needs.
+    /// </summary>
+    private static void AssertOnly(ValidationReport report, Rule rule, long count = 1, long noRoot = 0)
     {
-        Assert.Equal(new Dictionary<Rule, long> { [rule] = count }, report.RuleCounts);
+        var expected = new Dictionary<Rule, long> { [rule] = count };
+        if (noRoot > 0)
+            expected[Rule.TraceNoRoot] = noRoot;
+        Assert.Equal(expected, report.RuleCounts);
         Assert.Equal(rule.Severity() == Severity.Error ? count : 0, report.Totals.Errors);
-        Assert.Equal(rule.Severity() == Severity.Warning ? count : 0, report.Totals.Warnings);
+        Assert.Equal((rule.Severity() == Severity.Warning ? count : 0) + noRoot, report.Totals.Warnings);
         if (rule.Severity() == Severity.Error)
             Assert.Equal(count, report.Totals.InvalidSpans);
         else

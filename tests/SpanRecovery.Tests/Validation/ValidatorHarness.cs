@@ -27,12 +27,21 @@ public static class ValidatorHarness
         validator.BeginInput(path, 0);
         var index = 0;
         foreach (var span in spans)
-        {
-            validator.OnSpan(new SpanView(span.TraceId, span.SpanId, span.ParentSpanId, span.Start, span.End,
-                span.ContentHash, OffsetOf(index++), span.Problems));
-        }
+            validator.OnSpan(View(span, OffsetOf(index++)));
 
         validator.EndInput(new InputDescription(RecordFraming.LengthPrefixed, InputCompression.None));
+    }
+
+    /// <summary>The span as a reader would give it: events and links summarized as the readers do.</summary>
+    public static SpanView View(TestSpan span, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        var extras = default(SpanExtras);
+        foreach (var time in span.EventTimes ?? [])
+            extras.AddEventTime(time);
+        foreach (var link in span.Links ?? [])
+            extras.AddLink(link.TraceId, link.SpanId);
+        return new SpanView(span.TraceId, span.SpanId, span.ParentSpanId, span.Start, span.End, span.ContentHash, offset, span.Problems, span.Kind, extras);
     }
 
     /// <summary>Totals and rule counts in one comparable line.</summary>
@@ -40,17 +49,17 @@ public static class ValidatorHarness
     {
         ArgumentNullException.ThrowIfNull(report);
         var t = report.Totals;
-        return Summary(t.Spans, t.Traces, t.ValidSpans, t.InvalidSpans, t.Errors, t.Warnings, report.RuleCounts);
+        return Summary(t.Spans, t.Traces, t.ValidSpans, t.InvalidSpans, t.Errors, t.Warnings, t.TracesWithFindings, report.RuleCounts);
     }
 
     public static string Summary(NaiveResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return Summary(result.Spans, result.Traces, result.ValidSpans, result.InvalidSpans, result.Errors, result.Warnings, result.RuleCounts);
+        return Summary(result.Spans, result.Traces, result.ValidSpans, result.InvalidSpans, result.Errors, result.Warnings, result.TracesWithFindings.Count, result.RuleCounts);
     }
 
-    private static string Summary(long spans, long traces, long valid, long invalid, long errors, long warnings, IReadOnlyDictionary<Rule, long> counts) =>
-        $"spans {spans} traces {traces} valid {valid} invalid {invalid} errors {errors} warnings {warnings} |"
+    private static string Summary(long spans, long traces, long valid, long invalid, long errors, long warnings, long tracesWithFindings, IReadOnlyDictionary<Rule, long> counts) =>
+        $"spans {spans} traces {traces} valid {valid} invalid {invalid} errors {errors} warnings {warnings} traces-with-findings {tracesWithFindings} |"
         + string.Concat(counts.Where(c => c.Value != 0).OrderBy(c => c.Key).Select(c => $" {c.Key.Id()}={c.Value}"));
 }
 

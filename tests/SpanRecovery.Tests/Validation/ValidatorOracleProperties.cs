@@ -65,6 +65,23 @@ public class ValidatorOracleProperties
         (15, Gen.Constant(IdEncodingProblems.None)),
         (1, Gen.Choose(1, 7).Select(p => (IdEncodingProblems)p)));
 
+    /// <summary>Mostly unspecified, often CLIENT/SERVER (shared spans), PRODUCER/CONSUMER (exemptions), sometimes unknown.</summary>
+    private static readonly Gen<int> Kinds = Gen.Frequency(
+        (4, Gen.Constant(0)),
+        (4, Gen.Choose(1, 5)),
+        (1, Gen.Constant(99)));
+
+    private static Gen<ulong[]?> EventTimes(ulong start, ulong end) => Gen.Frequency(
+        (5, Gen.Constant<ulong[]?>(null)),
+        (2, Gen.Elements(0UL, start, start - 1, end, end + 1, start + Second, end - Second, end + (2 * Second)).ArrayOf().Select(a => (ulong[]?)a)));
+
+    private static readonly Gen<TestLink> Links = Gen.Frequency(
+        (4, Gen.Constant(new TestLink(Id16(0, 1), Id8(1)))),
+        (1, Gen.Constant(new TestLink(new byte[16], Id8(1)))),
+        (1, Gen.Constant(new TestLink(Id16(0, 1), new byte[8]))),
+        (1, Gen.Constant(new TestLink(Id16(0, 1), [1, 2, 3]))),
+        (1, Gen.Constant(new TestLink(Empty, Empty))));
+
     private static readonly Gen<TestSpan> Spans =
         from trace in TraceIds
         from span in SpanIds
@@ -73,11 +90,14 @@ public class ValidatorOracleProperties
         from end in EndTimes(start)
         from hash in Gen.Choose(1, 2)
         from problems in Problems
+        from kind in Kinds
+        from events in EventTimes(start, end)
+        from links in Gen.Frequency((5, Gen.Constant<TestLink[]?>(null)), (1, Links.ArrayOf().Select(l => (TestLink[]?)l)))
         select new TestSpan(
             problems.HasFlag(IdEncodingProblems.TraceIdNotHex) ? Empty : trace,
             problems.HasFlag(IdEncodingProblems.SpanIdNotHex) ? Empty : span,
             problems.HasFlag(IdEncodingProblems.ParentSpanIdNotHex) ? Empty : parent,
-            start, end, (ulong)hash, problems);
+            start, end, (ulong)hash, problems, kind, events, links);
 
     private static Arbitrary<TestSpan[]> SpanSets { get; } = Arb.From(
         Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Spans, n)),
@@ -86,11 +106,34 @@ public class ValidatorOracleProperties
     private static Arbitrary<ValidationOptions> Options { get; } = Arb.From(Gen.Elements(
         new ValidationOptions { MaxExamples = int.MaxValue },
         new ValidationOptions { MaxExamples = int.MaxValue, MaxDuration = TimeSpan.FromSeconds(1) },
-        new ValidationOptions { MaxExamples = int.MaxValue, MaxDuration = TimeSpan.Zero }));
+        new ValidationOptions { MaxExamples = int.MaxValue, MaxDuration = TimeSpan.Zero },
+        new ValidationOptions { MaxExamples = int.MaxValue, SkewTolerance = TimeSpan.FromSeconds(1), MaxTraceSpans = 3 },
+        new ValidationOptions { MaxExamples = int.MaxValue, SkewTolerance = TimeSpan.FromTicks(1), MaxTraceSpans = 1 }));
 
     [Property(MaxTest = 300)]
     public Property Totals_and_rule_counts_match_the_oracle() =>
         Prop.ForAll(SpanSets, spans => AssertSameCounts(spans, options: null));
+
+    /// <summary>--traces-out: exactly the oracle's traces with findings, each with its spans, roots and counts per rule.</summary>
+    [Property(MaxTest = 200)]
+    public Property Traces_out_lists_the_oracle_traces() =>
+        Prop.ForAll(SpanSets, Options, (spans, options) =>
+        {
+            using var lines = new MemoryStream();
+            var report = ValidatorHarness.Run(spans, options with { TracesOut = lines });
+            var expected = NaiveValidator.Validate(spans, options).TracesWithFindings.Select(TraceLine).Order(StringComparer.Ordinal);
+            var actual = System.Text.Encoding.UTF8.GetString(lines.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => TraceLine(System.Text.Json.JsonSerializer.Deserialize<TraceFindings>(line, WebJson)!))
+                .Order(StringComparer.Ordinal);
+            Assert.Equal(expected, actual);
+            Assert.Equal(report.Totals.TracesWithFindings, actual.Count());
+        });
+
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private static string TraceLine(TraceFindings t) =>
+        $"{t.TraceId} spans {t.Spans} roots {t.Roots} errors {t.Errors} warnings {t.Warnings} |"
+        + string.Concat(t.Rules.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $" {r.Key}={r.Value}"));
 
     /// <summary>With every example kept, the examples name exactly the oracle's (span, rule) findings.</summary>
     [Property(MaxTest = 200)]
@@ -126,7 +169,8 @@ public class ValidatorOracleProperties
     [Fact]
     public void Small_sets_cover_every_span_rule()
     {
-        var results = Gen.Sample(SpanSets.Generator, 200).Select(set => NaiveValidator.Validate(set)).ToList();
+        // A small --max-trace-spans, or trace-too-large would need traces of 10,000 spans.
+        var results = Gen.Sample(SpanSets.Generator, 200).Select(set => NaiveValidator.Validate(set, new ValidationOptions { MaxTraceSpans = 3 })).ToList();
 
         foreach (var rule in Enum.GetValues<Rule>().Where(r => !r.IsInputRule()))
             Assert.True(results.Sum(r => r.Count(rule)) > 0, rule.Id());
