@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SpanRecovery.Repair;
 using SpanRecovery.Restore;
 using SpanRecovery.Sharding;
 
@@ -22,6 +23,7 @@ namespace SpanRecovery.Repository;
 [JsonSerializable(typeof(CopyResult))]
 [JsonSerializable(typeof(RepositoryStatus))]
 [JsonSerializable(typeof(RecoveryResult))]
+[JsonSerializable(typeof(RepairResult))]
 [JsonSerializable(typeof(ShardPlan))]
 [JsonSerializable(typeof(MapResult))]
 [JsonSerializable(typeof(ReduceResult))]

@@ -72,8 +72,10 @@ internal static class RepairedArchive
 
         public List<InputProblem> Problems { get; } = [];
 
+        // The kind decides whether a repeated key is a conflicting duplicate (removed) or a shared CLIENT/SERVER
+        // span (kept); events and links only feed warnings, which repair never removes for.
         public void OnSpan(in SpanView span) => Spans.Add(new TestSpan(span.TraceId.ToArray(), span.SpanId.ToArray(),
-            span.ParentSpanId.ToArray(), span.StartTimeUnixNano, span.EndTimeUnixNano, span.ContentHash, span.EncodingProblems));
+            span.ParentSpanId.ToArray(), span.StartTimeUnixNano, span.EndTimeUnixNano, span.ContentHash, span.EncodingProblems, span.Kind));
 
         public void OnInputProblem(InputProblem problem) => Problems.Add(problem);
     }
