@@ -24,11 +24,17 @@ internal static class RestoreCommand
         var concurrency = new Option<int>("--concurrency") { Description = "OTLP/HTTP: requests in flight", DefaultValueFactory = _ => new OtlpHttpOptions().MaxConcurrency };
         var requestTimeout = new Option<string>("--request-timeout") { Description = "OTLP/HTTP: time one request may take before it is retried: 30s, 2m, …", DefaultValueFactory = _ => "30s" };
         var maxAttempts = new Option<int>("--max-attempts") { Description = "OTLP/HTTP: attempts per batch before it is reported undelivered", DefaultValueFactory = _ => new OtlpHttpOptions().MaxAttempts };
+        var protocol = new Option<string>("--protocol") { Description = "How spans reach a live backend: http/protobuf (POST /v1/traces, port 4318) or grpc (OTLP/gRPC, port 4317)", DefaultValueFactory = _ => "http/protobuf" };
+        protocol.AcceptOnlyFromAmong("http/protobuf", "grpc");
+        var readback = new Option<string?>("--verify-readback") { Description = "After delivery, read the restored traces back from KIND=URL (tempo, jaeger or aspire and its query API's URL); verified only if every span is found" };
+        var readbackSample = new Option<int?>("--readback-sample") { Description = "Read back only this many traces, always the same ones for the same data (default: all)" };
+        var readbackTimeout = new Option<string>("--readback-timeout") { Description = "How long to keep reading back while the backend ingests: 2m, 30s, …", DefaultValueFactory = _ => "2m" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
 
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
-            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts, json,
+            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts,
+            protocol, readback, readbackSample, readbackTimeout, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,12 +50,17 @@ internal static class RestoreCommand
             var destination = parse.GetValue(target)!;
             if (RecoveryManager.IsHttpTarget(destination) && !Uri.TryCreate(destination, UriKind.Absolute, out _))
                 throw new UsageException($"'{destination}' is not a valid URL");
+            var grpc = parse.GetValue(protocol) == "grpc";
+            var readbackOptions = ReadbackOf(parse.GetValue(readback), parse.GetValue(readbackSample), parse.GetValue(readbackTimeout)!);
+            if ((grpc || readbackOptions is not null) && !RecoveryManager.IsHttpTarget(destination))
+                throw new UsageException("--protocol grpc and --verify-readback need a live backend: --target http(s)://host:port");
 
             var progress = new RestoreProgress();
             var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
                 new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency),
                     MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest), StderrLog.Instance, progress,
-                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout));
+                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout),
+                grpc ? OtlpProtocol.Grpc : OtlpProtocol.HttpProtobuf, readbackOptions);
             var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var asJson = parse.GetValue(json);
             var restoring = name is not null
@@ -75,6 +86,25 @@ internal static class RestoreCommand
         return command;
     }
 
+    /// <summary><c>--verify-readback KIND=URL</c> and its companions; null without it.</summary>
+    private static ReadbackOptions? ReadbackOf(string? kindAndUrl, int? sample, string timeout)
+    {
+        if (kindAndUrl is null)
+        {
+            return sample is null ? null
+                : throw new UsageException("--readback-sample needs --verify-readback KIND=URL");
+        }
+
+        var separator = kindAndUrl.IndexOf('=', StringComparison.Ordinal);
+        if (separator < 0 || !Enum.TryParse<ReadbackKind>(kindAndUrl[..separator], ignoreCase: true, out var kind) || !Enum.IsDefined(kind)
+            || !Uri.TryCreate(kindAndUrl[(separator + 1)..], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new UsageException($"--verify-readback '{kindAndUrl}': give KIND=URL with KIND tempo, jaeger or aspire and an http(s) URL");
+        if (sample is < 1)
+            throw new UsageException("--readback-sample must be at least 1");
+        var limit = DurationParser.Parse(timeout, DurationParser.MaxTimeout);
+        return new ReadbackOptions(kind, url, sample, limit);
+    }
+
     private static void PrintText(RecoveryResult result)
     {
         Console.WriteLine($"restored {string.Join(", ", result.Backups)} to {result.Target}");
@@ -86,6 +116,13 @@ internal static class RestoreCommand
             Console.WriteLine($"  batches   {delivery.Batches:N0} sent, {delivery.BatchesSkipped:N0} skipped (acknowledged by an earlier run)");
             if (delivery.SpansRejected > 0)
                 Console.WriteLine($"  rejected  {delivery.SpansRejected:N0} spans (partial success)");
+        }
+
+        if (result.Readback is { } back)
+        {
+            var missing = back.Missing > 0 ? $", {back.Missing:N0} spans missing (first: {string.Join(", ", back.MissingSpans)})" : "";
+            var problem = back.Error is null ? "" : $"; {back.Error}";
+            Console.WriteLine($"  read back: {back.Complete:N0} of {back.Traces:N0} {(back.Sampled ? "sampled " : "")}traces complete from {back.Kind} {back.Url}{missing}{problem}");
         }
 
         Console.WriteLine($"  verified  {(result.Verified ? "yes" : "NO")}");

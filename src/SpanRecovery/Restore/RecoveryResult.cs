@@ -18,4 +18,8 @@ public sealed record RecoveryResult(
     int? PostHookExit,
     int Files = 0,
     long SpansDropped = 0,
-    OtlpDeliveryResult? Delivery = null);
+    OtlpDeliveryResult? Delivery = null)
+{
+    /// <summary>With read-back (<see cref="RestoreOptions.Readback"/>): what the backend's query API returned of the spans sent.</summary>
+    public ReadbackResult? Readback { get; init; }
+}

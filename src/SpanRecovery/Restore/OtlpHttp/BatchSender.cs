@@ -13,7 +13,7 @@ namespace SpanRecovery.Restore;
 /// called bad cannot help; a redirect is a failure too, reported with its Location. Network trouble always ends in a <see cref="BatchOutcome"/>, never an exception;
 /// only the caller's cancellation escapes.
 /// </summary>
-internal sealed class BatchSender(HttpClient client, Uri tracesUri, OtlpHttpOptions options, TextWriter? log)
+internal sealed class BatchSender(HttpClient client, Uri tracesUri, OtlpHttpOptions options, TextWriter? log) : IBatchSender
 {
     private const int BodyExcerptChars = 200;
 

@@ -6,12 +6,14 @@ using SpanRecovery.Repository;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// A live backend that takes OTLP/HTTP (docs/restore.md): the kept spans are sent in batches, with a resume journal
-/// in the repository so a rerun after an interruption skips what the backend acknowledged. The restore verifies
-/// when every batch was delivered, every span read was sent (now or before) and the backend rejected none.
+/// A live backend that takes OTLP/HTTP or OTLP/gRPC (docs/restore.md): the kept spans are sent in batches, with a
+/// resume journal in the repository so a rerun after an interruption skips what the backend acknowledged. The
+/// restore verifies when every batch was delivered, every span read was sent (now or before), the backend
+/// rejected none, and, when asked, every span sent could be read back from the backend's query API.
 /// </summary>
 internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
 {
+    private SentSpans? _sent;
     private Uri? _endpoint;
     private OtlpHttpTarget? _sender;
     private SegmentSpanTally? _kept;
@@ -30,9 +32,12 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
         _endpoint = new Uri(url);
         var key = string.Join('|', _endpoint.AbsoluteUri, string.Join(',', run.BackupNames),
             run.Plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes);
+        if (run.Options.Protocol == OtlpProtocol.Grpc)
+            key += "|grpc";
         var journal = JournalPath(run, key);
         _kept = new SegmentSpanTally(run.Validation);
-        _sender = new OtlpHttpTarget(_endpoint, http, journal, key, log: run.Options.Log);
+        _sent = run.Options.Readback is { } readback ? new SentSpans(readback.SampleTraces) : null;
+        _sender = new OtlpHttpTarget(_endpoint, http, journal, key, log: run.Options.Log, protocol: run.Options.Protocol, sent: _sent);
     }
 
     public async Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
@@ -51,10 +56,29 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
             $"{delivery.SpansSent + delivery.SpansSkipped} spans were sent or acknowledged before, {kept} were read");
         verification.Expect(delivery.SpansRejected == 0, $"the backend rejected {delivery.SpansRejected} spans (partial success)");
         verification.ExpectNoNewErrors(run.Validation, run.Plan.Backups);
-        var result = new RecoveryResult(run.BackupNames, kept, delivery.BytesSent, 0, _endpoint!.AbsoluteUri, verification.Ok, null, null, _files, run.SpansDropped, delivery);
+        var readback = await ReadBackAsync(run, delivery, cancellationToken);
+        var result = new RecoveryResult(run.BackupNames, kept, delivery.BytesSent, 0, _endpoint!.AbsoluteUri, verification.Ok, null, null, _files, run.SpansDropped, delivery)
+        {
+            Readback = readback,
+        };
         if (!verification.Ok)
             throw new VerificationFailedException($"the restore to {_endpoint} is incomplete: {string.Join("; ", verification.Problems)}") { Result = result };
         return result;
+    }
+
+    /// <summary>
+    /// Reads the restored spans back when asked to, once every batch is delivered (reading back an incomplete
+    /// delivery would only wait out the time limit); spans it cannot find make the restore unverified.
+    /// </summary>
+    private async Task<ReadbackResult?> ReadBackAsync(RestoreRun run, OtlpDeliveryResult delivery, CancellationToken cancellationToken)
+    {
+        if (run.Options.Readback is not { } options || !delivery.Complete)
+            return null;
+        var readback = await TraceReadback.RunAsync(options, _sent!, run.Options.Log, cancellationToken);
+        run.Verification.Expect(readback.Verified, readback.Error is { } error
+            ? $"read back from {readback.Url} failed: {error}"
+            : $"read back from {readback.Url}: {readback.Missing} spans of {readback.Traces - readback.Complete} traces were not found (first: {string.Join(", ", readback.MissingSpans)})");
+        return readback;
     }
 
     /// <summary>Stops the senders and releases the journal.</summary>

@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Grpc.Net.Client;
 using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Restores spans to an OTLP/HTTP receiver. Records are cut into ResourceSpans fragments and packed into
-/// numbered batches on the caller's thread; <see cref="OtlpHttpOptions.MaxConcurrency"/> senders take them
-/// from a bounded queue, so a slow receiver slows the reader instead of filling memory. Batches a previous
-/// run of the same restore delivered (per the resume journal) are counted and skipped.
+/// Restores spans to an OTLP receiver, over OTLP/HTTP or OTLP/gRPC (<see cref="OtlpProtocol"/>). Records are cut
+/// into ResourceSpans fragments and packed into numbered batches on the caller's thread;
+/// <see cref="OtlpHttpOptions.MaxConcurrency"/> senders take them from a bounded queue, so a slow receiver slows
+/// the reader instead of filling memory. Batches a previous run of the same restore delivered (per the resume
+/// journal) are counted and skipped. When the restore is to be read back, the IDs of the spans restored are
+/// collected into <see cref="SentSpans"/> as records are added.
 /// </summary>
 internal sealed class OtlpHttpTarget : IAsyncDisposable
 {
@@ -17,7 +20,8 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
     private readonly OtlpHttpOptions _options;
     private readonly ResumeJournal? _journal;
     private readonly HttpClient _client;
-    private readonly BatchSender _sender;
+    private readonly IBatchSender _sender;
+    private readonly SentSpans? _sent;
     private readonly ResourceSpansSplitter _splitter;
     private readonly BatchBuilder _batches;
     private readonly FragmentHandler _onFragment;
@@ -28,7 +32,9 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
     private CancellationToken _addCancellation;
     private long _batchesSent, _batchesSkipped, _spansSent, _spansSkipped, _spansRejected, _bytesSent;
 
-    public OtlpHttpTarget(Uri endpoint, OtlpHttpOptions options, string? journalPath, string journalKey, HttpMessageHandler? handler = null, TextWriter? log = null)
+    public OtlpHttpTarget(
+        Uri endpoint, OtlpHttpOptions options, string? journalPath, string journalKey, HttpMessageHandler? handler = null, TextWriter? log = null,
+        OtlpProtocol protocol = OtlpProtocol.HttpProtobuf, SentSpans? sent = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,8 +46,21 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         // Redirects are never followed: a 301/302 turns the POST into a body-less GET that "succeeds", and a
         // 307/308 sends the spans to a host nobody named (docs/restore.md). A 3xx fails the batch instead.
         _client = handler is null ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) : new HttpClient(handler, disposeHandler: false);
-        _client.Timeout = options.EffectiveRequestTimeout;
-        _sender = new BatchSender(_client, TracesUri(endpoint), options, log is null ? null : TextWriter.Synchronized(log));
+        log = log is null ? null : TextWriter.Synchronized(log);
+        if (protocol == OtlpProtocol.Grpc)
+        {
+            // Each call has its own deadline; the client's timeout would cut a call short of it.
+            _client.Timeout = Timeout.InfiniteTimeSpan;
+            var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpClient = _client, ThrowOperationCanceledOnCancellation = true });
+            _sender = new GrpcBatchSender(channel, options, log);
+        }
+        else
+        {
+            _client.Timeout = options.EffectiveRequestTimeout;
+            _sender = new BatchSender(_client, TracesUri(endpoint), options, log);
+        }
+
+        _sent = sent;
         _splitter = new ResourceSpansSplitter(options.MaxBatchBytes);
         _batches = new BatchBuilder(options.MaxBatchBytes);
         _onFragment = OnFragment;
@@ -59,8 +78,10 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         _addCancellation = cancellationToken;
         if (encoding == RecordEncoding.Json)
             record = OtlpJsonToProtobuf.Convert(record);
-        else
+        else if (_sent is null)
             ProtobufTracesParser.Parse(record, 0, default(DiscardingSink));
+        if (_sent is not null)
+            ProtobufTracesParser.Parse(record, 0, _sent.Sink);
         _splitter.Split(record, _onFragment);
     }
 
