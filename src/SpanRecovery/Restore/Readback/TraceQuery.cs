@@ -65,9 +65,9 @@ internal sealed class TraceQuery(HttpClient client, ReadbackOptions options)
     {
         var spans = new HashSet<ulong>();
         var reader = new Utf8JsonReader(body, ReaderOptions);
-        while (JsonDocument.TryParseValue(ref reader, out var value))
+        while (reader.Read())
         {
-            using (value)
+            using (var value = JsonDocument.ParseValue(ref reader))
             {
                 var traces = options.Kind switch
                 {

@@ -27,7 +27,7 @@ public sealed class AspireDashboard : IDisposable
             .Single(a => a.Key == "AspireDashboard").Value!;
         if (!File.Exists(executable))
             throw new InvalidOperationException($"the Aspire Dashboard is not at {executable}: run `dotnet restore` (the test project downloads Aspire.Dashboard.Sdk.linux-x64)");
-        var (api, grpc, http) = (FreePort(), FreePort(), FreePort());
+        var (api, grpc, http) = (OtlpTestReceiver.FreePort(), OtlpTestReceiver.FreePort(), OtlpTestReceiver.FreePort());
         Api = new Uri($"http://127.0.0.1:{api}");
         OtlpGrpc = new Uri($"http://127.0.0.1:{grpc}");
         OtlpHttp = new Uri($"http://127.0.0.1:{http}");
@@ -127,13 +127,6 @@ public sealed class AspireDashboard : IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
 
