@@ -32,6 +32,10 @@ internal sealed class GrpcBatchSender(GrpcChannel channel, OtlpHttpOptions optio
                 var response = await _client.ExportAsync(request, _headers, deadline, cancellationToken);
                 return Delivered(batch, response);
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
             catch (RpcException e)
             {
                 failed = e;

@@ -51,7 +51,7 @@ internal sealed class OtlpHttpTarget : IAsyncDisposable
         {
             // Each call has its own deadline; the client's timeout would cut a call short of it.
             _client.Timeout = Timeout.InfiniteTimeSpan;
-            var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpClient = _client, ThrowOperationCanceledOnCancellation = true });
+            var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpClient = _client });
             _sender = new GrpcBatchSender(channel, options, log);
         }
         else

@@ -28,6 +28,7 @@ public sealed class AspireRestoreTests(AspireDashboard dashboard) : IDisposable
             "--protocol", protocol, "--verify-readback", $"aspire={dashboard.Api}", "--json");
 
         restore.AssertClean(0);
+        ReportSchemaTests.AssertMatches("restore.schema.json", restore);
         using var json = JsonDocument.Parse(restore.StdOut);
         var result = json.RootElement;
         Assert.True(result.GetProperty("verified").GetBoolean());
@@ -67,6 +68,7 @@ public sealed class AspireRestoreTests(AspireDashboard dashboard) : IDisposable
             "--verify-readback", $"aspire={dashboard.Api}", "--readback-timeout", "3s", "--json");
 
         Assert.Equal(1, restore.ExitCode);
+        ReportSchemaTests.AssertMatches("restore.schema.json", restore);
         Assert.Equal(6, elsewhere.DeliveredSpans().Count);
         using var json = JsonDocument.Parse(restore.StdOut);
         var result = json.RootElement;
