@@ -24,6 +24,10 @@ internal static class RestoreCommand
         var concurrency = new Option<int>("--concurrency") { Description = "OTLP/HTTP: requests in flight", DefaultValueFactory = _ => new OtlpHttpOptions().MaxConcurrency };
         var requestTimeout = new Option<string>("--request-timeout") { Description = "OTLP/HTTP: time one request may take before it is retried: 30s, 2m, …", DefaultValueFactory = _ => "30s" };
         var maxAttempts = new Option<int>("--max-attempts") { Description = "OTLP/HTTP: attempts per batch before it is reported undelivered", DefaultValueFactory = _ => new OtlpHttpOptions().MaxAttempts };
+        var shiftTime = new Option<string?>("--shift-time") { Description = "Move every span time by one offset: now (the newest restored span ends when the restore starts), +D or -D (+2h, -1d, …)" };
+        var header = new Option<string[]>("--header") { Description = "OTLP/HTTP: \"Name: value\" sent on every request (repeatable); the value is never printed", AllowMultipleArgumentsPerToken = false };
+        var compression = new Option<string>("--compression") { Description = "OTLP/HTTP: Content-Encoding of request bodies: gzip or none", DefaultValueFactory = _ => "gzip" };
+        compression.AcceptOnlyFromAmong("gzip", "none");
         var protocol = new Option<string>("--protocol") { Description = "How spans reach a live backend: http/protobuf (POST /v1/traces, port 4318) or grpc (OTLP/gRPC, port 4317)", DefaultValueFactory = _ => "http/protobuf" };
         protocol.AcceptOnlyFromAmong("http/protobuf", "grpc");
         var readback = new Option<string?>("--verify-readback") { Description = "After delivery, read the restored traces back from KIND=URL (tempo, jaeger or aspire and its query API's URL); verified only if every span is found" };
@@ -34,7 +38,7 @@ internal static class RestoreCommand
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
             repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts,
-            protocol, readback, readbackSample, readbackTimeout, json,
+            shiftTime, header, compression, protocol, readback, readbackSample, readbackTimeout, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -58,8 +62,9 @@ internal static class RestoreCommand
             var progress = new RestoreProgress();
             var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
                 new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency),
-                    MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest), StderrLog.Instance, progress,
-                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout),
+                    MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest, Headers: ParseHeaders(parse.GetValue(header)),
+                    Compression: parse.GetValue(compression) == "none" ? OtlpCompression.None : OtlpCompression.Gzip), StderrLog.Instance, progress,
+                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout), ParseShift(parse.GetValue(shiftTime)),
                 grpc ? OtlpProtocol.Grpc : OtlpProtocol.HttpProtobuf, readbackOptions);
             var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var asJson = parse.GetValue(json);
@@ -71,9 +76,13 @@ internal static class RestoreCommand
             {
                 result = await ProgressDisplay.RunAsync("restoring", 0, () => progress.Bytes, () => $"{progress.Bytes / (1024 * 1024):N0} MiB", restoring, () => progress.Total);
             }
-            catch (RecoveryException e) when (asJson && e.Result is not null)
+            catch (RecoveryException e) when (e.Result is not null)
             {
-                JsonOutput.Write(e.Result);
+                // What was sent and accepted matters most when the restore failed; the error follows on stderr.
+                if (asJson)
+                    JsonOutput.Write(e.Result);
+                else
+                    PrintText(e.Result);
                 throw;
             }
 
@@ -96,13 +105,52 @@ internal static class RestoreCommand
         }
 
         var separator = kindAndUrl.IndexOf('=', StringComparison.Ordinal);
-        if (separator < 0 || !Enum.TryParse<ReadbackKind>(kindAndUrl[..separator], ignoreCase: true, out var kind) || !Enum.IsDefined(kind)
+        if (separator < 1 || !kindAndUrl[..separator].All(char.IsAsciiLetter) || !Enum.TryParse<ReadbackKind>(kindAndUrl[..separator], ignoreCase: true, out var kind)
             || !Uri.TryCreate(kindAndUrl[(separator + 1)..], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             throw new UsageException($"--verify-readback '{kindAndUrl}': give KIND=URL with KIND tempo, jaeger or aspire and an http(s) URL");
         if (sample is < 1)
             throw new UsageException("--readback-sample must be at least 1");
         var limit = DurationParser.Parse(timeout, DurationParser.MaxTimeout);
         return new ReadbackOptions(kind, url, sample, limit);
+    }
+
+    /// <summary>"now", "+D" or "-D"; null when the option is absent.</summary>
+    private static TimeShift? ParseShift(string? text)
+    {
+        if (text is null)
+            return null;
+        if (text == "now")
+            return TimeShift.ToNow;
+        if (text.Length < 2 || text[0] is not ('+' or '-'))
+            throw new UsageException($"--shift-time '{text}' is not now, +D or -D (examples: now, +2h, -1d)");
+        try
+        {
+            var offset = DurationParser.Parse(text[1..], TimeSpan.FromDays(100 * 365));
+            return TimeShift.By(text[0] == '-' ? -offset : offset);
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"--shift-time: {e.Message}");
+        }
+    }
+
+    /// <summary>Each "Name: value"; an error message names the header by position, never by its text (it may be a secret).</summary>
+    private static List<RequestHeader> ParseHeaders(string[]? texts)
+    {
+        var headers = new List<RequestHeader>();
+        foreach (var (text, i) in (texts ?? []).Select((t, i) => (t, i)))
+        {
+            try
+            {
+                headers.Add(RequestHeader.Parse(text));
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException($"--header #{i + 1}: {e.Message}");
+            }
+        }
+
+        return headers;
     }
 
     private static void PrintText(RecoveryResult result)
@@ -113,23 +161,34 @@ internal static class RestoreCommand
         Console.WriteLine($"  bytes     {result.Bytes:N0}");
         if (result.Delivery is { } delivery)
         {
-            Console.WriteLine($"  batches   {delivery.Batches:N0} sent, {delivery.BatchesSkipped:N0} skipped (acknowledged by an earlier run)");
-            if (delivery.SpansRejected > 0)
-                Console.WriteLine($"  rejected  {delivery.SpansRejected:N0} spans (partial success)");
+            Console.WriteLine($"  sent      {delivery.SpansSent:N0} spans in {delivery.Batches:N0} batches ({delivery.BytesSent:N0} bytes)"
+                + (delivery.BatchesSkipped > 0 ? $"; {delivery.SpansSkipped:N0} spans in {delivery.BatchesSkipped:N0} batches acknowledged by an earlier run" : ""));
+            Console.WriteLine($"  accepted  {delivery.SpansSent + delivery.SpansSkipped - delivery.SpansRejected:N0} spans"
+                + (delivery.SpansRejected > 0 ? $", {delivery.SpansRejected:N0} rejected (partial success): {(delivery.Rejected.Count > 0 ? delivery.Rejected[0].ErrorMessage : "")}" : "")
+                + (delivery.Failures.Count > 0 ? $"; {delivery.Failures.Count:N0} batches not delivered" : ""));
         }
 
         if (result.Readback is { } back)
         {
             var missing = back.Missing > 0 ? $", {back.Missing:N0} spans missing (first: {string.Join(", ", back.MissingSpans)})" : "";
             var problem = back.Error is null ? "" : $"; {back.Error}";
-            Console.WriteLine($"  read back: {back.Complete:N0} of {back.Traces:N0} {(back.Sampled ? "sampled " : "")}traces complete from {back.Kind} {back.Url}{missing}{problem}");
+            Console.WriteLine($"  read back {back.Complete:N0} of {back.Traces:N0} {(back.Sampled ? "sampled " : "")}traces complete from {back.Kind} {back.Url}{missing}{problem}");
         }
 
+        Console.WriteLine($"  shift     {FormatShift(result.ShiftNanos)}");
         Console.WriteLine($"  verified  {(result.Verified ? "yes" : "NO")}");
         if (result.PreHookExit is { } pre)
             Console.WriteLine($"  pre-hook  exit {pre}");
         if (result.PostHookExit is { } post)
             Console.WriteLine($"  post-hook exit {post}");
         Console.WriteLine($"  duration  {result.DurationSeconds:0.00} s");
+    }
+
+    private static string FormatShift(long nanos)
+    {
+        if (nanos == 0)
+            return "none";
+        var magnitude = TimeSpan.FromTicks(Math.Abs(nanos / 100));
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(nanos < 0 ? '-' : '+')}{magnitude:c} ({nanos:+0;-0} ns)");
     }
 }

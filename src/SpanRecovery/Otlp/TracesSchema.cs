@@ -36,6 +36,9 @@ internal static class TracesSchema
     public const int SpanStatus = 15;
     public const int SpanFlags = 16;
 
+    /// <summary>Span.Event.time_unix_nano (fixed64).</summary>
+    public const int EventTimeUnixNano = 1;
+
     // OTLP/JSON property names: lowerCamelCase (…Json). Proto3 JSON readers also accept a field's proto name,
     // so where that differs it is here too (…ProtoName). Names shared by several messages appear once.
 

@@ -7,14 +7,15 @@ namespace SpanRecovery.Restore;
 /// <summary>
 /// A directory (docs/restore.md), filled in a staging directory beside it and switched into place only when what was
 /// restored verifies (or, with <c>--force</c>, whatever it holds). A whole backup is copied byte for byte; a point
-/// in time is written record by record, each file in its own format, without the spans the run leaves out.
+/// in time, or shifted times, are written record by record, each file in its own format, without the spans the
+/// run leaves out.
 /// </summary>
 internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
 {
-    /// <summary>Point in time: the spans written, which the files read back must hold.</summary>
+    /// <summary>Records rewritten: the spans written, which the files read back must hold.</summary>
     private readonly SegmentSpanTally _kept = new(null);
 
-    /// <summary>Point in time: the files written (a file that kept no record is not).</summary>
+    /// <summary>Records rewritten: the files written (a file that kept no record is not).</summary>
     private readonly SortedSet<string> _written = new(StringComparer.Ordinal);
 
     private StagingDirectory? _staging;
@@ -30,14 +31,14 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
     public void Open(RestoreRun run, CancellationToken cancellationToken) => _staging = StagingDirectory.Create(path);
 
     public Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken) =>
-        run.Plan.PointInTimeUnixNano is null ? CopyAsync(run, file, cancellationToken) : WriteRecordsAsync(run, file, cancellationToken);
+        run.RewritesRecords ? WriteRecordsAsync(run, file, cancellationToken) : CopyAsync(run, file, cancellationToken);
 
     public async Task<RecoveryResult> FinishAsync(RestoreRun run, CancellationToken cancellationToken)
     {
         var directory = _staging!.Path;
         int files;
         long spans, bytes;
-        if (run.Plan.PointInTimeUnixNano is null)
+        if (!run.RewritesRecords)
         {
             CreateLinks(run.Chains[0], directory, run.Options);
             (files, spans, bytes) = (run.Chains[0].Count, _copiedSpans, _copiedBytes);
@@ -56,7 +57,7 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         foreach (var problem in verification.Problems)
             run.Options.Log?.WriteLine($"warning: {problem}");
         _staging.Commit();
-        return new RecoveryResult(run.BackupNames, spans, bytes, 0, Path.GetFullPath(path), verification.Ok, null, null, files, run.SpansDropped);
+        return new RecoveryResult(run.BackupNames, spans, bytes, 0, Path.GetFullPath(path), verification.Ok, null, null, files, run.SpansDropped, ShiftNanos: run.ShiftNanos);
     }
 
     /// <summary>Removes the staging directory unless it was switched into place.</summary>
@@ -81,8 +82,8 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
     }
 
     /// <summary>
-    /// Point in time: the file's records, written in its own format; the second chain's spans are appended to
-    /// the same file when the path is the same.
+    /// Point in time or shifted times: the file's records, written in its own format; the second chain's spans
+    /// are appended to the same file when the path is the same.
     /// </summary>
     private async Task WriteRecordsAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
     {
@@ -96,7 +97,7 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
             _written.Add(file.Path);
     }
 
-    /// <summary>Point in time: reads the written files back, which must hold exactly the spans kept; returns their bytes.</summary>
+    /// <summary>Records rewritten: reads the written files back, which must hold exactly the spans kept; returns their bytes.</summary>
     private async Task<long> ReadBackAsync(RestoreRun run, CancellationToken cancellationToken)
     {
         var reread = new SegmentSpanTally(run.Validation);

@@ -3,7 +3,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Restore;
 
 /// <summary>Sends restored records to an OTLP/HTTP backend; the format of the file they came from does not matter there.</summary>
-internal sealed class HttpRecordOutput(OtlpHttpTarget target, CancellationToken cancellationToken) : IRecordOutput
+internal sealed class HttpRecordOutput(BatchDelivery target, CancellationToken cancellationToken) : IRecordOutput
 {
     public void OnFormat(InputDescription format)
     {

@@ -7,6 +7,7 @@ namespace SpanRecovery.Restore;
 /// </summary>
 /// <param name="SpansDropped">Point in time: spans left out because they ended after the time (or were already restored from the other chain).</param>
 /// <param name="Delivery">OTLP/HTTP targets: batches, retries' outcome, rejected spans.</param>
+/// <param name="ShiftNanos">The offset added to every restored span and event time (<c>--shift-time</c>), in nanoseconds.</param>
 public sealed record RecoveryResult(
     IReadOnlyList<string> Backups,
     long Spans,
@@ -18,7 +19,8 @@ public sealed record RecoveryResult(
     int? PostHookExit,
     int Files = 0,
     long SpansDropped = 0,
-    OtlpDeliveryResult? Delivery = null)
+    OtlpDeliveryResult? Delivery = null,
+    long ShiftNanos = 0)
 {
     /// <summary>With read-back (<see cref="RestoreOptions.Readback"/>): what the backend's query API returned of the spans sent.</summary>
     public ReadbackResult? Readback { get; init; }

@@ -8,6 +8,7 @@ namespace SpanRecovery.Restore;
 /// <param name="Log">Where hook output and retry notes go (the CLI's stderr); null discards them.</param>
 /// <param name="Progress">Updated as backup data is read, for a progress display.</param>
 /// <param name="HookTimeout">How long each hook may run before it is stopped (default 10 minutes).</param>
+/// <param name="ShiftTime">Moves every restored span's times by one offset (null: times as captured).</param>
 /// <param name="Protocol">How spans reach a live backend: OTLP/HTTP (the default) or OTLP/gRPC.</param>
 /// <param name="Readback">Read the restored traces back from the backend's query API; the restore verifies only if every span sent is found.</param>
 public sealed record RestoreOptions(
@@ -18,6 +19,7 @@ public sealed record RestoreOptions(
     TextWriter? Log = null,
     RestoreProgress? Progress = null,
     TimeSpan? HookTimeout = null,
+    TimeShift? ShiftTime = null,
     OtlpProtocol Protocol = OtlpProtocol.HttpProtobuf,
     ReadbackOptions? Readback = null)
 {

@@ -10,7 +10,8 @@ namespace SpanRecovery.Restore;
 /// <summary>
 /// One restore (docs/restore.md): the plan and the files of its chains, the options, which spans it keeps, and the
 /// verification that collects whatever does not add up. <see cref="ExecuteAsync"/> runs it: refuse a target it
-/// must not touch → verify the chain's checksums → pre-hook (stop services) → deliver every file to the target,
+/// must not touch → verify the chain's checksums (with <c>--shift-time now</c>, read the chains for the newest
+/// end time) → pre-hook (stop services) → deliver every file to the target, its times shifted if asked,
 /// which then verifies what it holds (a directory is switched into place only then) → post-hook (start
 /// services), which runs whether the restore succeeded or not.
 /// </summary>
@@ -27,7 +28,7 @@ internal sealed class RestoreRun
         Validation = new SpanRuleTally(validationOptions);
         // Which segments make which file: a manifest that does not add up stops the restore here, before the pre-hook.
         Chains = [.. new[] { plan.Primary, plan.Secondary }.Where(c => c.Count > 0).Select(c => FilesOf(repository, c))];
-        Selection = plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: Chains.Count > 1) : SpanSelection.All();
+        Selection = NewSelection();
         options.Progress?.AddTotal(Chains.Sum(files => files.Sum(f => f.Length)));
     }
 
@@ -58,7 +59,23 @@ internal sealed class RestoreRun
 
     public IReadOnlyList<string> BackupNames => [.. Plan.Backups.Select(b => b.Name)];
 
+    /// <summary>
+    /// Whether files are written record by record (a point in time, or shifted times) rather than copied byte
+    /// for byte as captured.
+    /// </summary>
+    public bool RewritesRecords => Plan.PointInTimeUnixNano is not null || Options.ShiftTime is not null;
+
+    /// <summary>
+    /// The offset added to every restored time, in nanoseconds: set when the delivery starts (<c>--shift-time
+    /// now</c> from <see cref="_newestEnd"/>); a target resuming an interrupted restore may set the offset that
+    /// restore used instead, so one restore never mixes two offsets.
+    /// </summary>
+    public long ShiftNanos { get; set; }
+
     private SpanSelection Selection { get; }
+
+    /// <summary><c>--shift-time now</c>: the latest end time of the spans this restore keeps (null: none has one).</summary>
+    private ulong? _newestEnd;
 
     /// <summary>
     /// Runs the restore that <paramref name="plan"/> chooses from the repository's catalog into <paramref name="target"/>,
@@ -83,6 +100,8 @@ internal sealed class RestoreRun
             // From here `backups expire` leaves these backups alone; one it removed just before is missing below.
             using var reading = RepositoryReaders.Register(repository, backups);
             await run.VerifyChainAsync(cancellationToken);
+            if (options.ShiftTime is { IsToNow: true })
+                await run.FindNewestEndAsync(cancellationToken);
             if (options.PreHook is not null)
             {
                 preHookExit = await ServiceHook.RunAsync(options.PreHook, HookEnvironment("pre", target.Name, backups), options.EffectiveHookTimeout, options.Log, cancellationToken);
@@ -130,32 +149,68 @@ internal sealed class RestoreRun
     /// <param name="kept">Tallies the spans kept.</param>
     public async Task<InputDescription?> ReadRecordsAsync(ChainFile file, IRecordOutput output, SegmentSpanTally kept, CancellationToken cancellationToken)
     {
-        var sink = new RestoringRecordSink(file.Path, output, Selection, kept, Options.Log);
+        var sink = new RestoringRecordSink(file.Path, output, Selection, kept, ShiftNanos, Options.Log);
+        var (format, bytesRead) = await ReadAsync(file, sink, Options.Log, cancellationToken);
+
+        // A file in no known format has no records to read (it is restored as captured, or cannot be sent).
+        var readWhole = format is not { Framing: null } || file.Length == 0;
+        Verification.Expect((!readWhole || bytesRead == file.Length) && sink.SpansRead == file.Spans && sink.DigestRead == file.SpanDigest,
+            $"{file.Path}: read {bytesRead} bytes and {sink.SpansRead} spans (digest {sink.DigestRead:x16}) from the backup, "
+            + $"its manifests record {file.Length} bytes and {file.Spans} spans (digest {file.SpanDigest:x16})");
+        SpansDropped += sink.SpansDropped;
+        return format;
+    }
+
+    /// <summary>Reads a chain file's records into <paramref name="sink"/>; the format is null when --force ended it at a damaged segment.</summary>
+    private async Task<(InputDescription? Format, long BytesRead)> ReadAsync(ChainFile file, RestoringRecordSink sink, TextWriter? log, CancellationToken cancellationToken)
+    {
         var stream = new ChainFileStream(file, ChainFileCopy.Progress(Options));
         var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: PipeBufferSize, leaveOpen: true));
-        InputDescription? format;
         try
         {
-            format = await TraceFileReader.ReadRecordsAsync(input, sink, ReaderOptions, cancellationToken);
+            return (await TraceFileReader.ReadRecordsAsync(input, sink, ReaderOptions, cancellationToken), stream.BytesRead);
         }
         catch (DamagedSegmentException e) when (Options.Force)
         {
-            Options.Log?.WriteLine($"warning: {e.Message}; the records before the damage are restored (forced)");
-            format = null;
+            log?.WriteLine($"warning: {e.Message}; the records before the damage are restored (forced)");
+            return (null, stream.BytesRead);
         }
         finally
         {
             await stream.DisposeAsync();
         }
-
-        // A file in no known format has no records to read (it is restored as captured, or cannot be sent).
-        var readWhole = format is not { Framing: null } || file.Length == 0;
-        Verification.Expect((!readWhole || stream.BytesRead == file.Length) && sink.SpansRead == file.Spans && sink.DigestRead == file.SpanDigest,
-            $"{file.Path}: read {stream.BytesRead} bytes and {sink.SpansRead} spans (digest {sink.DigestRead:x16}) from the backup, "
-            + $"its manifests record {file.Length} bytes and {file.Spans} spans (digest {file.SpanDigest:x16})");
-        SpansDropped += sink.SpansDropped;
-        return format;
     }
+
+    /// <summary>
+    /// <c>--shift-time now</c>: reads the chains once before anything is touched, keeping exactly the spans the
+    /// restore will keep (the same selection, the same records left out), for the newest end time among them.
+    /// </summary>
+    private async Task FindNewestEndAsync(CancellationToken cancellationToken)
+    {
+        Options.Progress?.AddTotal(Chains.Sum(files => files.Sum(f => f.Length)));
+        var selection = NewSelection();
+        var kept = new SegmentSpanTally(null);
+        for (var chain = 0; chain < Chains.Count; chain++)
+        {
+            selection.ReadingSecondChain = chain > 0;
+            foreach (var file in Chains[chain].Where(f => f.LinkTarget is null))
+                await ReadAsync(file, new RestoringRecordSink(file.Path, DiscardedRecords.Instance, selection, kept, 0, log: null), log: null, cancellationToken);
+        }
+
+        _newestEnd = kept.MaxEnd > 0 ? kept.MaxEnd : null;
+    }
+
+    /// <summary>The offset that makes the newest kept span end now, held within what a signed offset can say.</summary>
+    private long OffsetToNow()
+    {
+        if (_newestEnd is not { } newest)
+            return 0;
+        var offset = (Int128)RestorePlan.UnixNano(DateTime.UtcNow) - newest;
+        return offset < long.MinValue ? long.MinValue : offset > long.MaxValue ? long.MaxValue : (long)offset;
+    }
+
+    private SpanSelection NewSelection() =>
+        Plan.PointInTimeUnixNano is { } time ? SpanSelection.EndedBy(time, secondChain: Chains.Count > 1) : SpanSelection.All();
 
     /// <summary>
     /// Checksums of every segment and manifest link of the chains, before anything is touched. With
@@ -181,6 +236,7 @@ internal sealed class RestoreRun
     /// </summary>
     private async Task<RecoveryResult> DeliverAsync(IRestoreTarget target, CancellationToken cancellationToken)
     {
+        ShiftNanos = Options.ShiftTime is { IsToNow: true } ? OffsetToNow() : Options.ShiftTime?.OffsetNanos ?? 0;
         target.Open(this, cancellationToken);
         for (var chain = 0; chain < Chains.Count; chain++)
         {
@@ -204,5 +260,19 @@ internal sealed class RestoreRun
         if (phase == "post")
             environment["SPANRECOVERY_OUTCOME"] = succeeded ? "success" : "failure";
         return environment;
+    }
+
+    /// <summary>Where the records go while <see cref="FindNewestEndAsync"/> only looks at their spans.</summary>
+    private sealed class DiscardedRecords : IRecordOutput
+    {
+        public static readonly DiscardedRecords Instance = new();
+
+        public void OnFormat(InputDescription format)
+        {
+        }
+
+        public void Write(ReadOnlySpan<byte> record, RecordEncoding encoding)
+        {
+        }
     }
 }

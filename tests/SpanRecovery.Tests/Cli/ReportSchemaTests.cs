@@ -154,6 +154,15 @@ public sealed class ReportSchemaTests : IDisposable
             Assert.True(JsonNode.Parse(toBackend.StdOut)!["delivery"]!["complete"]!.GetValue<bool>(), toBackend.ToString());
         }
 
+        await using (var rejecting = new OtlpTestReceiver(_ => new ReceiverReply.Accept(1, "span too old")))
+        {
+            var partly = await Spanrecovery.RunAsync("restore", "--repo", repo, "--to-time", "2099-01-01T00:00:00Z",
+                "--target", rejecting.Endpoint.ToString(), "--shift-time", "now", "--json");
+            partly.AssertClean(1);
+            AssertMatches("restore.schema.json", partly);
+            Assert.NotEmpty(JsonNode.Parse(partly.StdOut)!["delivery"]!["rejected"]!.AsArray());
+        }
+
         var segment = Directory.EnumerateFiles(Path.Combine(repo, "backups", name), "*.seg.zst").First();
         RepositoryTestKit.FlipByte(segment, 0);
         var damaged = await Spanrecovery.RunAsync("backups", "verify", "--repo", repo, "--json");

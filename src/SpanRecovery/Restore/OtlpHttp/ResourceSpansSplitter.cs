@@ -23,6 +23,9 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
     private readonly List<Child> _scopes = [];
     private readonly List<Child> _spans = [];
 
+    /// <summary>The fragment size limit; lowered when a receiver refuses batches as too large.</summary>
+    public int MaxFragmentBytes { get; set; } = maxFragmentBytes;
+
     /// <summary>A ScopeSpans or Span inside its parent's content, with the spans it holds.</summary>
     private readonly record struct Child(int Start, int Length, int Spans);
 
@@ -73,7 +76,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
             }
         }
 
-        if (!hasLegacyScopes && whole.Length <= maxFragmentBytes)
+        if (!hasLegacyScopes && whole.Length <= MaxFragmentBytes)
             onFragment(whole, spans);
         else
             PackScopes(content, onFragment);
@@ -88,14 +91,14 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         for (var i = 0; i < _scopes.Count; i++)
         {
             var itemSize = ChildFieldSize(_scopes[i].Length);
-            if (ResourceSpansFieldSize(headerLength + itemSize) > maxFragmentBytes)
+            if (ResourceSpansFieldSize(headerLength + itemSize) > MaxFragmentBytes)
             {
                 EmitScopes(content, first, i, onFragment);
                 SplitScope(content.Slice(_scopes[i].Start, _scopes[i].Length), onFragment);
                 first = i + 1;
                 groupContent = headerLength;
             }
-            else if (ResourceSpansFieldSize(groupContent + itemSize) > maxFragmentBytes)
+            else if (ResourceSpansFieldSize(groupContent + itemSize) > MaxFragmentBytes)
             {
                 EmitScopes(content, first, i, onFragment);
                 first = i;
@@ -160,7 +163,7 @@ internal sealed class ResourceSpansSplitter(int maxFragmentBytes)
         for (var i = 0; i < _spans.Count; i++)
         {
             var itemSize = ChildFieldSize(_spans[i].Length);
-            if (i > first && ScopeFragmentSize(spansSize + itemSize) > maxFragmentBytes)
+            if (i > first && ScopeFragmentSize(spansSize + itemSize) > MaxFragmentBytes)
             {
                 EmitSpans(scope, first, i, spansSize, onFragment);
                 first = i;

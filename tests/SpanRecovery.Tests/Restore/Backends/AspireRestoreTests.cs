@@ -25,7 +25,7 @@ public sealed class AspireRestoreTests(AspireDashboard dashboard) : IDisposable
         var target = protocol == "grpc" ? dashboard.OtlpGrpc : dashboard.OtlpHttp;
 
         var restore = await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", backup, "--target", target.AbsoluteUri,
-            "--protocol", protocol, "--verify-readback", $"aspire={dashboard.Api}", "--json");
+            "--protocol", protocol, "--compression", AspireDashboard.Compression(protocol), "--verify-readback", $"aspire={dashboard.Api}", "--json");
 
         restore.AssertClean(0);
         ReportSchemaTests.AssertMatches("restore.schema.json", restore);
@@ -48,12 +48,12 @@ public sealed class AspireRestoreTests(AspireDashboard dashboard) : IDisposable
     {
         var (repo, backup) = await BackUpAsync(IncidentTraces.Build(traces: 5, spansPerTrace: 3, DateTimeOffset.UtcNow.AddHours(-1), seed: 103));
 
-        var restore = await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", backup, "--target", dashboard.OtlpHttp.AbsoluteUri,
-            "--verify-readback", $"aspire={dashboard.Api}", "--readback-sample", "2");
+        var restore = await Spanrecovery.RunAsync("restore", "--repo", repo, "--backup", backup, "--target", dashboard.OtlpGrpc.AbsoluteUri,
+            "--protocol", "grpc", "--verify-readback", $"aspire={dashboard.Api}", "--readback-sample", "2");
 
         restore.AssertClean(0);
-        var line = Assert.Single(restore.StdOut.Split('\n'), l => l.Contains("read back:", StringComparison.Ordinal));
-        Assert.Equal($"  read back: 2 of 2 sampled traces complete from aspire {dashboard.Api}", line);
+        var line = Assert.Single(restore.StdOut.Split('\n'), l => l.Contains("read back", StringComparison.Ordinal));
+        Assert.Equal($"  read back 2 of 2 sampled traces complete from aspire {dashboard.Api}", line);
     }
 
     [Fact]

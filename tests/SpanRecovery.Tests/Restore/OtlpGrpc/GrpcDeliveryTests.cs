@@ -29,7 +29,7 @@ public sealed class GrpcDeliveryTests
         var options = TestTraces.FastOptions(maxConcurrency: 1) with
         {
             RequestTimeout = TimeSpan.FromSeconds(1),
-            Headers = [new("X-Scope-OrgID", "tenant-7"), new("Authorization", "Bearer s3cret")],
+            Headers = [new("X-Scope-OrgID", "tenant-7"), new("Authorization", "Bearer s3cret-token")],
         };
         using var log = new StringWriter();
 
@@ -40,10 +40,11 @@ public sealed class GrpcDeliveryTests
         Assert.Equal(expected.Order(), receiver.DeliveredSpans().Distinct().Order());
         Assert.Equal(expected.Count, result.SpansSent);
         Assert.Equal(result.Batches + 3, receiver.Calls);
-        Assert.All(receiver.Headers, h => Assert.Equal(("tenant-7", "Bearer s3cret"), (h["x-scope-orgid"], h["authorization"])));
+        Assert.All(receiver.Headers, h => Assert.Equal(("tenant-7", "Bearer s3cret-token", "gzip"), (h["x-scope-orgid"], h["authorization"], h["grpc-encoding"])));
         Assert.Contains("Unavailable", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("no response within 1 s, retrying", log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", string.Join("\n", result.Failures), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,6 +79,30 @@ public sealed class GrpcDeliveryTests
     }
 
     [Fact]
+    public async Task Without_compression_messages_go_plain()
+    {
+        await using var receiver = await GrpcTestReceiver.StartAsync();
+
+        var result = await RestoreAsync(receiver, TestTraces.FastOptions() with { Compression = OtlpCompression.None }, log: null);
+
+        Assert.True(result.Complete);
+        Assert.Equal(TestTraces.SpanIds(Data).Order(), receiver.DeliveredSpans().Order());
+        Assert.All(receiver.Headers, h => Assert.False(h.ContainsKey("grpc-encoding")));
+    }
+
+    [Fact]
+    public async Task A_status_message_that_echoes_a_header_value_is_redacted()
+    {
+        await using var receiver = await GrpcTestReceiver.StartAsync(_ => new GrpcReply.Fail(StatusCode.PermissionDenied, Message: "token s3cret-token is not allowed"));
+        var options = TestTraces.FastOptions() with { Headers = [new("Authorization", "Bearer s3cret-token")] };
+
+        var result = await RestoreAsync(receiver, options, log: null);
+
+        Assert.All(result.Failures, f => Assert.Contains("token (hidden) is not allowed", f, StringComparison.Ordinal));
+        Assert.DoesNotContain("s3cret", string.Join("\n", result.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Partial_success_is_counted_and_not_retried()
     {
         await using var receiver = await GrpcTestReceiver.StartAsync(n => n == 1 ? new GrpcReply.Accept(3, "3 spans too old") : GrpcReply.Ok);
@@ -105,7 +130,7 @@ public sealed class GrpcDeliveryTests
 
     private static async Task<OtlpDeliveryResult> RestoreAsync(GrpcTestReceiver receiver, OtlpHttpOptions options, TextWriter? log)
     {
-        await using var target = new OtlpHttpTarget(receiver.Endpoint, options, journalPath: null, "key", log: log, protocol: OtlpProtocol.Grpc);
+        await using var target = new BatchDelivery(new GrpcBatchSender(receiver.Endpoint, options, log), options, journal: null, log);
         foreach (var record in Data)
             target.AddRecord(record.ToByteArray(), RecordEncoding.Protobuf);
         return await target.CompleteAsync(CancellationToken.None);

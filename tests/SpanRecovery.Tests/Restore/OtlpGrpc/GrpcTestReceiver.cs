@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using System.Net;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -24,7 +25,7 @@ internal abstract record GrpcReply
     public sealed record Accept(long Rejected = 0, string Message = "") : GrpcReply;
 
     /// <summary>A failed call with this status, and a RetryInfo in its details when a delay is given.</summary>
-    public sealed record Fail(Grpc.Core.StatusCode Code, TimeSpan? RetryDelay = null) : GrpcReply;
+    public sealed record Fail(Grpc.Core.StatusCode Code, TimeSpan? RetryDelay = null, string? Message = null) : GrpcReply;
 
     /// <summary>Wait, then answer.</summary>
     public sealed record Delayed(TimeSpan Delay, GrpcReply Then) : GrpcReply;
@@ -97,7 +98,7 @@ internal sealed class GrpcTestReceiver : IAsyncDisposable
         if (reply is GrpcReply.Fail fail)
         {
             context.Response.AppendTrailer("grpc-status", ((int)fail.Code).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            context.Response.AppendTrailer("grpc-message", $"scripted {fail.Code}");
+            context.Response.AppendTrailer("grpc-message", Uri.EscapeDataString(fail.Message ?? $"scripted {fail.Code}"));
             if (fail.RetryDelay is { } delay)
             {
                 var status = new Status { Code = (int)fail.Code, Message = $"scripted {fail.Code}", Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }) } };
@@ -116,12 +117,17 @@ internal sealed class GrpcTestReceiver : IAsyncDisposable
         context.Response.AppendTrailer("grpc-status", "0");
     }
 
-    /// <summary>The message of a single uncompressed gRPC frame: flag byte, 4-byte big-endian length, bytes.</summary>
+    /// <summary>The message of a single gRPC frame: compressed flag, 4-byte big-endian length, bytes (gzip when flagged).</summary>
     private static byte[] Message(byte[] frame)
     {
-        if (frame.Length < 5 || frame[0] != 0 || BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(1)) != frame.Length - 5)
-            throw new InvalidDataException("not one uncompressed gRPC message");
-        return frame[5..];
+        if (frame.Length < 5 || frame[0] > 1 || BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(1)) != frame.Length - 5)
+            throw new InvalidDataException("not one gRPC message");
+        if (frame[0] == 0)
+            return frame[5..];
+        using var gzip = new GZipStream(new MemoryStream(frame, 5, frame.Length - 5), CompressionMode.Decompress);
+        using var message = new MemoryStream();
+        gzip.CopyTo(message);
+        return message.ToArray();
     }
 
     private static byte[] Frame(byte[] message)

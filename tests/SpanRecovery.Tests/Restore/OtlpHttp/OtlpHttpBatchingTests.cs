@@ -99,8 +99,8 @@ public sealed class OtlpHttpBatchingTests
     /// <summary>A target on an unused endpoint, for tests that never send.</summary>
     private sealed class DisposingTarget : IDisposable
     {
-        public SpanRecovery.Restore.OtlpHttpTarget Target { get; } =
-            new(new Uri("http://127.0.0.1:9"), TestTraces.FastOptions(), null, "key");
+        public SpanRecovery.Restore.BatchDelivery Target { get; } =
+            new(new SpanRecovery.Restore.BatchSender(new Uri("http://127.0.0.1:9"), TestTraces.FastOptions(), null), TestTraces.FastOptions(), null);
 
         public void Dispose() => Target.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }

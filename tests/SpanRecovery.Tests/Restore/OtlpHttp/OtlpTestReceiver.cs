@@ -8,20 +8,24 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 namespace SpanRecovery.Tests.Restore;
 
 /// <summary>
-/// A real OTLP/HTTP receiver on 127.0.0.1 (HttpListener on a free port). Every body is decoded with the
-/// generated <see cref="ExportTraceServiceRequest"/> parser; requests answered 200 count as delivered. The
-/// script picks the reply for the n-th request (1-based, in arrival order) so tests can make it misbehave.
+/// A real OTLP/HTTP receiver on 127.0.0.1 (HttpListener on a free port). Every body is gunzipped when its
+/// Content-Encoding says gzip, as OTLP receivers must, and decoded with the generated
+/// <see cref="ExportTraceServiceRequest"/> parser; requests answered 200 count as delivered. The script picks
+/// the reply for the n-th request (1-based, in arrival order) so tests can make it misbehave; a body larger
+/// than <c>maxBodyBytes</c> (after gunzip) is answered 413, as a gateway with a size limit does.
 /// </summary>
 internal sealed class OtlpTestReceiver : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Func<int, ReceiverReply> _script;
+    private readonly int _maxBodyBytes;
     private readonly Task _loop;
     private int _requests;
 
-    public OtlpTestReceiver(Func<int, ReceiverReply>? script = null)
+    public OtlpTestReceiver(Func<int, ReceiverReply>? script = null, int maxBodyBytes = int.MaxValue)
     {
         _script = script ?? (_ => ReceiverReply.Ok);
+        _maxBodyBytes = maxBodyBytes;
         var port = FreePort();
         Endpoint = new Uri($"http://127.0.0.1:{port}");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -33,7 +37,11 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The size of every request body, after gunzip.</summary>
     public ConcurrentQueue<int> BodySizes { get; } = new();
+
+    /// <summary>Every request as it arrived: its headers and its body as sent (before gunzip).</summary>
+    public ConcurrentQueue<(System.Collections.Specialized.NameValueCollection Headers, byte[] WireBody)> Received { get; } = new();
 
     public ConcurrentQueue<(byte[] Body, ExportTraceServiceRequest Request)> Delivered { get; } = new();
 
@@ -91,9 +99,25 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
         var number = Interlocked.Increment(ref _requests);
         using var body = new MemoryStream();
         await context.Request.InputStream.CopyToAsync(body);
-        var bytes = body.ToArray();
+        var wire = body.ToArray();
+        Received.Enqueue((context.Request.Headers, wire));
+        var bytes = wire;
+        if (context.Request.Headers["Content-Encoding"] is { } encoding)
+        {
+            try
+            {
+                bytes = encoding == "gzip" ? Gunzip(wire) : throw new InvalidDataException($"unsupported Content-Encoding {encoding}");
+            }
+            catch (InvalidDataException e)
+            {
+                context.Response.StatusCode = 400;
+                await WriteAsync(context.Response, Encoding.UTF8.GetBytes(e.Message));
+                return;
+            }
+        }
+
         BodySizes.Enqueue(bytes.Length);
-        var reply = _script(number);
+        var reply = bytes.Length > _maxBodyBytes ? new ReceiverReply.Status(413, Body: "request body too large") : _script(number);
         while (reply is ReceiverReply.Delayed delayed)
         {
             await Task.Delay(delayed.Delay);
@@ -140,6 +164,14 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
                 await WriteAsync(response, answer.ToByteArray());
                 return;
         }
+    }
+
+    public static byte[] Gunzip(byte[] body)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
+        using var plain = new MemoryStream();
+        gzip.CopyTo(plain);
+        return plain.ToArray();
     }
 
     private static async Task WriteAsync(HttpListenerResponse response, byte[] body)

@@ -57,7 +57,7 @@ internal static class TestTraces
         OtlpTestReceiver receiver, IEnumerable<byte[]> records, OtlpHttpOptions options, string? journal = null, string key = "key",
         TextWriter? log = null, RecordEncoding encoding = RecordEncoding.Protobuf, CancellationToken cancellationToken = default)
     {
-        await using var target = new OtlpHttpTarget(receiver.Endpoint, options, journal, key, log: log);
+        await using var target = new BatchDelivery(new BatchSender(receiver.Endpoint, options, log), options, journal is null ? null : new ResumeJournal(journal, key), log);
         foreach (var record in records)
             target.AddRecord(record, encoding, cancellationToken);
         return await target.CompleteAsync(cancellationToken);

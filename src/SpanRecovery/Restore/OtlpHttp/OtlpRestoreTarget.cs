@@ -5,17 +5,22 @@ using SpanRecovery.Repository;
 
 namespace SpanRecovery.Restore;
 
+/// <summary>Makes the exporter of one transport for a restore's endpoint.</summary>
+internal delegate IBatchExporter ExporterFactory(Uri endpoint, OtlpHttpOptions options, TextWriter? log);
+
 /// <summary>
-/// A live backend that takes OTLP/HTTP or OTLP/gRPC (docs/restore.md): the kept spans are sent in batches, with a
-/// resume journal in the repository so a rerun after an interruption skips what the backend acknowledged. The
-/// restore verifies when every batch was delivered, every span read was sent (now or before), the backend
-/// rejected none, and, when asked, every span sent could be read back from the backend's query API.
+/// A live backend that takes OTLP (docs/restore.md), through the transport <c>createExporter</c> makes: the kept
+/// spans, shifted when the restore shifts them, are sent in batches with the restore's headers, with a resume
+/// journal in the repository so a rerun after an interruption skips what the backend acknowledged and keeps
+/// the first run's shift. The restore verifies when every batch was delivered, every span read was sent (now
+/// or before), the backend rejected none, and, when asked, every span sent could be read back from the
+/// backend's query API.
 /// </summary>
-internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
+internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExporter) : IRestoreTarget
 {
     private SentSpans? _sent;
     private Uri? _endpoint;
-    private OtlpHttpTarget? _sender;
+    private BatchDelivery? _sender;
     private SegmentSpanTally? _kept;
     private int _files;
 
@@ -31,13 +36,16 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
         var http = run.Options.Http ?? new OtlpHttpOptions();
         _endpoint = new Uri(url);
         var key = string.Join('|', _endpoint.AbsoluteUri, string.Join(',', run.BackupNames),
-            run.Plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes);
+            run.Plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes,
+            run.Options.ShiftTime?.ToString() ?? "unshifted", HeadersDigest(http.EffectiveHeaders));
         if (run.Options.Protocol == OtlpProtocol.Grpc)
             key += "|grpc";
-        var journal = JournalPath(run, key);
+        var journal = OpenJournal(run, key);
+        if (journal is not null && run.Options.ShiftTime is not null)
+            KeepOneShift(run, journal);
         _kept = new SegmentSpanTally(run.Validation);
         _sent = run.Options.Readback is { } readback ? new SentSpans(readback.SampleTraces) : null;
-        _sender = new OtlpHttpTarget(_endpoint, http, journal, key, log: run.Options.Log, protocol: run.Options.Protocol, sent: _sent);
+        _sender = new BatchDelivery(createExporter(_endpoint, http, run.Options.Log), http, journal, run.Options.Log, _sent);
     }
 
     public async Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
@@ -57,7 +65,7 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
         verification.Expect(delivery.SpansRejected == 0, $"the backend rejected {delivery.SpansRejected} spans (partial success)");
         verification.ExpectNoNewErrors(run.Validation, run.Plan.Backups);
         var readback = await ReadBackAsync(run, delivery, cancellationToken);
-        var result = new RecoveryResult(run.BackupNames, kept, delivery.BytesSent, 0, _endpoint!.AbsoluteUri, verification.Ok, null, null, _files, run.SpansDropped, delivery)
+        var result = new RecoveryResult(run.BackupNames, kept, delivery.BytesSent, 0, _endpoint!.AbsoluteUri, verification.Ok, null, null, _files, run.SpansDropped, delivery, run.ShiftNanos)
         {
             Readback = readback,
         };
@@ -89,11 +97,11 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
     }
 
     /// <summary>
-    /// The resume journal of one restore (target, backups, time, batch size) in <c>REPO/restore-journals/</c>;
-    /// null, with a warning, when the repository cannot be written (a read-only copy): the restore then runs
-    /// without resume.
+    /// The resume journal of one restore (target, backups, time, batch size, shift, headers) in
+    /// <c>REPO/restore-journals/</c>; null, with a warning, when the repository cannot be written (a read-only
+    /// copy): the restore then runs without resume.
     /// </summary>
-    private static string? JournalPath(RestoreRun run, string key)
+    private static ResumeJournal? OpenJournal(RestoreRun run, string key)
     {
         var directory = Path.Combine(run.Repository.Path, "restore-journals");
         try
@@ -101,7 +109,7 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, $"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16]}.journal");
             File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite).Dispose();
-            return path;
+            return new ResumeJournal(path, key);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -109,4 +117,29 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
             return null;
         }
     }
+
+    /// <summary>
+    /// A rerun of an interrupted shifted restore applies the offset the first run applied (for <c>now</c> it
+    /// would otherwise differ, and the backend would hold the spans at two offsets); a first run records its own.
+    /// </summary>
+    private static void KeepOneShift(RestoreRun run, ResumeJournal journal)
+    {
+        if (journal.ShiftNanos is not { } earlier)
+        {
+            journal.RecordShift(run.ShiftNanos);
+            return;
+        }
+
+        if (earlier != run.ShiftNanos)
+            run.Options.Log?.WriteLine($"resuming an interrupted restore: its time shift of {earlier} ns is kept");
+        run.ShiftNanos = earlier;
+    }
+
+    /// <summary>
+    /// Tells restores with different headers (another tenant) apart in the journal key without writing a
+    /// header value into the journal: a hash of names and values.
+    /// </summary>
+    private static string HeadersDigest(IReadOnlyList<RequestHeader> headers) =>
+        headers.Count == 0 ? "no headers"
+            : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', headers.Select(h => $"{h.Name}\n{h.Value}")))))[..16];
 }
