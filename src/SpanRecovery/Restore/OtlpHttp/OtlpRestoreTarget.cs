@@ -40,12 +40,14 @@ internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExport
             run.Options.ShiftTime?.ToString() ?? "unshifted", HeadersDigest(http.EffectiveHeaders));
         if (run.Options.Protocol == OtlpProtocol.Grpc)
             key += "|grpc";
+        // The exporter first: headers its transport cannot carry are refused before a journal is made.
+        var exporter = createExporter(_endpoint, http, run.Options.Log);
         var journal = OpenJournal(run, key);
         if (journal is not null && run.Options.ShiftTime is not null)
             KeepOneShift(run, journal);
         _kept = new SegmentSpanTally(run.Validation);
         _sent = run.Options.Readback is { } readback ? new SentSpans(readback.SampleTraces) : null;
-        _sender = new BatchDelivery(createExporter(_endpoint, http, run.Options.Log), http, journal, run.Options.Log, _sent);
+        _sender = new BatchDelivery(exporter, http, journal, run.Options.Log, _sent);
     }
 
     public async Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)

@@ -84,14 +84,6 @@ public sealed class AspireRestoreTests(AspireDashboard dashboard) : IDisposable
         Assert.Contains("6 spans of 3 traces were not found", restore.StdErr, StringComparison.Ordinal);
     }
 
-    private async Task<(string Repo, string Backup)> BackUpAsync(OpenTelemetry.Proto.Trace.V1.TracesData data)
-    {
-        var repo = _dir.File("repo");
-        _dir.WriteFile("source/traces.bin", TestInputs.LengthPrefixed(data.ToByteArray()));
-        (await Spanrecovery.RunAsync("repo", "init", repo)).AssertClean(0);
-        var backup = await Spanrecovery.RunAsync("backup", "--repo", repo, "--source", _dir.File("source"), "--json");
-        backup.AssertClean(0);
-        using var json = JsonDocument.Parse(backup.StdOut);
-        return (repo, json.RootElement.GetProperty("name").GetString()!);
-    }
+    private Task<(string Repo, string Backup)> BackUpAsync(OpenTelemetry.Proto.Trace.V1.TracesData data) =>
+        IncidentTraces.BackUpAsync(_dir, TestInputs.LengthPrefixed(data.ToByteArray()));
 }

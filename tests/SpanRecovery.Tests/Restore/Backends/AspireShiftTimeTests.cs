@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
-using OpenTelemetry.Proto.Trace.V1;
 using SpanRecovery.Tests.CliProcess;
 using SpanRecovery.Tests.OtlpReading;
 
@@ -29,10 +28,7 @@ public sealed class AspireShiftTimeTests(AspireDashboard dashboard) : IDisposabl
     public async Task Day_old_spans_shifted_to_now_are_all_found_with_their_timing_kept(string protocol, int seed)
     {
         var dayOld = IncidentTraces.Build(traces: 8, spansPerTrace: 5, DateTimeOffset.UtcNow.AddDays(-1), seed);
-        var repo = _dir.File("repo");
-        _dir.WriteFile("source/traces.bin", TestInputs.LengthPrefixed(dayOld.ToByteArray()));
-        (await Spanrecovery.RunAsync("repo", "init", repo)).AssertClean(0);
-        (await Spanrecovery.RunAsync("backup", "--repo", repo, "--source", _dir.File("source"))).AssertClean(0);
+        var (repo, _) = await IncidentTraces.BackUpAsync(_dir, TestInputs.LengthPrefixed(dayOld.ToByteArray()));
         var target = protocol == "grpc" ? dashboard.OtlpGrpc : dashboard.OtlpHttp;
         var restoreStart = DateTimeOffset.UtcNow;
 

@@ -1,12 +1,15 @@
+using System.Text.Json;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using SpanRecovery.Tests.CliProcess;
+using SpanRecovery.Tests.OtlpReading;
 
 namespace SpanRecovery.Tests.Restore;
 
 /// <summary>
-/// Traces as an incident leaves them in an archive: each a root span and children that start after it, at
+/// Traces as an incident leaves them in an archive, and a repository that backs them up: each a root span and children that start after it, at
 /// minutes apart and ending before <c>newestEnd</c>, with IDs from the seed (tests that share a backend use
 /// different seeds, so it never sees an ID twice).
 /// </summary>
@@ -51,6 +54,18 @@ internal static class IncidentTraces
             ScopeSpans = { scope },
         });
         return data;
+    }
+
+    /// <summary>A repository in <paramref name="dir"/> with one full backup of a source holding <paramref name="file"/>.</summary>
+    public static async Task<(string Repo, string Backup)> BackUpAsync(TempDirectory dir, byte[] file)
+    {
+        var repo = dir.File("repo");
+        dir.WriteFile("source/traces.bin", file);
+        (await Spanrecovery.RunAsync("repo", "init", repo)).AssertClean(0);
+        var backup = await Spanrecovery.RunAsync("backup", "--repo", repo, "--source", dir.File("source"), "--json");
+        backup.AssertClean(0);
+        using var json = JsonDocument.Parse(backup.StdOut);
+        return (repo, json.RootElement.GetProperty("name").GetString()!);
     }
 
     private static ByteString Bytes(Random random, int length)
