@@ -84,7 +84,8 @@ internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExport
     {
         if (run.Options.Readback is not { } options || !delivery.Complete)
             return null;
-        var readback = await TraceReadback.RunAsync(options, _sent!, run.Options.Log, cancellationToken);
+        var headers = (run.Options.Http ?? new OtlpHttpOptions()).EffectiveHeaders;
+        var readback = await TraceReadback.RunAsync(options, _sent!, headers, run.Options.Log, cancellationToken);
         run.Verification.Expect(readback.Verified, readback.Error is { } error
             ? $"read back from {readback.Url} failed: {error}"
             : $"read back from {readback.Url}: {readback.Missing} spans of {readback.Traces - readback.Complete} traces were not found (first: {string.Join(", ", readback.MissingSpans)})");

@@ -17,7 +17,15 @@ internal static class TraceReadback
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(5);
 
-    public static async Task<ReadbackResult> RunAsync(ReadbackOptions options, SentSpans sent, TextWriter? log, CancellationToken cancellationToken)
+    /// <summary>How long one query may take; less when the whole read-back has less time.</summary>
+    private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
+
+    /// <param name="headers">
+    /// The restore's headers, sent with every query too: a multi-tenant backend (Tempo, behind a gateway) finds a
+    /// tenant's traces, and lets a caller in, by the same headers it took the spans with.
+    /// </param>
+    public static async Task<ReadbackResult> RunAsync(
+        ReadbackOptions options, SentSpans sent, IReadOnlyList<RequestHeader> headers, TextWriter? log, CancellationToken cancellationToken)
     {
         var kind = options.Kind.ToString().ToLowerInvariant();
         var url = options.Url.AbsoluteUri;
@@ -29,7 +37,10 @@ internal static class TraceReadback
 
         // What is still missing, per trace; a trace leaves the map once all of it has been found.
         var missing = new ConcurrentDictionary<UInt128, HashSet<ulong>>(sent.Traces.Select(t => KeyValuePair.Create(t.Key, new HashSet<ulong>(t.Value))));
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        var queryTimeout = options.EffectiveTimeout < QueryTimeout ? options.EffectiveTimeout + TimeSpan.FromSeconds(1) : QueryTimeout;
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = queryTimeout };
+        foreach (var header in headers)
+            client.DefaultRequestHeaders.TryAddWithoutValidation(header.Name, header.Value);
         var query = new TraceQuery(client, options);
         var deadline = Stopwatch.StartNew();
         var pause = FirstPause;

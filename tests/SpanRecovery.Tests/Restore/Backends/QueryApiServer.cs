@@ -29,6 +29,9 @@ internal sealed class QueryApiServer : IAsyncDisposable
     /// <summary>The API's base URL (with a path, as behind a reverse proxy).</summary>
     public Uri Url { get; }
 
+    /// <summary>The X-Scope-OrgID (tenant) header of every request, null where there was none.</summary>
+    public ConcurrentQueue<string?> Tenants { get; } = new();
+
     /// <summary>How often each path was asked for.</summary>
     public IReadOnlyDictionary<string, int> Asked => _asked;
 
@@ -52,6 +55,7 @@ internal sealed class QueryApiServer : IAsyncDisposable
         {
             var context = await _listener.GetContextAsync();
             var path = context.Request.Url!.AbsolutePath;
+            Tenants.Enqueue(context.Request.Headers["X-Scope-OrgID"]);
             var (status, body) = _script(path, _asked.AddOrUpdate(path, 1, (_, n) => n + 1));
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";

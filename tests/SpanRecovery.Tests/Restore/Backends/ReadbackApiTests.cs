@@ -41,6 +41,7 @@ public sealed class ReadbackApiTests
         Assert.Equal((2, 2, 0), (result.Traces, result.Complete, result.Missing));
         Assert.Equal(2, tempo.Asked[$"/base/api/traces/{TraceA}"]);
         Assert.Equal(2, tempo.Asked[$"/base/api/traces/{TraceB}"]);
+        Assert.All(tempo.Tenants, tenant => Assert.Equal("tenant-7", tenant));
     }
 
     [Fact]
@@ -143,7 +144,7 @@ public sealed class ReadbackApiTests
         var sent = new SentSpans(null);
         foreach (var (trace, span) in new[] { (TraceA, SpanA1), (TraceA, SpanA2), (TraceB, SpanB1) })
             sent.Add(Convert.FromHexString(trace), Convert.FromHexString(span));
-        return TraceReadback.RunAsync(new ReadbackOptions(kind, url, Timeout: timeout), sent, log: null, CancellationToken.None);
+        return TraceReadback.RunAsync(new ReadbackOptions(kind, url, Timeout: timeout), sent, [new RequestHeader("X-Scope-OrgID", "tenant-7")], log: null, CancellationToken.None);
     }
 
     /// <summary>Tempo's JSON: ResourceSpans under "batches", IDs in base64, enums as names.</summary>
