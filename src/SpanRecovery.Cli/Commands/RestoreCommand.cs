@@ -28,12 +28,17 @@ internal static class RestoreCommand
         var header = new Option<string[]>("--header") { Description = "OTLP/HTTP: \"Name: value\" sent on every request (repeatable); the value is never printed", AllowMultipleArgumentsPerToken = false };
         var compression = new Option<string>("--compression") { Description = "OTLP/HTTP: Content-Encoding of request bodies: gzip or none", DefaultValueFactory = _ => "gzip" };
         compression.AcceptOnlyFromAmong("gzip", "none");
+        var protocol = new Option<string>("--protocol") { Description = "How spans reach a live backend: http/protobuf (POST /v1/traces, port 4318) or grpc (OTLP/gRPC, port 4317)", DefaultValueFactory = _ => "http/protobuf" };
+        protocol.AcceptOnlyFromAmong("http/protobuf", "grpc");
+        var readback = new Option<string?>("--verify-readback") { Description = "After delivery, read the restored traces back from KIND=URL (tempo, jaeger or aspire and its query API's URL); verified only if every span is found" };
+        var readbackSample = new Option<int?>("--readback-sample") { Description = "Read back only this many traces, always the same ones for the same data (default: all)" };
+        var readbackTimeout = new Option<string>("--readback-timeout") { Description = "How long to keep reading back while the backend ingests: 2m, 30s, …", DefaultValueFactory = _ => "2m" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
 
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
             repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts,
-            shiftTime, header, compression, json,
+            shiftTime, header, compression, protocol, readback, readbackSample, readbackTimeout, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,13 +54,18 @@ internal static class RestoreCommand
             var destination = parse.GetValue(target)!;
             if (RecoveryManager.IsHttpTarget(destination) && !Uri.TryCreate(destination, UriKind.Absolute, out _))
                 throw new UsageException($"'{destination}' is not a valid URL");
+            var grpc = parse.GetValue(protocol) == "grpc";
+            var readbackOptions = ReadbackOf(parse.GetValue(readback), parse.GetValue(readbackSample), parse.GetValue(readbackTimeout)!);
+            if ((grpc || readbackOptions is not null) && !RecoveryManager.IsHttpTarget(destination))
+                throw new UsageException("--protocol grpc and --verify-readback need a live backend: --target http(s)://host:port");
 
             var progress = new RestoreProgress();
             var options = new RestoreOptions(parse.GetValue(preHook), parse.GetValue(postHook), parse.GetValue(force),
                 new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency),
                     MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest, Headers: ParseHeaders(parse.GetValue(header)),
                     Compression: parse.GetValue(compression) == "none" ? OtlpCompression.None : OtlpCompression.Gzip), StderrLog.Instance, progress,
-                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout), ParseShift(parse.GetValue(shiftTime)));
+                DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout), ParseShift(parse.GetValue(shiftTime)),
+                grpc ? OtlpProtocol.Grpc : OtlpProtocol.HttpProtobuf, readbackOptions);
             var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
             var asJson = parse.GetValue(json);
             var restoring = name is not null
@@ -83,6 +93,25 @@ internal static class RestoreCommand
             return result.Verified ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
         });
         return command;
+    }
+
+    /// <summary><c>--verify-readback KIND=URL</c> and its companions; null without it.</summary>
+    private static ReadbackOptions? ReadbackOf(string? kindAndUrl, int? sample, string timeout)
+    {
+        if (kindAndUrl is null)
+        {
+            return sample is null ? null
+                : throw new UsageException("--readback-sample needs --verify-readback KIND=URL");
+        }
+
+        var separator = kindAndUrl.IndexOf('=', StringComparison.Ordinal);
+        if (separator < 1 || !kindAndUrl[..separator].All(char.IsAsciiLetter) || !Enum.TryParse<ReadbackKind>(kindAndUrl[..separator], ignoreCase: true, out var kind)
+            || !Uri.TryCreate(kindAndUrl[(separator + 1)..], UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new UsageException($"--verify-readback '{kindAndUrl}': give KIND=URL with KIND tempo, jaeger or aspire and an http(s) URL");
+        if (sample is < 1)
+            throw new UsageException("--readback-sample must be at least 1");
+        var limit = DurationParser.Parse(timeout, DurationParser.MaxTimeout);
+        return new ReadbackOptions(kind, url, sample, limit);
     }
 
     /// <summary>"now", "+D" or "-D"; null when the option is absent.</summary>
@@ -137,6 +166,13 @@ internal static class RestoreCommand
             Console.WriteLine($"  accepted  {delivery.SpansSent + delivery.SpansSkipped - delivery.SpansRejected:N0} spans"
                 + (delivery.SpansRejected > 0 ? $", {delivery.SpansRejected:N0} rejected (partial success): {(delivery.Rejected.Count > 0 ? delivery.Rejected[0].ErrorMessage : "")}" : "")
                 + (delivery.Failures.Count > 0 ? $"; {delivery.Failures.Count:N0} batches not delivered" : ""));
+        }
+
+        if (result.Readback is { } back)
+        {
+            var missing = back.Missing > 0 ? $", {back.Missing:N0} spans missing (first: {string.Join(", ", back.MissingSpans)})" : "";
+            var problem = back.Error is null ? "" : $"; {back.Error}";
+            Console.WriteLine($"  read back {back.Complete:N0} of {back.Traces:N0} {(back.Sampled ? "sampled " : "")}traces complete from {back.Kind} {back.Url}{missing}{problem}");
         }
 
         Console.WriteLine($"  shift     {FormatShift(result.ShiftNanos)}");

@@ -26,7 +26,14 @@ public sealed class RecoveryManager(BackupRepository repository, ReaderOptions? 
     internal static bool IsHttpTarget(string target) =>
         target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    private Task<RecoveryResult> RestoreAsync(Func<BackupCatalog, RestorePlan> plan, string target, RestoreOptions? options, CancellationToken cancellationToken) =>
-        RestoreRun.ExecuteAsync(repository, plan, IsHttpTarget(target) ? new OtlpRestoreTarget(target, (endpoint, http, log) => new BatchSender(endpoint, http, log)) : new DirectoryRestoreTarget(target),
-            options ?? new RestoreOptions(), _readerOptions, validationOptions, cancellationToken);
+    private Task<RecoveryResult> RestoreAsync(Func<BackupCatalog, RestorePlan> plan, string target, RestoreOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new RestoreOptions();
+        IRestoreTarget restoreTarget = IsHttpTarget(target) ? new OtlpRestoreTarget(target, ExporterFor(options.Protocol)) : new DirectoryRestoreTarget(target);
+        return RestoreRun.ExecuteAsync(repository, plan, restoreTarget, options, _readerOptions, validationOptions, cancellationToken);
+    }
+
+    private static ExporterFactory ExporterFor(OtlpProtocol protocol) => protocol == OtlpProtocol.Grpc
+        ? (endpoint, http, log) => new GrpcBatchSender(endpoint, http, log)
+        : (endpoint, http, log) => new BatchSender(endpoint, http, log);
 }

@@ -20,4 +20,8 @@ public sealed record RecoveryResult(
     int Files = 0,
     long SpansDropped = 0,
     OtlpDeliveryResult? Delivery = null,
-    long ShiftNanos = 0);
+    long ShiftNanos = 0)
+{
+    /// <summary>With read-back (<see cref="RestoreOptions.Readback"/>): what the backend's query API returned of the spans sent.</summary>
+    public ReadbackResult? Readback { get; init; }
+}

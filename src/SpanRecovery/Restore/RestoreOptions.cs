@@ -9,6 +9,8 @@ namespace SpanRecovery.Restore;
 /// <param name="Progress">Updated as backup data is read, for a progress display.</param>
 /// <param name="HookTimeout">How long each hook may run before it is stopped (default 10 minutes).</param>
 /// <param name="ShiftTime">Moves every restored span's times by one offset (null: times as captured).</param>
+/// <param name="Protocol">How spans reach a live backend: OTLP/HTTP (the default) or OTLP/gRPC.</param>
+/// <param name="Readback">Read the restored traces back from the backend's query API; the restore verifies only if every span sent is found.</param>
 public sealed record RestoreOptions(
     string? PreHook = null,
     string? PostHook = null,
@@ -17,7 +19,9 @@ public sealed record RestoreOptions(
     TextWriter? Log = null,
     RestoreProgress? Progress = null,
     TimeSpan? HookTimeout = null,
-    TimeShift? ShiftTime = null)
+    TimeShift? ShiftTime = null,
+    OtlpProtocol Protocol = OtlpProtocol.HttpProtobuf,
+    ReadbackOptions? Readback = null)
 {
     internal TimeSpan EffectiveHookTimeout => HookTimeout ?? TimeSpan.FromMinutes(10);
 }

@@ -35,7 +35,7 @@ public sealed class ReportSchemaTests : IDisposable
         return (result.IsValid, string.Join("\n", errors));
     }
 
-    private static void AssertMatches(string schema, CliResult run)
+    internal static void AssertMatches(string schema, CliResult run)
     {
         var (valid, errors) = Evaluate(schema, run.StdOut);
         Assert.True(valid, $"{schema}:\n{errors}\n{run}");

@@ -10,7 +10,9 @@ namespace SpanRecovery.Restore;
 /// <see cref="OtlpHttpOptions.MaxConcurrency"/> senders take them from a bounded queue, so a slow receiver
 /// slows the reader instead of filling memory. Batches a previous run of the same restore delivered (per the
 /// resume journal) are counted and skipped, with what the receiver rejected of them then. A batch refused as
-/// too large is sent again in halves, down to single spans, and later batches are built smaller.
+/// too large is sent again in halves, down to single spans, and later batches are built smaller. When the
+/// restore is to be read back, the IDs of the spans restored are collected into <see cref="SentSpans"/> as
+/// records are added.
 /// </summary>
 internal sealed class BatchDelivery : IAsyncDisposable
 {
@@ -28,12 +30,14 @@ internal sealed class BatchDelivery : IAsyncDisposable
     private readonly Task[] _senders;
     private readonly ConcurrentQueue<string> _failures = new();
     private readonly ConcurrentQueue<RejectedBatch> _rejected = new();
+    private readonly SentSpans? _sent;
     private CancellationToken _addCancellation;
     private long _batchesSent, _batchesSkipped, _spansSent, _spansSkipped, _spansRejected, _bytesSent;
 
     /// <param name="exporter">Sends each batch; disposed with this delivery.</param>
     /// <param name="journal">The resume journal (null: no resume); disposed with this delivery.</param>
-    public BatchDelivery(IBatchExporter exporter, OtlpHttpOptions options, ResumeJournal? journal, TextWriter? log = null)
+    /// <param name="sent">Collects the IDs of the spans added, for the read-back; null when there is none.</param>
+    public BatchDelivery(IBatchExporter exporter, OtlpHttpOptions options, ResumeJournal? journal, TextWriter? log = null, SentSpans? sent = null)
     {
         ArgumentNullException.ThrowIfNull(exporter);
         ArgumentNullException.ThrowIfNull(options);
@@ -42,6 +46,7 @@ internal sealed class BatchDelivery : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1);
         _exporter = exporter;
         _journal = journal;
+        _sent = sent;
         _log = log is null ? null : TextWriter.Synchronized(log);
         _batches = new BatchBuilder(options.MaxBatchBytes, journal?.Limits);
         _splitter = new ResourceSpansSplitter(_batches.Limit);
@@ -60,8 +65,10 @@ internal sealed class BatchDelivery : IAsyncDisposable
         _addCancellation = cancellationToken;
         if (encoding == RecordEncoding.Json)
             record = OtlpJsonToProtobuf.Convert(record);
-        else
+        else if (_sent is null)
             ProtobufTracesParser.Parse(record, 0, default(DiscardingSink));
+        if (_sent is not null)
+            ProtobufTracesParser.Parse(record, 0, _sent.Sink);
         _splitter.MaxFragmentBytes = _batches.Limit;
         _splitter.Split(record, _onFragment);
     }

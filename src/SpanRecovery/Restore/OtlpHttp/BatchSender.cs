@@ -152,10 +152,5 @@ internal sealed class BatchSender : IBatchExporter
 
     private string Excerpt(byte[] body) => Clean(Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, BodyExcerptChars * 4)));
 
-    /// <summary>Receiver text made fit for one line of a report: no control characters, no header value, at most 200 characters.</summary>
-    private string Clean(string text)
-    {
-        text = _options.Redact(string.Concat(text.Trim().Select(c => char.IsControl(c) ? ' ' : c)));
-        return text.Length <= BodyExcerptChars ? text : text[..BodyExcerptChars] + "…";
-    }
+    private string Clean(string text) => ReceiverText.Clean(text, _options);
 }

@@ -13,7 +13,8 @@ public enum OtlpCompression
 /// <summary>
 /// Tuning of an OTLP/HTTP restore. <paramref name="MaxBatchBytes"/> stays well below the request limits
 /// receivers commonly enforce; the backoff bounds keep a struggling receiver from being hammered while still
-/// finishing in reasonable time. Null durations take the defaults named on the properties.
+/// finishing in reasonable time. Null durations take the defaults named on the properties. The same options
+/// drive an OTLP/gRPC restore (headers as call metadata, gzip as grpc-encoding).
 /// </summary>
 /// <param name="Headers">Sent on every request (tenant, credentials); their values are never printed, logged or journaled.</param>
 /// <param name="Compression">Content-Encoding of request bodies; gzip unless set.</param>

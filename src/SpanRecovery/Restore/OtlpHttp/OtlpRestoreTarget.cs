@@ -13,10 +13,12 @@ internal delegate IBatchExporter ExporterFactory(Uri endpoint, OtlpHttpOptions o
 /// spans, shifted when the restore shifts them, are sent in batches with the restore's headers, with a resume
 /// journal in the repository so a rerun after an interruption skips what the backend acknowledged and keeps
 /// the first run's shift. The restore verifies when every batch was delivered, every span read was sent (now
-/// or before) and the backend rejected none.
+/// or before), the backend rejected none, and, when asked, every span sent could be read back from the
+/// backend's query API.
 /// </summary>
 internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExporter) : IRestoreTarget
 {
+    private SentSpans? _sent;
     private Uri? _endpoint;
     private BatchDelivery? _sender;
     private SegmentSpanTally? _kept;
@@ -36,11 +38,16 @@ internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExport
         var key = string.Join('|', _endpoint.AbsoluteUri, string.Join(',', run.BackupNames),
             run.Plan.PointInTimeUnixNano?.ToString(CultureInfo.InvariantCulture) ?? "all", http.MaxBatchBytes,
             run.Options.ShiftTime?.ToString() ?? "unshifted", HeadersDigest(http.EffectiveHeaders));
+        if (run.Options.Protocol == OtlpProtocol.Grpc)
+            key += "|grpc";
+        // The exporter first: headers its transport cannot carry are refused before a journal is made.
+        var exporter = createExporter(_endpoint, http, run.Options.Log);
         var journal = OpenJournal(run, key);
         if (journal is not null && run.Options.ShiftTime is not null)
             KeepOneShift(run, journal);
         _kept = new SegmentSpanTally(run.Validation);
-        _sender = new BatchDelivery(createExporter(_endpoint, http, run.Options.Log), http, journal, run.Options.Log);
+        _sent = run.Options.Readback is { } readback ? new SentSpans(readback.SampleTraces) : null;
+        _sender = new BatchDelivery(exporter, http, journal, run.Options.Log, _sent);
     }
 
     public async Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken)
@@ -59,10 +66,30 @@ internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExport
             $"{delivery.SpansSent + delivery.SpansSkipped} spans were sent or acknowledged before, {kept} were read");
         verification.Expect(delivery.SpansRejected == 0, $"the backend rejected {delivery.SpansRejected} spans (partial success)");
         verification.ExpectNoNewErrors(run.Validation, run.Plan.Backups);
-        var result = new RecoveryResult(run.BackupNames, kept, delivery.BytesSent, 0, _endpoint!.AbsoluteUri, verification.Ok, null, null, _files, run.SpansDropped, delivery, run.ShiftNanos);
+        var readback = await ReadBackAsync(run, delivery, cancellationToken);
+        var result = new RecoveryResult(run.BackupNames, kept, delivery.BytesSent, 0, _endpoint!.AbsoluteUri, verification.Ok, null, null, _files, run.SpansDropped, delivery, run.ShiftNanos)
+        {
+            Readback = readback,
+        };
         if (!verification.Ok)
             throw new VerificationFailedException($"the restore to {_endpoint} is incomplete: {string.Join("; ", verification.Problems)}") { Result = result };
         return result;
+    }
+
+    /// <summary>
+    /// Reads the restored spans back when asked to, once every batch is delivered (reading back an incomplete
+    /// delivery would only wait out the time limit); spans it cannot find make the restore unverified.
+    /// </summary>
+    private async Task<ReadbackResult?> ReadBackAsync(RestoreRun run, OtlpDeliveryResult delivery, CancellationToken cancellationToken)
+    {
+        if (run.Options.Readback is not { } options || !delivery.Complete)
+            return null;
+        var headers = (run.Options.Http ?? new OtlpHttpOptions()).EffectiveHeaders;
+        var readback = await TraceReadback.RunAsync(options, _sent!, headers, run.Options.Log, cancellationToken);
+        run.Verification.Expect(readback.Verified, readback.Error is { } error
+            ? $"read back from {readback.Url} failed: {error}"
+            : $"read back from {readback.Url}: {readback.Missing} spans of {readback.Traces - readback.Complete} traces were not found (first: {string.Join(", ", readback.MissingSpans)})");
+        return readback;
     }
 
     /// <summary>Stops the senders and releases the journal.</summary>

@@ -70,7 +70,7 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
     /// and two listeners of one process on one port share (and tear down) one socket.</summary>
     private static readonly HashSet<int> HandedOut = [];
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         while (true)
         {
