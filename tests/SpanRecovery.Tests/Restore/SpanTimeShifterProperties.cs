@@ -62,10 +62,11 @@ public sealed partial class SpanTimeShifterProperties
     public void A_malformed_event_keeps_its_bytes_and_the_span_times_still_move()
     {
         var span = TestInputs.ValidSpan(1, 0);
-        // An event holding a varint that never ends: span readers skip events by length, so the record is valid.
+        // An event holding a varint that never ends. The validator reports such a record as malformed, but a
+        // backup keeps it byte for byte, and a shifted restore of it must not lose or rewrite those bytes.
         byte[] badEvent = [0x5A, 0x03, 0x08, 0xFF, 0xFF];
         var record = RecordOf([.. span.ToByteArray(), .. badEvent]);
-        ProtobufTracesParser.Parse(record, 0, new RecordingSink());
+        Assert.Throws<MalformedInputException>(() => ProtobufTracesParser.Parse(record, 0, new RecordingSink()));
         var moved = span.Clone();
         moved.StartTimeUnixNano += 1000;
         moved.EndTimeUnixNano += 1000;
