@@ -25,10 +25,11 @@ internal static class RestoreCommand
         var requestTimeout = new Option<string>("--request-timeout") { Description = "OTLP/HTTP: time one request may take before it is retried: 30s, 2m, …", DefaultValueFactory = _ => "30s" };
         var maxAttempts = new Option<int>("--max-attempts") { Description = "OTLP/HTTP: attempts per batch before it is reported undelivered", DefaultValueFactory = _ => new OtlpHttpOptions().MaxAttempts };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var passwordFile = RepositoryPassword.FileOption();
 
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
-            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts, json,
+            repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts, json, passwordFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,7 +51,7 @@ internal static class RestoreCommand
                 new OtlpHttpOptions(MaxBatchBytes: parse.GetValue(batchBytes), MaxConcurrency: parse.GetValue(concurrency),
                     MaxAttempts: parse.GetValue(maxAttempts), RequestTimeout: perRequest), StderrLog.Instance, progress,
                 DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout));
-            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
+            var manager = new RecoveryManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance));
             var asJson = parse.GetValue(json);
             var restoring = name is not null
                 ? manager.RestoreFromBackupAsync(name, destination, options, cancellationToken)

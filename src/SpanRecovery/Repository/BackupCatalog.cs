@@ -100,6 +100,7 @@ internal sealed class BackupCatalog
 
     internal static BackupCatalog Read(BackupRepository repository)
     {
+        repository.RequireKey(); // an encrypted repository's manifests are all unreadable without it, not all damaged
         var parsed = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
         var damaged = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in repository.CommittedNames())

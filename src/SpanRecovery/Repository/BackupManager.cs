@@ -82,6 +82,7 @@ public sealed class BackupManager(
         if (!Directory.Exists(sourceDirectory))
             throw new RepositoryException(RepositoryError.SourceNotFound, $"source directory {sourceDirectory} does not exist");
 
+        Repository.RequireKey(); // before the lock: an encrypted repository without its key gets nothing written
         using var writerLock = RepositoryLock.Acquire(Repository);
         Repository.RemoveDebris();
         var catalog = Repository.ReadCatalog();
@@ -111,7 +112,7 @@ public sealed class BackupManager(
                 capture.Files, segments, validation,
                 new BackupTotals(segments.Sum(s => s.Spans), segments.Sum(s => s.SourceBytes), segments.Sum(s => s.StoredBytes)));
             // The commit point: before this rename the backup does not exist, after it it is complete.
-            RepositoryJson.WriteAtomically(Path.Combine(directory, BackupRepository.ManifestFileName), RepositoryJson.Serialize(manifest));
+            Repository.Commit(manifest, Repository.StoredManifest(manifest));
             DirectorySync.Flush(Repository.BackupsDirectory); // the backup's own directory entry
             return new BackupResult(ToMetadata(manifest), manifest, stopwatch.Elapsed, capture.Skipped);
         }
@@ -241,8 +242,10 @@ public sealed class BackupManager(
                     segmentName = $"{segments.Count + 1:D4}.seg.zst";
                     sink.Reset();
                     validator.BeginInput(SourcePath.Display(relative), end - start);
+                    var segmentPath = Path.Combine(backupDirectory, segmentName);
                     var (stored, sha, description) = await SegmentWriter.WriteAndReadAsync(
-                        handle, start, end, Path.Combine(backupDirectory, segmentName), hash, sink, _readerOptions with { Framing = start > 0 ? framing : _readerOptions.Framing }, cancellationToken);
+                        handle, start, end, segmentPath, Repository.Relative(segmentPath), Repository.Key, hash, sink,
+                        _readerOptions with { Framing = start > 0 ? framing : _readerOptions.Framing }, cancellationToken);
                     validator.EndInput(description);
                     segments.Add(new SegmentInfo(segmentName, relative, end - start, stored, sha,
                         sink.Spans, sink.Spans == 0 ? 0 : sink.MinStart, sink.MaxEnd, sink.Digest.ToString("x16", CultureInfo.InvariantCulture)));

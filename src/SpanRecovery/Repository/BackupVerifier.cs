@@ -29,6 +29,8 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
 
     public async Task<VerificationResult> VerifyAsync(string? name, CancellationToken cancellationToken)
     {
+        if (repository.IsEncrypted && repository.Key is null && deepReader is null)
+            return await VerifyStoredAsync(name, cancellationToken);
         var catalog = BackupCatalog.Read(repository);
         var damaged = catalog.Damaged.ToDictionary(d => d.Name, StringComparer.Ordinal);
         // One backup's chain: it and the backups it depends on, as far as their manifests can be read.
@@ -67,30 +69,8 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         {
             _segments++;
             var path = repository.SegmentPath(name, segment.Name);
-            if (!File.Exists(path))
-            {
-                Add(path, "missing");
-                continue;
-            }
-
-            if (new FileInfo(path).LinkTarget is not null)
-            {
-                Add(path, "a symbolic link, not a stored segment");
-                continue;
-            }
-
-            var length = new FileInfo(path).Length;
-            if (length != segment.StoredBytes)
-            {
-                Add(path, $"size {length} bytes, manifest says {segment.StoredBytes}");
-                continue;
-            }
-
-            // Large reads: the hash asks for small blocks, the buffer turns them into 1 MiB system calls.
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1024 * 1024, FileOptions.SequentialScan);
-            var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-            if (actual != segment.Sha256)
-                Add(path, $"sha256 {actual} does not match the manifest's {segment.Sha256}");
+            if (await StoredProblemAsync(path, segment.StoredBytes, segment.Sha256, "manifest", cancellationToken) is { } problem)
+                Add(path, problem);
             else
                 intact.Add(segment);
         }
@@ -109,6 +89,82 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         }
     }
 
+    /// <summary>Why a stored object is not the one recorded (<paramref name="recordedIn"/> says where), or null when it is.</summary>
+    private static async Task<string?> StoredProblemAsync(string path, long bytes, string sha256, string recordedIn, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+            return "missing";
+        if (new FileInfo(path).LinkTarget is not null)
+            return "a symbolic link, not a stored object";
+        var length = new FileInfo(path).Length;
+        if (length != bytes)
+            return $"size {length} bytes, {recordedIn} says {bytes}";
+
+        // Large reads: the hash asks for small blocks, the buffer turns them into 1 MiB system calls.
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1024 * 1024, FileOptions.SequentialScan);
+        var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+        return actual == sha256 ? null : $"sha256 {actual} does not match the {recordedIn}'s {sha256}";
+    }
+
+    /// <summary>
+    /// An encrypted repository without its password: each backup's stored objects, its manifest included,
+    /// against the checksums stored beside them in plain text (<see cref="StoredChecksums"/>). This finds what
+    /// storage damaged; whether anyone tampered with them only the key can tell.
+    /// </summary>
+    private async Task<VerificationResult> VerifyStoredAsync(string? name, CancellationToken cancellationToken)
+    {
+        var names = name is null ? repository.CommittedNames() : StoredLineage(name);
+        if (names.Count == 0 && name is not null)
+            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
+        foreach (var backup in names)
+        {
+            StoredChecksums checksums;
+            try
+            {
+                checksums = StoredChecksums.Read(repository, backup);
+            }
+            catch (InvalidDataException e)
+            {
+                Add(Path.Combine(repository.BackupDirectory(backup), StoredChecksums.FileName), e.Message);
+                continue;
+            }
+
+            foreach (var stored in checksums.Objects)
+            {
+                _segments += stored.Name == BackupRepository.ManifestFileName ? 0 : 1;
+                var path = Path.Combine(repository.BackupDirectory(backup), stored.Name);
+                if (await StoredProblemAsync(path, stored.Bytes, stored.Sha256, StoredChecksums.FileName, cancellationToken) is { } problem)
+                    Add(path, problem);
+            }
+
+            if (checksums.Parent is { } parent && !File.Exists(repository.ManifestPath(parent)))
+                Add(repository.ManifestPath(parent), $"missing: parent of {backup}");
+        }
+
+        var found = _damaged.Distinct().ToList();
+        return new VerificationResult(found.Count == 0, found, names.Count, _segments);
+    }
+
+    /// <summary>A backup and its parents as far as their plain-text checksums name them (without the key the manifests cannot be read).</summary>
+    private List<string> StoredLineage(string name)
+    {
+        var lineage = new List<string>();
+        for (string? current = name; current is not null && !lineage.Contains(current) && RepositoryNames.IsPlainName(current) && File.Exists(repository.ManifestPath(current));)
+        {
+            lineage.Add(current);
+            try
+            {
+                current = StoredChecksums.Read(repository, current).Parent;
+            }
+            catch (InvalidDataException)
+            {
+                current = null; // reported when its checksums are verified
+            }
+        }
+
+        return lineage;
+    }
+
     private async Task VerifySpansAsync(BackupManifest manifest, ReaderOptions reader, CancellationToken cancellationToken)
     {
         using var validator = new DataIntegrityValidator(validationOptions);
@@ -118,7 +174,7 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
             sink.Reset();
             var path = repository.SegmentPath(manifest.Name, segment.Name);
             validator.BeginInput(segment.File, segment.SourceBytes);
-            validator.EndInput(await SegmentReader.ReadAsync(path, sink, reader, cancellationToken));
+            validator.EndInput(await SegmentReader.ReadAsync(repository, path, sink, reader, cancellationToken));
             var digest = sink.Digest.ToString("x16", CultureInfo.InvariantCulture);
             var minStart = sink.Spans == 0 ? 0 : sink.MinStart;
             if (sink.Spans != segment.Spans || digest != segment.SpanDigest || minStart != segment.MinStartTimeUnixNano || sink.MaxEnd != segment.MaxEndTimeUnixNano)

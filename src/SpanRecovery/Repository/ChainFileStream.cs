@@ -1,11 +1,13 @@
+using SpanRecovery.Encryption;
 using SpanRecovery.Otlp;
 using SpanRecovery.Otlp.Zstd;
 
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// A chain file's bytes as one read-only stream: its segments decompressed one after another. A segment
-/// that is missing, a link or does not decompress is a <see cref="DamagedSegmentException"/> naming it.
+/// A chain file's bytes as one read-only stream: its segments decrypted (in an encrypted repository) and
+/// decompressed one after another. A segment that is missing, a link, does not authenticate or does not
+/// decompress is a <see cref="DamagedSegmentException"/> naming it.
 /// </summary>
 /// <param name="progress">Told how many bytes each read gave, for a progress display.</param>
 internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = null) : ReadOnlyStream
@@ -13,7 +15,7 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
     private const int SegmentReadBuffer = 256 * 1024;
 
     private int _next;
-    private FileStream? _stored;
+    private Stream? _stored;
     private Stream? _inflated;
 
     public override long Length => file.Length;
@@ -31,6 +33,10 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
             try
             {
                 read = _inflated!.Read(buffer);
+            }
+            catch (ObjectAuthenticationException e)
+            {
+                throw new DamagedSegmentException($"segment {e.Message}");
             }
             catch (InvalidDataException e)
             {
@@ -63,7 +69,8 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
             throw new DamagedSegmentException($"segment {file.SegmentPaths[_next]} of {SourcePath.Display(file.Path)} is a symbolic link");
         try
         {
-            _stored = new FileStream(file.SegmentPaths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            var path = file.SegmentPaths[_next++];
+            _stored = file.Repository.OpenSegment(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
         }
         catch (FileNotFoundException)
         {

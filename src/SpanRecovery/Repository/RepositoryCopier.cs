@@ -33,6 +33,11 @@ public sealed record CopyResult(
 /// and atomically. A backup exists in the destination iff its manifest is there, so a rerun after an
 /// interruption resumes: intact segments already in a debris directory are kept, the rest copied again.
 /// </summary>
+/// <remarks>
+/// An encrypted repository is copied as stored, ciphertext and all, into one with the same master key (a new
+/// destination gets the source's key slots): objects are bound to their path within the repository, which a
+/// copy keeps, so they open there as they did in the source.
+/// </remarks>
 public sealed class RepositoryCopier(BackupRepository source, string destinationPath)
 {
     private const int CopyBufferBytes = 1 << 20;
@@ -47,7 +52,9 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
         if (string.Equals(destinationFull.TrimEnd(Path.DirectorySeparatorChar), Source.Path.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
             throw new RepositoryException(RepositoryError.InvalidRepository, $"cannot copy repository {Source.Path} onto itself");
         var initialized = !File.Exists(Path.Combine(destinationFull, "repo.json"));
-        var destination = initialized ? BackupRepository.Init(destinationFull, Source.Strategy) : BackupRepository.Open(destinationFull);
+        Source.RequireKey(); // an encrypted source's manifests are read to know what to copy
+        var destination = initialized ? BackupRepository.InitCopyOf(destinationFull, Source) : BackupRepository.Open(destinationFull);
+        destination.ShareKeyOf(Source);
 
         using var writerLock = RepositoryLock.Acquire(destination);
         var copied = new List<string>();
@@ -103,7 +110,7 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
             }
 
             // The commit point in the destination: the source's manifest bytes, temp + fsync + rename.
-            RepositoryJson.WriteAtomically(destinationManifest, manifestBytes);
+            destination.Commit(manifest, manifestBytes);
             copied.Add(name);
         }
 
@@ -122,7 +129,7 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
             try
             {
                 var bytes = Source.ReadManifestBytes(name);
-                backups.Add(new SourceBackup(name, bytes, BackupManifest.Parse(bytes, name), null));
+                backups.Add(new SourceBackup(name, bytes, BackupManifest.Parse(Source.ManifestJson(name, bytes), name), null));
             }
             catch (RepositoryException)
             {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using SpanRecovery.Encryption;
 using SpanRecovery.Otlp;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
@@ -49,9 +50,11 @@ internal static class SegmentWriter
     /// found. In the same pass it feeds every chunk read to
     /// <see cref="TraceFileReader"/> (with <paramref name="sink"/>) through a pipe read by another task: the
     /// reader validates exactly the bytes that are compressed, while this task compresses the next chunk.
+    /// With <paramref name="key"/> the compressed bytes are encrypted as the object at <paramref name="objectPath"/>,
+    /// and the size and sha256 are of the ciphertext: what is stored.
     /// </summary>
     public static async Task<(long StoredBytes, string Sha256, InputDescription Description)> WriteAndReadAsync<TSink>(
-        SafeFileHandle source, long start, long end, string segmentPath, IncrementalHash prefixHash,
+        SafeFileHandle source, long start, long end, string segmentPath, string objectPath, RepositoryKey? key, IncrementalHash prefixHash,
         TSink sink, ReaderOptions readerOptions, CancellationToken cancellationToken)
         where TSink : ISpanSink
     {
@@ -65,8 +68,9 @@ internal static class SegmentWriter
             {
                 using var storedHash = SHA256.Create();
                 await using (var hashing = new CryptoStream(output, storedHash, CryptoStreamMode.Write, leaveOpen: true))
+                await using (var sealing = key?.Seal(hashing, objectPath, leaveOpen: true))
                 {
-                    await using (var zstd = new CompressionStream(hashing, CompressionLevel, leaveOpen: true))
+                    await using (var zstd = new CompressionStream((Stream?)sealing ?? hashing, CompressionLevel, leaveOpen: true))
                     {
                         zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, CompressionWorkers);
                         for (var position = start; position < end;)
@@ -82,6 +86,7 @@ internal static class SegmentWriter
                         }
                     }
 
+                    sealing?.FlushFinalChunk();
                     await hashing.FlushFinalBlockAsync(cancellationToken);
                 }
 
