@@ -8,9 +8,9 @@ using ZstdSharp.Unsafe;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// Copies a byte range of a source file into a zstd segment, streaming through a pooled buffer: the source
-/// bytes also feed the file's prefix hash, and the stored bytes are hashed on their way to disk so the
-/// checksum is of exactly what was written. <see cref="WriteAndReadAsync"/> reads the range once and hands
+/// Copies a byte range of a source file into a zstd segment of the repository, streaming through a pooled
+/// buffer: the source bytes also feed the file's prefix hash, and the stored bytes are hashed on their way to
+/// the store so the checksum is of exactly what was written. <see cref="WriteAndReadAsync"/> reads the range once and hands
 /// the same chunks to the trace reader on another core, so capture and validation run as one pass.
 /// </summary>
 internal static class SegmentWriter
@@ -51,7 +51,7 @@ internal static class SegmentWriter
     /// reader validates exactly the bytes that are compressed, while this task compresses the next chunk.
     /// </summary>
     public static async Task<(long StoredBytes, string Sha256, InputDescription Description)> WriteAndReadAsync<TSink>(
-        SafeFileHandle source, long start, long end, string segmentPath, IncrementalHash prefixHash,
+        SafeFileHandle source, long start, long end, BackupRepository repository, string backupName, string segmentName, IncrementalHash prefixHash,
         TSink sink, ReaderOptions readerOptions, CancellationToken cancellationToken)
         where TSink : ISpanSink
     {
@@ -61,7 +61,7 @@ internal static class SegmentWriter
         {
             long storedBytes;
             string sha256;
-            await using (var output = new FileStream(segmentPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            await using (var output = await repository.CreateSegmentAsync(backupName, segmentName, cancellationToken))
             {
                 using var storedHash = SHA256.Create();
                 await using (var hashing = new CryptoStream(output, storedHash, CryptoStreamMode.Write, leaveOpen: true))
@@ -77,7 +77,7 @@ internal static class SegmentWriter
                             // Hand the chunk to the reader first, so it validates while this task compresses.
                             await reader.WriteAsync(chunk, cancellationToken);
                             prefixHash.AppendData(chunk.Span);
-                            zstd.Write(chunk.Span);
+                            await zstd.WriteAsync(chunk, cancellationToken);
                             position += read;
                         }
                     }
@@ -85,7 +85,7 @@ internal static class SegmentWriter
                     await hashing.FlushFinalBlockAsync(cancellationToken);
                 }
 
-                output.Flush(flushToDisk: true);
+                await output.CommitAsync(cancellationToken);
                 (storedBytes, sha256) = (output.Length, Convert.ToHexStringLower(storedHash.Hash!));
             }
 
