@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SpanRecovery.Restore;
 
 namespace SpanRecovery.Repository;
 
@@ -43,8 +44,8 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     /// <summary>Copies every committed backup the destination lacks; see the class remarks.</summary>
     public CopyResult Copy(CancellationToken cancellationToken = default) => CopyAsync(null, cancellationToken).GetAwaiter().GetResult();
 
-    /// <param name="progress">Told how many stored bytes each copied piece added, for a progress display.</param>
-    internal async Task<CopyResult> CopyAsync(Action<long>? progress, CancellationToken cancellationToken)
+    /// <param name="progress">Stored bytes of the segments to copy and copied so far, for a progress display.</param>
+    internal async Task<CopyResult> CopyAsync(RestoreProgress? progress, CancellationToken cancellationToken)
     {
         var destinationLocation = Storage.S3ObjectStore.IsS3(destinationPath) ? destinationPath.TrimEnd('/') : Path.GetFullPath(destinationPath).TrimEnd(Path.DirectorySeparatorChar);
         if (string.Equals(destinationLocation, Source.Path.TrimEnd('/', Path.DirectorySeparatorChar), StringComparison.Ordinal))
@@ -61,7 +62,9 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
         var notCopied = new List<CopyProblem>();
         var missing = new HashSet<string>(StringComparer.Ordinal);
 
-        foreach (var (name, manifestBytes, manifest, readProblem) in await ReadSourceManifestsAsync(cancellationToken))
+        var sourceBackups = await ReadSourceManifestsAsync(cancellationToken);
+        progress?.AddTotal(sourceBackups.Sum(b => b.Manifest?.Totals.StoredBytes ?? 0));
+        foreach (var (name, manifestBytes, manifest, readProblem) in sourceBackups)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (manifest is null)
@@ -83,6 +86,7 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
                 if ((await destination.ReadManifestBytesAsync(name, cancellationToken)).AsSpan().SequenceEqual(manifestBytes))
                 {
                     skipped.Add(name);
+                    progress?.Add(manifest.Totals.StoredBytes);
                 }
                 else
                 {
@@ -155,7 +159,7 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     /// manifest's size and sha256 before it is committed; returns the first problem, or null. Segments an
     /// interrupted copy already committed and that still match are kept.
     /// </summary>
-    private async Task<string?> CopyBackupAsync(BackupRepository destination, BackupManifest manifest, Action<long>? progress, CancellationToken cancellationToken)
+    private async Task<string?> CopyBackupAsync(BackupRepository destination, BackupManifest manifest, RestoreProgress? progress, CancellationToken cancellationToken)
     {
         var present = (await destination.Store.ListAsync(BackupRepository.BackupPrefix(manifest.Name), cancellationToken))
             .ToDictionary(o => o.Key, o => o.Bytes, StringComparer.Ordinal);
@@ -167,13 +171,10 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = BackupRepository.SegmentKey(manifest.Name, segment.Name);
-            if (present.TryGetValue(key, out var bytes) && bytes == segment.StoredBytes && await MatchesAsync(destination, manifest.Name, segment, cancellationToken))
-                continue;
-
-            var problem = await CopySegmentAsync(destination, manifest.Name, segment, cancellationToken);
-            if (problem is not null)
+            var already = present.TryGetValue(key, out var bytes) && bytes == segment.StoredBytes && await MatchesAsync(destination, manifest.Name, segment, cancellationToken);
+            if (!already && await CopySegmentAsync(destination, manifest.Name, segment, cancellationToken) is { } problem)
                 return $"segment {key}{problem}";
-            progress?.Invoke(segment.StoredBytes);
+            progress?.Add(segment.StoredBytes);
         }
 
         return null;

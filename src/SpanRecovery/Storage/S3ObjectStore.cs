@@ -64,7 +64,7 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return null;
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -123,7 +123,7 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             await _client.DeleteObjectAsync(_bucket, _prefix + key, cancellationToken);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -141,7 +141,7 @@ internal sealed class S3ObjectStore : IObjectStore
                     Objects = [.. batch.Select(o => new KeyVersion { Key = _prefix + o.Key })],
                 }, cancellationToken);
             }
-            catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (IsStoreFailure(e))
             {
                 throw Failed(prefix, e);
             }
@@ -158,7 +158,7 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             // A store without multipart listing (s3rver) keeps no parts we could abort.
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(prefix, e);
         }
@@ -182,7 +182,7 @@ internal sealed class S3ObjectStore : IObjectStore
                 IfNoneMatch = ifNoneMatch ? "*" : null,
             }, cancellationToken);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -203,7 +203,7 @@ internal sealed class S3ObjectStore : IObjectStore
             }
             while (response.IsTruncated == true);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(prefix, e);
         }
@@ -221,7 +221,7 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return null;
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -240,6 +240,9 @@ internal sealed class S3ObjectStore : IObjectStore
 
     /// <summary>The object's key in the bucket.</summary>
     internal string FullKey(string key) => _prefix + key;
+
+    /// <summary>A failure of the store or of the way to it (refused, unreachable, no credentials), after the SDK's retries.</summary>
+    internal static bool IsStoreFailure(Exception e) => e is AmazonServiceException or AmazonClientException or HttpRequestException;
 
     internal IOException Failed(string key, Exception e) => new($"{Describe(key)}: {e.Message}", e);
 
@@ -262,58 +265,49 @@ internal sealed class S3ObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// The body of a GET, which owns (and disposes) its response. Read to its end, its bytes are checked against
-    /// the object's ETag where that is their MD5 (a single PUT without KMS encryption), so damage on the way is
-    /// an error naming the object, never data.
+    /// The body of a GET, which owns (and disposes) its response. The SDK checks the bytes against the object's
+    /// checksum (its MD5 ETag, for objects PUT whole) as they are read to the end; a mismatch becomes an
+    /// <see cref="InvalidDataException"/> naming the object, which readers report as damage.
     /// </summary>
     private sealed class ResponseStream(GetObjectResponse response, string name) : Otlp.ReadOnlyStream
     {
         private readonly Stream _body = response.ResponseStream;
-        private readonly IncrementalHash? _md5 = ExpectedMd5(response) is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        private bool _checked;
 
         public override long Length => response.ContentLength;
 
-        public override int Read(Span<byte> buffer) => Checked(_body.Read(buffer), buffer);
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return _body.Read(buffer);
+            }
+            catch (AmazonClientException e)
+            {
+                throw Damaged(e);
+            }
+        }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Checked(await _body.ReadAsync(buffer, cancellationToken), buffer.Span);
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await _body.ReadAsync(buffer, cancellationToken);
+            }
+            catch (AmazonClientException e)
+            {
+                throw Damaged(e);
+            }
+        }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        private int Checked(int read, ReadOnlySpan<byte> buffer)
-        {
-            if (_md5 is null || _checked || buffer.IsEmpty)
-                return read;
-            if (read > 0)
-            {
-                _md5.AppendData(buffer[..read]);
-                return read;
-            }
-
-            _checked = true;
-            var actual = Convert.ToHexStringLower(_md5.GetHashAndReset());
-            if (actual != ExpectedMd5(response))
-                throw new InvalidDataException($"{name}: the bytes read have MD5 {actual}, the store's ETag says {ExpectedMd5(response)}");
-            return 0;
-        }
-
-        private static string? ExpectedMd5(GetObjectResponse response)
-        {
-            var etag = response.ETag?.Trim('"').ToLowerInvariant();
-            var kms = response.ServerSideEncryptionMethod is { } method && method != ServerSideEncryptionMethod.None && method != ServerSideEncryptionMethod.AES256;
-            return etag is { Length: 32 } && !kms && etag.All(char.IsAsciiHexDigit) ? etag : null;
-        }
+        private InvalidDataException Damaged(AmazonClientException e) => new($"{name}: the bytes read do not match the stored checksum ({e.Message})", e);
 
         protected override void Dispose(bool disposing)
         {
             if (disposing)
-            {
-                _md5?.Dispose();
                 response.Dispose();
-            }
-
             base.Dispose(disposing);
         }
     }

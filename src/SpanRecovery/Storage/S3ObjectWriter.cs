@@ -86,7 +86,7 @@ internal sealed class S3ObjectWriter(S3ObjectStore store, string key) : ObjectWr
         {
             return await request();
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (S3ObjectStore.IsStoreFailure(e))
         {
             throw store.Failed(key, e);
         }
@@ -100,7 +100,7 @@ internal sealed class S3ObjectWriter(S3ObjectStore store, string key) : ObjectWr
             {
                 store.Client.AbortMultipartUploadAsync(store.Bucket, store.FullKey(key), _uploadId).GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (S3ObjectStore.IsStoreFailure(e))
             {
                 // Left for the next writer, whose cleanup of this prefix aborts it.
             }
