@@ -8,7 +8,7 @@ internal static class BackupCommand
 {
     public static Command Create()
     {
-        var repo = new Option<string>("--repo") { Description = "Backup repository", Required = true };
+        var repo = new Option<string>("--repo") { Description = "Backup repository: a directory or s3://bucket/prefix", Required = true };
         var source = new Option<string>("--source") { Description = "Directory of trace archives to back up", Required = true };
         var type = new Option<string?>("--type") { Description = "full, incremental or differential (default: from the repository's strategy)" };
         type.AcceptOnlyFromAmong([.. Enum.GetValues<BackupType>().Select(t => t.Name())]);

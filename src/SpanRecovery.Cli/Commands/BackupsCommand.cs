@@ -11,7 +11,7 @@ internal static class BackupsCommand
         List(), Show(), Verify(), Expire(), Status(),
     };
 
-    private static Option<string> RepoOption() => new("--repo") { Description = "Backup repository", Required = true };
+    private static Option<string> RepoOption() => new("--repo") { Description = "Backup repository: a directory or s3://bucket/prefix", Required = true };
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON" };
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SpanRecovery.Repository;
+using SpanRecovery.Restore;
 
 namespace SpanRecovery.Cli.Commands;
 
@@ -11,7 +12,7 @@ internal static class RepoCommand
 {
     public static Command Create()
     {
-        var path = new Argument<string>("repo") { Description = "Directory of the new repository (created if missing)" };
+        var path = new Argument<string>("repo") { Description = "Directory of the new repository (created if missing), or s3://bucket/prefix" };
         var strategy = new Option<string>("--strategy") { Description = "Backup strategy preset", DefaultValueFactory = _ => BackupStrategy.ThreeTwoOne.Name };
         strategy.AcceptOnlyFromAmong([.. BackupStrategy.Presets.Select(p => p.Name)]);
         var encrypt = new Option<bool>("--encrypt") { Description = "Encrypt segments and manifests with a key that a password opens" };
@@ -35,15 +36,17 @@ internal static class RepoCommand
 
     private static Command Copy()
     {
-        var from = new Option<string>("--from") { Description = "Repository to copy from", Required = true };
-        var to = new Option<string>("--to") { Description = "Repository to bring up to date (created with the same strategy if missing)", Required = true };
+        var from = new Option<string>("--from") { Description = "Repository to copy from: a directory or s3://bucket/prefix", Required = true };
+        var to = new Option<string>("--to") { Description = "Repository to bring up to date (created with the same strategy if missing): a directory or s3://bucket/prefix", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
         var passwordFile = RepositoryPassword.FileOption();
         var command = new Command("copy", "Copy the backups a second repository lacks, verifying each segment before its manifest") { from, to, json, passwordFile };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var copier = new RepositoryCopier(RepositoryPassword.Open(parse.GetValue(from)!, parse, passwordFile), parse.GetValue(to)!);
-            var result = copier.Copy(cancellationToken);
+            var progress = new RestoreProgress();
+            var result = await ProgressDisplay.RunAsync("copying", 0, () => progress.Bytes, () => $"{progress.Bytes / (1024 * 1024):N0} MiB",
+                copier.CopyAsync(progress, cancellationToken), () => progress.Total);
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(result);
@@ -63,7 +66,7 @@ internal static class RepoCommand
                 Console.WriteLine($"{result.Copied.Count} copied, {result.Skipped.Count} skipped, {result.Damaged.Count} damaged, {result.NotCopied.Count} not copied");
             }
 
-            return Task.FromResult(result.Ok ? ExitCodes.Ok : ExitCodes.IntegrityProblem);
+            return result.Ok ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
         });
         return command;
     }

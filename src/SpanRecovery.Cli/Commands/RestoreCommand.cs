@@ -12,7 +12,7 @@ internal static class RestoreCommand
 {
     public static Command Create()
     {
-        var repo = new Option<string>("--repo") { Description = "Backup repository", Required = true };
+        var repo = new Option<string>("--repo") { Description = "Backup repository: a directory or s3://bucket/prefix", Required = true };
         var backup = new Option<string?>("--backup") { Description = "Restore this backup (its chain) byte for byte" };
         var toTime = new Option<string?>("--to-time") { Description = "Restore the spans that ended by this time: RFC 3339 or Unix nanoseconds" };
         var target = new Option<string>("--target") { Description = "Directory to restore into (replaced only on success), or http(s)://host:port of an OTLP/HTTP receiver", Required = true };

@@ -8,6 +8,7 @@ namespace SpanRecovery.Repository;
 /// A chain file's bytes as one read-only stream: its segments decrypted (in an encrypted repository) and
 /// decompressed one after another. A segment that is missing, a link, does not authenticate or does not
 /// decompress is a <see cref="DamagedSegmentException"/> naming it.
+/// Segments are opened as the reading reaches them, so only one is open at a time.
 /// </summary>
 /// <param name="progress">Told how many bytes each read gave, for a progress display.</param>
 internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = null) : ReadOnlyStream
@@ -40,7 +41,7 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
             }
             catch (InvalidDataException e)
             {
-                throw new DamagedSegmentException($"segment {file.SegmentPaths[_next - 1]} of {SourcePath.Display(file.Path)} does not decompress: {e.Message}");
+                throw new DamagedSegmentException($"segment {SegmentName(_next - 1)} of {SourcePath.Display(file.Path)} does not decompress: {e.Message}");
             }
 
             progress?.Invoke(read);
@@ -62,24 +63,26 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
 
     private bool OpenNext()
     {
-        if (_next == file.SegmentPaths.Count)
+        if (_next == file.Segments.Count)
             return false;
-        // A segment replaced by a link would make the restore read whatever it points to.
-        if (new FileInfo(file.SegmentPaths[_next]).LinkTarget is not null)
-            throw new DamagedSegmentException($"segment {file.SegmentPaths[_next]} of {SourcePath.Display(file.Path)} is a symbolic link");
+        var (backup, segment) = file.Segments[_next++];
         try
         {
-            var path = file.SegmentPaths[_next++];
-            _stored = file.Repository.OpenSegment(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
+            // Read is synchronous (the trace reader's pipe calls it on a pool thread), and so is this open.
+            _stored = file.Repository.OpenSegmentContentAsync(backup, segment, CancellationToken.None).GetAwaiter().GetResult()
+                ?? throw new DamagedSegmentException($"segment {SegmentName(_next - 1)} of {SourcePath.Display(file.Path)} is missing");
         }
-        catch (FileNotFoundException)
+        catch (InvalidDataException e)
         {
-            throw new DamagedSegmentException($"segment {file.SegmentPaths[_next - 1]} of {SourcePath.Display(file.Path)} is missing");
+            // A segment replaced by a link would make the restore read whatever it points to.
+            throw new DamagedSegmentException($"segment {SegmentName(_next - 1)} of {SourcePath.Display(file.Path)}: {e.Message}");
         }
 
         _inflated = ZstdFrames.Decompress(_stored, SegmentReadBuffer, leaveOpen: false);
         return true;
     }
+
+    private string SegmentName(int index) => file.Repository.SegmentPath(file.Segments[index].Backup, file.Segments[index].Segment);
 
     private void CloseCurrent()
     {

@@ -4,7 +4,7 @@ namespace SpanRecovery.Repository;
 
 /// <summary>
 /// <c>repo key add|remove</c>: passwords of an encrypted repository change by rewriting its key slots in
-/// <c>repo.json</c> (under the writer lock, atomically); the master key and every object stay as they are.
+/// <c>repo.json</c> (under the writer lock, whole); the master key and every object stay as they are.
 /// </summary>
 internal static class RepositoryKeySlots
 {
@@ -35,12 +35,15 @@ internal static class RepositoryKeySlots
         repository.RequireKey() ?? throw new RepositoryException(RepositoryError.InvalidRepository, $"repository {repository.Path} is not encrypted: it has no keys");
 
     /// <summary>Re-reads <c>repo.json</c> under the lock, so that two key changes at once do not lose one.</summary>
-    private static void Rewrite(BackupRepository repository, Func<IReadOnlyList<KeySlot>, IReadOnlyList<KeySlot>> change)
+    private static void Rewrite(BackupRepository repository, Func<IReadOnlyList<KeySlot>, IReadOnlyList<KeySlot>> change) =>
+        RewriteAsync(repository, change).GetAwaiter().GetResult();
+
+    private static async Task RewriteAsync(BackupRepository repository, Func<IReadOnlyList<KeySlot>, IReadOnlyList<KeySlot>> change)
     {
-        using var writerLock = RepositoryLock.Acquire(repository);
-        var config = BackupRepository.Open(repository.Path).Config;
+        await using var writerLock = await RepositoryLock.AcquireAsync(repository);
+        var config = (await BackupRepository.OpenAsync(repository.Path, null, CancellationToken.None)).Config;
         var encryption = config.Encryption!;
         var changed = config with { Encryption = encryption with { Keys = change(encryption.Keys) } };
-        RepositoryJson.WriteAtomically(repository.ConfigPath, RepositoryJson.Serialize(changed));
+        await BackupRepository.WriteConfigAsync(repository.Store, changed, CancellationToken.None);
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace SpanRecovery.Repository;
 
-/// <summary>One object of a backup as stored: its name in the backup's directory, size and sha256.</summary>
+/// <summary>One object of a backup as stored: its name in the backup, size and sha256.</summary>
 internal sealed record StoredObject(string Name, long Bytes, string Sha256);
 
 /// <summary>
@@ -17,24 +17,26 @@ internal sealed record StoredChecksums(string Name, string? Parent, IReadOnlyLis
 {
     public const string FileName = "checksums.json";
 
-    public static void Write(BackupRepository repository, BackupManifest manifest, byte[] storedManifest)
+    public static string Key(string backupName) => BackupRepository.BackupPrefix(backupName) + FileName;
+
+    public static async Task WriteAsync(BackupRepository repository, BackupManifest manifest, byte[] storedManifest, CancellationToken cancellationToken)
     {
         var objects = manifest.Segments.Select(s => new StoredObject(s.Name, s.StoredBytes, s.Sha256))
             .Append(new StoredObject(BackupRepository.ManifestFileName, storedManifest.Length, Convert.ToHexStringLower(SHA256.HashData(storedManifest))));
-        var checksums = new StoredChecksums(manifest.Name, manifest.Parent, [.. objects]);
-        RepositoryJson.WriteAtomically(Path.Combine(repository.BackupDirectory(manifest.Name), FileName), RepositoryJson.Serialize(checksums));
+        using var content = new MemoryStream(RepositoryJson.Serialize(new StoredChecksums(manifest.Name, manifest.Parent, [.. objects])));
+        await repository.Store.WriteAsync(Key(manifest.Name), content, cancellationToken);
     }
 
     /// <summary>A committed backup's checksums; <see cref="InvalidDataException"/> when they are missing or malformed.</summary>
-    public static StoredChecksums Read(BackupRepository repository, string name)
+    public static async Task<StoredChecksums> ReadAsync(BackupRepository repository, string name, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(repository.BackupDirectory(name), FileName);
         StoredChecksums checksums;
         try
         {
-            if (new FileInfo(path).LinkTarget is not null)
-                throw new InvalidDataException($"{FileName} is a symbolic link");
-            checksums = RepositoryJson.Deserialize<StoredChecksums>(File.ReadAllBytes(path));
+            await using var stream = await repository.Store.OpenReadAsync(Key(name), cancellationToken)
+                ?? throw new InvalidDataException($"{FileName} is missing");
+            checksums = await JsonSerializer.DeserializeAsync<StoredChecksums>(stream, RepositoryJson.Options, cancellationToken)
+                ?? throw new InvalidDataException($"{FileName} is null");
         }
         catch (Exception e) when (e is IOException or JsonException)
         {

@@ -144,25 +144,26 @@ public sealed class EncryptedRepositoryTests : IDisposable
         var chain = await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
         var repository = EncryptionTestKit.Open(_repositoryPath);
         var full = chain[0].Manifest;
-        var segment = repository.SegmentPath(full.Name, full.Segments[0].Name);
-        RepositoryBackups.RepositoryTestKit.FlipByte(segment, new FileInfo(segment).Length / 2);
+        var segment = BackupRepository.SegmentKey(full.Name, full.Segments[0].Name);
+        var segmentFile = Path.Combine(_repositoryPath, segment);
+        RepositoryBackups.RepositoryTestKit.FlipByte(segmentFile, new FileInfo(segmentFile).Length / 2);
 
         foreach (var verifier in new[] { new BackupManager(repository), new BackupManager(BackupRepository.Open(_repositoryPath)) })
         {
             var result = await verifier.VerifyAsync();
             Assert.False(result.Ok);
-            Assert.Contains(result.Damaged, d => d.Path == repository.Relative(segment));
+            Assert.Contains(result.Damaged, d => d.Path == segment);
         }
 
         // A restore forced past the checksum gate still cannot read the changed chunk: authentication fails, naming it.
         await AssertForcedRestoreFailsAuthenticationAsync(repository, full.Name, segment);
 
-        var manifest = repository.ManifestPath(chain[1].Manifest.Name);
-        RepositoryBackups.RepositoryTestKit.FlipByte(manifest, 40);
+        var manifest = BackupRepository.ManifestKey(chain[1].Manifest.Name);
+        RepositoryBackups.RepositoryTestKit.FlipByte(Path.Combine(_repositoryPath, manifest), 40);
         var reopened = EncryptionTestKit.Open(_repositoryPath);
         var damaged = Assert.Throws<InvalidDataException>(() => new BackupManager(reopened).ReadManifest(chain[1].Manifest.Name));
         Assert.Contains("authentication failed", damaged.Message, StringComparison.Ordinal);
-        Assert.Contains(reopened.Relative(manifest), damaged.Message, StringComparison.Ordinal);
+        Assert.Contains(manifest, damaged.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -171,8 +172,8 @@ public sealed class EncryptedRepositoryTests : IDisposable
         var chain = await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
         var repository = EncryptionTestKit.Open(_repositoryPath);
         var (full, incremental) = (chain[0].Manifest, chain[1].Manifest);
-        var target = repository.SegmentPath(full.Name, full.Segments[0].Name);
-        File.Copy(repository.SegmentPath(incremental.Name, incremental.Segments[0].Name), target, overwrite: true);
+        var target = BackupRepository.SegmentKey(full.Name, full.Segments[0].Name);
+        File.Copy(Path.Combine(_repositoryPath, BackupRepository.SegmentKey(incremental.Name, incremental.Segments[0].Name)), Path.Combine(_repositoryPath, target), overwrite: true);
 
         await AssertForcedRestoreFailsAuthenticationAsync(repository, full.Name, target);
     }
@@ -183,7 +184,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
         using var log = new StringWriter();
         var result = await new RecoveryManager(repository).RestoreFromBackupAsync(backup, _dir.File($"forced-{Guid.NewGuid():N}"), new RestoreOptions(Force: true, Log: log));
         Assert.False(result.Verified);
-        Assert.Contains($"{repository.Relative(segment)}: authentication failed", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"{segment}: authentication failed", log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

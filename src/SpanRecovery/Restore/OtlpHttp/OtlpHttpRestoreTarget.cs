@@ -65,13 +65,16 @@ internal sealed class OtlpHttpRestoreTarget(string url) : IRestoreTarget
     }
 
     /// <summary>
-    /// The resume journal of one restore (target, backups, time, batch size) in <c>REPO/restore-journals/</c>;
-    /// null, with a warning, when the repository cannot be written (a read-only copy): the restore then runs
-    /// without resume.
+    /// The resume journal of one restore (target, backups, time, batch size) in <c>REPO/restore-journals/</c>
+    /// (for a repository in an object store, in <c>spanrecovery-restore-journals/</c> of the temporary directory,
+    /// since a journal is appended to as batches are acknowledged); null, with a warning, when that cannot be
+    /// written (a read-only copy): the restore then runs without resume.
     /// </summary>
     private static string? JournalPath(RestoreRun run, string key)
     {
-        var directory = Path.Combine(run.Repository.Path, "restore-journals");
+        var directory = run.Repository.LocalDirectory is { } local
+            ? Path.Combine(local, "restore-journals")
+            : Path.Combine(Path.GetTempPath(), "spanrecovery-restore-journals", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Repository.Path)))[..16]);
         try
         {
             Directory.CreateDirectory(directory);
