@@ -53,7 +53,10 @@ internal sealed class S3ObjectWriter(S3ObjectStore store, string key) : ObjectWr
                 await UploadPartAsync(cancellationToken);
             await Call(() => store.Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
-                BucketName = store.Bucket, Key = store.FullKey(key), UploadId = _uploadId, PartETags = _parts,
+                BucketName = store.Bucket,
+                Key = store.FullKey(key),
+                UploadId = _uploadId,
+                PartETags = _parts,
             }, cancellationToken));
         }
 
