@@ -26,7 +26,7 @@ internal static class RepoKeyCommand
                 ?? throw new UsageException($"repository {repository.Path} is not encrypted: it has no keys");
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(keys.Select(k => new { k.Id, k.Created, k.Kdf, k.MemoryKiB, k.Iterations, k.Parallelism }).ToList());
+                JsonOutput.Write(keys.Select(k => new KeySlotSummary(k.Id, k.Created, k.Kdf, k.MemoryKiB, k.Iterations, k.Parallelism)).ToList());
                 return ExitCodes.Ok;
             }
 
@@ -73,3 +73,6 @@ internal static class RepoKeyCommand
         return command;
     }
 }
+
+/// <summary>A key slot as <c>repo key list --json</c> prints it: without its salt and wrapped key, which only the key derivation needs.</summary>
+internal sealed record KeySlotSummary(string Id, DateTime Created, string Kdf, int MemoryKiB, int Iterations, int Parallelism);

@@ -13,13 +13,9 @@ namespace SpanRecovery.Tests.Encryption;
 /// </summary>
 public sealed class EncryptedRepositoryTests : IDisposable
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-    private const ulong Minute = 60_000_000_000;
-
     private readonly TempDirectory _dir = new();
     private readonly string _source;
     private readonly string _repositoryPath;
-    private readonly ManualClock _clock = new(Start);
 
     public EncryptedRepositoryTests()
     {
@@ -31,43 +27,11 @@ public sealed class EncryptedRepositoryTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static ulong At(int minutes) => UnixNano(Start) + (ulong)minutes * Minute;
-
-    /// <summary>
-    /// Hour 1: a full; hour 2: an incremental; hour 3: a differential; each after a record appended to a.bin (and a
-    /// new file b.bin in hour 2), whose spans ended in the half hour before, one of hour 3's before 2:30.
-    /// </summary>
-    private async Task<List<(BackupManifest Manifest, Dictionary<string, byte[]> Files)>> BackUpChainAsync(BackupRepository repository)
-    {
-        var manager = new BackupManager(repository, timeProvider: _clock);
-        var chain = new List<(BackupManifest, Dictionary<string, byte[]>)>();
-        var steps = new (BackupType Type, Action Append)[]
-        {
-            (BackupType.Full, () => RepositoryBackups.RepositoryTestKit.Append(Path.Combine(_source, "a.bin"), TimedRecord(1, At(30), At(45), At(59)))),
-            (BackupType.Incremental, () =>
-            {
-                RepositoryBackups.RepositoryTestKit.Append(Path.Combine(_source, "a.bin"), TimedRecord(2, At(90), At(100)));
-                File.WriteAllBytes(Path.Combine(_source, "b.bin"), TimedRecord(3, At(110), At(119)));
-            }),
-            (BackupType.Differential, () => RepositoryBackups.RepositoryTestKit.Append(Path.Combine(_source, "a.bin"), TimedRecord(4, At(140), At(170)))),
-        };
-        for (var hour = 1; hour <= steps.Length; hour++)
-        {
-            steps[hour - 1].Append();
-            _clock.Now = Start.AddHours(hour).AddMinutes(1);
-            var backup = await manager.CreateBackupAsync(_source, steps[hour - 1].Type);
-            Assert.Equal(steps[hour - 1].Type, backup.Manifest.BackupType);
-            chain.Add((backup.Manifest, RepositoryBackups.RepositoryTestKit.Snapshot(_source)));
-        }
-
-        return chain;
-    }
-
     [Fact]
     public async Task A_full_incremental_differential_chain_restores_whole_and_to_a_point_in_time_also_from_a_copy()
     {
         var repository = EncryptionTestKit.Open(_repositoryPath);
-        var chain = await BackUpChainAsync(repository);
+        var chain = await EncryptionTestKit.BackUpChainAsync(repository, _source);
 
         foreach (var (manifest, files) in chain)
         {
@@ -77,9 +41,9 @@ public sealed class EncryptedRepositoryTests : IDisposable
         }
 
         // 2:30 lies between the incremental (2:01) and the differential (3:01): the differential's spans that ended by then count.
-        var time = At(150);
+        var time = EncryptionTestKit.PointInTime;
         var expected = (await SpansIn(_source)).Where(s => s.End <= time).Order().ToList();
-        Assert.Contains(expected, s => s.End == At(140));
+        Assert.Contains(expected, s => s.End == EncryptionTestKit.At(140));
         await AssertPointInTimeAsync(repository, time, expected);
 
         var deep = await new BackupManager(repository).VerifyAsync(deep: true);
@@ -108,7 +72,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
     [Fact]
     public async Task No_object_holds_a_span_id_as_stored_or_through_zstd()
     {
-        await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
+        await EncryptionTestKit.BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath), _source);
         var spans = await SpansIn(_source);
         EncryptionTestKit.AssertNoPlaintext(_repositoryPath, spans);
 
@@ -121,7 +85,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
     [Fact]
     public async Task Without_the_password_only_a_verify_of_the_stored_objects_runs_and_a_wrong_one_fails_authentication()
     {
-        var chain = await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
+        var chain = await EncryptionTestKit.BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath), _source);
         var locked = BackupRepository.Open(_repositoryPath);
         var manager = new BackupManager(locked);
 
@@ -141,7 +105,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
     [Fact]
     public async Task A_changed_segment_or_manifest_is_damage_that_names_the_object()
     {
-        var chain = await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
+        var chain = await EncryptionTestKit.BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath), _source);
         var repository = EncryptionTestKit.Open(_repositoryPath);
         var full = chain[0].Manifest;
         var segment = BackupRepository.SegmentKey(full.Name, full.Segments[0].Name);
@@ -169,7 +133,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
     [Fact]
     public async Task A_segment_moved_into_another_backup_does_not_open_there()
     {
-        var chain = await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
+        var chain = await EncryptionTestKit.BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath), _source);
         var repository = EncryptionTestKit.Open(_repositoryPath);
         var (full, incremental) = (chain[0].Manifest, chain[1].Manifest);
         var target = BackupRepository.SegmentKey(full.Name, full.Segments[0].Name);
@@ -190,7 +154,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
     [Fact]
     public async Task Passwords_are_added_and_removed_without_touching_the_data_and_the_last_one_stays()
     {
-        await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
+        await EncryptionTestKit.BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath), _source);
         var before = RepositoryBackups.RepositoryTestKit.Snapshot(Path.Combine(_repositoryPath, "backups"));
         var first = BackupRepository.Open(_repositoryPath).Config.Encryption!.Keys.Single();
 
@@ -209,7 +173,7 @@ public sealed class EncryptedRepositoryTests : IDisposable
     [Fact]
     public async Task A_copy_stays_encrypted_and_goes_only_into_a_repository_with_the_same_key()
     {
-        await BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath));
+        await EncryptionTestKit.BackUpChainAsync(EncryptionTestKit.Open(_repositoryPath), _source);
         var repository = EncryptionTestKit.Open(_repositoryPath);
         var plain = BackupRepository.Init(_dir.File("plain"), BackupStrategy.ThreeTwoOne);
         var other = EncryptionTestKit.Init(_dir.File("other"));
