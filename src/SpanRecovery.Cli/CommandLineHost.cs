@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SpanRecovery.Encryption;
 using SpanRecovery.Repository;
 using SpanRecovery.Restore;
 using SpanRecovery.Sharding;
@@ -56,12 +57,18 @@ internal static class CommandLineHost
         }
         catch (RepositoryException e)
         {
-            var hint = e.Error == RepositoryError.RepositoryNotFound ? " (create one with 'spanrecovery repo init')" : "";
+            var hint = e.Error switch
+            {
+                RepositoryError.RepositoryNotFound => " (create one with 'spanrecovery repo init')",
+                RepositoryError.PasswordRequired => $" (set {RepositoryPassword.EnvironmentVariable}, give --password-file, or run on a terminal to be asked)",
+                _ => "",
+            };
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}{hint}");
             return e.Error switch
             {
                 RepositoryError.RepositoryNotFound or RepositoryError.BackupNotFound or RepositoryError.SourceNotFound => ExitCodes.NotFound,
                 RepositoryError.LockHeld => ExitCodes.Locked,
+                RepositoryError.AuthenticationFailed => ExitCodes.IntegrityProblem,
                 _ => ExitCodes.Usage,
             };
         }
@@ -77,7 +84,7 @@ internal static class CommandLineHost
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or ObjectAuthenticationException)
         {
             // A repository file that cannot be read is damage, as `backups verify` would report it.
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");

@@ -151,7 +151,7 @@ public sealed partial class LibraryUsageTests : IDisposable
         var name = backups.ListBackups()[^1].Name;
         Assert.Equal(3, await RestoreAsync(repository, "20250101-000000F", targetDirectory));
         Assert.Equal(2, await RestoreAsync(repository, name, repository.Path));
-        var segment = repository.ReadManifest(name).Segments[0].Name;
+        var segment = (await repository.ReadManifestAsync(name)).Segments[0].Name;
         RepositoryTestKit.FlipByte(repository.SegmentPath(name, segment), 100);
         Assert.Equal(1, await RestoreAsync(repository, name, targetDirectory));
         Assert.Equal(RepositoryTestKit.Snapshot(collectorDirectory), RepositoryTestKit.Snapshot(targetDirectory));

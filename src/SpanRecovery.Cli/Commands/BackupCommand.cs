@@ -8,17 +8,18 @@ internal static class BackupCommand
 {
     public static Command Create()
     {
-        var repo = new Option<string>("--repo") { Description = "Backup repository", Required = true };
+        var repo = new Option<string>("--repo") { Description = "Backup repository: a directory or s3://bucket/prefix", Required = true };
         var source = new Option<string>("--source") { Description = "Directory of trace archives to back up", Required = true };
         var type = new Option<string?>("--type") { Description = "full, incremental or differential (default: from the repository's strategy)" };
         type.AcceptOnlyFromAmong([.. Enum.GetValues<BackupType>().Select(t => t.Name())]);
         var json = new Option<bool>("--json") { Description = "Print the new backup as JSON" };
+        var passwordFile = RepositoryPassword.FileOption();
 
-        var command = new Command("backup", "Back up a directory of trace archives into a repository") { repo, source, type, json };
+        var command = new Command("backup", "Back up a directory of trace archives into a repository") { repo, source, type, json, passwordFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
             BackupType? requested = BackupTypeNames.TryParse(parse.GetValue(type), out var parsed) ? parsed : null;
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
+            var manager = new BackupManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance));
             var result = await manager.CreateBackupAsync(parse.GetValue(source)!, requested, cancellationToken);
             foreach (var link in result.Manifest.Files.Where(f => f.LinkTarget is not null))
                 Console.Error.WriteLine($"spanrecovery: note: {link.Path}: symbolic link to {link.LinkTarget}, recorded as a link (not followed)");

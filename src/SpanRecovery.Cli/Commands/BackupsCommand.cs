@@ -11,7 +11,7 @@ internal static class BackupsCommand
         List(), Show(), Verify(), Expire(), Status(),
     };
 
-    private static Option<string> RepoOption() => new("--repo") { Description = "Backup repository", Required = true };
+    private static Option<string> RepoOption() => new("--repo") { Description = "Backup repository: a directory or s3://bucket/prefix", Required = true };
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON" };
 
@@ -19,10 +19,11 @@ internal static class BackupsCommand
     {
         var repo = RepoOption();
         var json = JsonOption();
-        var command = new Command("list", "Committed backups, oldest first") { repo, json };
+        var passwordFile = RepositoryPassword.FileOption();
+        var command = new Command("list", "Committed backups, oldest first") { repo, json, passwordFile };
         command.SetAction(parse =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
+            var manager = new BackupManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance));
             var manifests = manager.ListManifests();
             if (manager.OverdueWarning(manifests, DateTime.UtcNow) is { } overdue)
                 Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
@@ -50,10 +51,11 @@ internal static class BackupsCommand
         var repo = RepoOption();
         var json = JsonOption();
         var name = new Argument<string>("name") { Description = "Backup name" };
-        var command = new Command("show", "One backup's manifest") { name, repo, json };
+        var passwordFile = RepositoryPassword.FileOption();
+        var command = new Command("show", "One backup's manifest") { name, repo, json, passwordFile };
         command.SetAction(parse =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
+            var manager = new BackupManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance));
             var manifest = manager.ReadManifest(parse.GetValue(name)!);
             if (parse.GetValue(json))
             {
@@ -82,11 +84,14 @@ internal static class BackupsCommand
         var json = JsonOption();
         var name = new Argument<string?>("name") { Description = "Backup whose chain to verify (default: all)", Arity = ArgumentArity.ZeroOrOne };
         var deep = new Option<bool>("--deep") { Description = "Also re-read and re-validate the spans and compare counts and digests" };
-        var command = new Command("verify", "Check every segment's sha256 and the manifest hash chain") { name, repo, deep, json };
+        var passwordFile = RepositoryPassword.FileOption();
+        var command = new Command("verify", "Check every segment's sha256 and the manifest hash chain") { name, repo, deep, json, passwordFile };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var manager = new BackupManager(BackupRepository.Open(parse.GetValue(repo)!));
+            var manager = new BackupManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, required: false));
             var result = await manager.VerifyAsync(parse.GetValue(name), parse.GetValue(deep), cancellationToken);
+            if (manager.Repository is { IsEncrypted: true, Key: null })
+                Console.Error.WriteLine("spanrecovery: note: without the password only the stored (encrypted) objects were checked against their checksums; with it the manifests and the hash chain are verified too");
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(result);
@@ -113,7 +118,8 @@ internal static class BackupsCommand
         var full = new Option<int?>("--retention-full") { Description = "Keep the newest N full backups and their chains" };
         var diff = new Option<int?>("--retention-diff") { Description = "Keep the newest N differential backups of each full" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed and why" };
-        var command = new Command("expire", "Remove backups past retention, never one a kept backup depends on") { repo, days, full, diff, dryRun, json };
+        var passwordFile = RepositoryPassword.FileOption();
+        var command = new Command("expire", "Remove backups past retention, never one a kept backup depends on") { repo, days, full, diff, dryRun, json, passwordFile };
         command.SetAction(parse =>
         {
             var policy = new RetentionPolicy(parse.GetValue(days), parse.GetValue(full), parse.GetValue(diff));
@@ -126,7 +132,7 @@ internal static class BackupsCommand
                 throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
             }
 
-            var expiry = new BackupExpiry(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
+            var expiry = new BackupExpiry(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance));
             var result = expiry.Expire(policy, DateTime.UtcNow, parse.GetValue(dryRun));
             if (parse.GetValue(json))
             {
@@ -150,10 +156,11 @@ internal static class BackupsCommand
     {
         var repo = RepoOption();
         var json = JsonOption();
-        var command = new Command("status", "One-screen summary: backups, newest and its age, overdue or not, bytes stored") { repo, json };
+        var passwordFile = RepositoryPassword.FileOption();
+        var command = new Command("status", "One-screen summary: backups, newest and its age, overdue or not, bytes stored") { repo, json, passwordFile };
         command.SetAction(parse =>
         {
-            var status = RepositoryStatus.Read(new BackupManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance)), DateTime.UtcNow);
+            var status = RepositoryStatus.Read(new BackupManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance)), DateTime.UtcNow);
             if (status.Warning is { } overdue)
                 Console.Error.WriteLine($"spanrecovery: warning: {overdue}");
             if (parse.GetValue(json))

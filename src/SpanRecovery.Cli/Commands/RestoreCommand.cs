@@ -12,7 +12,7 @@ internal static class RestoreCommand
 {
     public static Command Create()
     {
-        var repo = new Option<string>("--repo") { Description = "Backup repository", Required = true };
+        var repo = new Option<string>("--repo") { Description = "Backup repository: a directory or s3://bucket/prefix", Required = true };
         var backup = new Option<string?>("--backup") { Description = "Restore this backup (its chain) byte for byte" };
         var toTime = new Option<string?>("--to-time") { Description = "Restore the spans that ended by this time: RFC 3339 or Unix nanoseconds" };
         var target = new Option<string>("--target") { Description = "Directory to restore into (replaced only on success), or http(s)://host:port of an OTLP/HTTP receiver", Required = true };
@@ -34,11 +34,12 @@ internal static class RestoreCommand
         var readbackSample = new Option<int?>("--readback-sample") { Description = "Read back only this many traces, always the same ones for the same data (default: all)" };
         var readbackTimeout = new Option<string>("--readback-timeout") { Description = "How long to keep reading back while the backend ingests: 2m, 30s, …", DefaultValueFactory = _ => "2m" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var passwordFile = RepositoryPassword.FileOption();
 
         var command = new Command("restore", "Restore a backup or a point in time into a directory or an OTLP/HTTP backend")
         {
             repo, backup, toTime, target, preHook, postHook, hookTimeout, force, batchBytes, concurrency, requestTimeout, maxAttempts,
-            shiftTime, header, compression, protocol, readback, readbackSample, readbackTimeout, json,
+            shiftTime, header, compression, protocol, readback, readbackSample, readbackTimeout, json, passwordFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -66,7 +67,7 @@ internal static class RestoreCommand
                     Compression: parse.GetValue(compression) == "none" ? OtlpCompression.None : OtlpCompression.Gzip), StderrLog.Instance, progress,
                 DurationParser.Parse(parse.GetValue(hookTimeout)!, DurationParser.MaxTimeout), ParseShift(parse.GetValue(shiftTime)),
                 grpc ? OtlpProtocol.Grpc : OtlpProtocol.HttpProtobuf, readbackOptions);
-            var manager = new RecoveryManager(BackupRepository.Open(parse.GetValue(repo)!, StderrLog.Instance));
+            var manager = new RecoveryManager(RepositoryPassword.Open(parse.GetValue(repo)!, parse, passwordFile, StderrLog.Instance));
             var asJson = parse.GetValue(json);
             var restoring = name is not null
                 ? manager.RestoreFromBackupAsync(name, destination, options, cancellationToken)

@@ -6,7 +6,7 @@ namespace SpanRecovery.Repository;
 /// <param name="Parent">The parent its manifest names, when the manifest could be read.</param>
 internal sealed record DamagedBackup(string Name, string Problem, string? Parent = null);
 
-/// <summary>Whether a backup still sits on the exact parent manifest it was built on (see <see cref="BackupCatalog.CheckParentLink"/>).</summary>
+/// <summary>Whether a backup still sits on the exact parent manifest it was built on (see <see cref="BackupCatalog.CheckParentLinkAsync"/>).</summary>
 internal enum ParentLink
 {
     /// <summary>The parent manifest has the sha256 the backup recorded (or the backup is a full, which has no parent).</summary>
@@ -85,28 +85,29 @@ internal sealed class BackupCatalog
     /// Whether <paramref name="backup"/>'s parent manifest in <paramref name="repository"/> is still the one it was
     /// built on, by the sha256 it recorded: a changed parent would silently change what the child restores.
     /// </summary>
-    internal static ParentLink CheckParentLink(BackupRepository repository, BackupManifest backup)
+    internal static async Task<ParentLink> CheckParentLinkAsync(BackupRepository repository, BackupManifest backup, CancellationToken cancellationToken)
     {
         if (backup.Parent is null)
             return ParentLink.Holds;
-        if (!File.Exists(repository.ManifestPath(backup.Parent)))
+        if (!await repository.HasManifestAsync(backup.Parent, cancellationToken))
             return ParentLink.ParentMissing;
-        return ManifestSha256(repository, backup.Parent) == backup.ParentManifestSha256 ? ParentLink.Holds : ParentLink.ParentChanged;
+        return await ManifestSha256Async(repository, backup.Parent, cancellationToken) == backup.ParentManifestSha256 ? ParentLink.Holds : ParentLink.ParentChanged;
     }
 
-    /// <summary>What a child records of its parent: the sha256 of the parent's manifest file as stored.</summary>
-    internal static string ManifestSha256(BackupRepository repository, string name) =>
-        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(repository.ManifestPath(name))));
+    /// <summary>What a child records of its parent: the sha256 of the parent's manifest as stored.</summary>
+    internal static async Task<string> ManifestSha256Async(BackupRepository repository, string name, CancellationToken cancellationToken) =>
+        Convert.ToHexStringLower(SHA256.HashData(await repository.ReadManifestBytesAsync(name, cancellationToken)));
 
-    internal static BackupCatalog Read(BackupRepository repository)
+    internal static async Task<BackupCatalog> ReadAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
+        repository.RequireKey(); // an encrypted repository's manifests are all unreadable without it, not all damaged
         var parsed = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
         var damaged = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in repository.CommittedNames())
+        foreach (var name in await repository.CommittedNamesAsync(cancellationToken))
         {
             try
             {
-                parsed[name] = repository.ReadManifest(name);
+                parsed[name] = await repository.ReadManifestAsync(name, cancellationToken);
             }
             catch (InvalidDataException e)
             {

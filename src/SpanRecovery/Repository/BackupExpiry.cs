@@ -60,36 +60,30 @@ public sealed class BackupExpiry(BackupRepository repository)
     /// Applies <paramref name="policy"/> (empty or null: the strategy's) as of <paramref name="utcNow"/>;
     /// <paramref name="dryRun"/> only reports. Throws <see cref="RepositoryException"/> (LockHeld) when a writer runs.
     /// </summary>
-    public ExpiryResult Expire(RetentionPolicy? policy, DateTime utcNow, bool dryRun = false)
+    public ExpiryResult Expire(RetentionPolicy? policy, DateTime utcNow, bool dryRun = false) =>
+        ExpireAsync(policy, utcNow, dryRun, CancellationToken.None).GetAwaiter().GetResult();
+
+    internal async Task<ExpiryResult> ExpireAsync(RetentionPolicy? policy, DateTime utcNow, bool dryRun, CancellationToken cancellationToken)
     {
         var effective = policy is null || policy.IsEmpty ? RetentionPolicy.FromStrategy(Repository.Strategy) : policy;
         effective.Validate();
         if (dryRun)
-            return Plan(Repository.ReadCatalog(), effective, utcNow, dryRun: true);
+            return Plan(await Repository.ReadCatalogAsync(cancellationToken), effective, utcNow, dryRun: true);
 
-        using var writerLock = RepositoryLock.Acquire(Repository);
-        Repository.RemoveDebris();
+        await using var writerLock = await RepositoryLock.AcquireAsync(Repository, cancellationToken);
+        await Repository.RemoveDebrisAsync(cancellationToken);
         var inUse = new List<ExpiredBackup>();
-        var result = Plan(Repository.ReadCatalog(), effective, utcNow, dryRun: false);
+        var result = Plan(await Repository.ReadCatalogAsync(cancellationToken), effective, utcNow, dryRun: false);
         foreach (var expired in result.Removed)
         {
             // A restore reading it keeps it (and it keeps its own parents, which that restore reads too).
-            if (InUse(expired.Name) is { } reader)
+            if (await InUseAsync(expired.Name, cancellationToken) is { } reader)
             {
                 inUse.Add(new ExpiredBackup(expired.Name, $"in use by a restore ({reader})"));
                 continue;
             }
 
-            // The backup stops existing with its manifest; the directory left by a crash here is debris.
-            File.Delete(Repository.ManifestPath(expired.Name));
-            try
-            {
-                Directory.Delete(Repository.BackupDirectory(expired.Name), recursive: true);
-            }
-            catch (IOException)
-            {
-                // Already gone as a backup; what is left is debris the next writer removes.
-            }
+            await Repository.RemoveBackupAsync(expired.Name, cancellationToken);
         }
 
         return inUse.Count == 0 ? result : result with
@@ -101,8 +95,8 @@ public sealed class BackupExpiry(BackupRepository repository)
     }
 
     /// <summary>The live restore reading <paramref name="name"/>, if any; asked right before each removal.</summary>
-    private LockHolder? InUse(string name) =>
-        RepositoryReaders.Live(Repository).FirstOrDefault(r => r.Backups.Contains(name))?.Reader;
+    private async Task<LockHolder?> InUseAsync(string name, CancellationToken cancellationToken) =>
+        (await RepositoryReaders.LiveAsync(Repository, cancellationToken)).FirstOrDefault(r => r.Backups.Contains(name))?.Reader;
 
     /// <summary>
     /// Decides, without touching the repository, which of <paramref name="catalog"/>'s intact backups go and why.

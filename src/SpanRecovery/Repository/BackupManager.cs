@@ -25,17 +25,17 @@ public sealed class BackupManager(
     public BackupRepository Repository { get; } = repository;
 
     /// <summary>Committed backups, oldest first.</summary>
-    public IReadOnlyList<BackupMetadata> ListBackups() => [.. ListManifests().Select(ToMetadata)];
+    public IReadOnlyList<BackupMetadata> ListBackups() => [.. ListManifests().Select(m => ToMetadataAsync(m, CancellationToken.None).GetAwaiter().GetResult())];
 
     /// <summary>Manifests of the intact committed backups, oldest first (creation time, then name); damaged ones are skipped with a warning.</summary>
-    public IReadOnlyList<BackupManifest> ListManifests() => Repository.ReadCatalog().Intact;
+    public IReadOnlyList<BackupManifest> ListManifests() => Repository.ReadCatalogAsync().GetAwaiter().GetResult().Intact;
 
     /// <summary>One backup's manifest; a damaged one is an <see cref="InvalidDataException"/> naming the backup.</summary>
     public BackupManifest ReadManifest(string name)
     {
         try
         {
-            return Repository.ReadManifest(name);
+            return Repository.ReadManifestAsync(name).GetAwaiter().GetResult();
         }
         catch (InvalidDataException e)
         {
@@ -43,12 +43,11 @@ public sealed class BackupManager(
         }
     }
 
-    /// <summary>The backup in brief; <see cref="BackupMetadata.Size"/> is what the backup's directory holds on disk.</summary>
-    internal BackupMetadata ToMetadata(BackupManifest manifest)
+    /// <summary>The backup in brief; <see cref="BackupMetadata.Size"/> is what the backup's objects hold in the store.</summary>
+    internal async Task<BackupMetadata> ToMetadataAsync(BackupManifest manifest, CancellationToken cancellationToken)
     {
-        var directory = Repository.BackupDirectory(manifest.Name);
-        var size = Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length);
-        return new BackupMetadata(manifest.Name, directory, manifest.Created, manifest.BackupType, size);
+        var size = (await Repository.Store.ListAsync(BackupRepository.BackupPrefix(manifest.Name), cancellationToken)).Sum(o => o.Bytes);
+        return new BackupMetadata(manifest.Name, Repository.BackupDirectory(manifest.Name), manifest.Created, manifest.BackupType, size);
     }
 
     /// <summary>
@@ -82,9 +81,10 @@ public sealed class BackupManager(
         if (!Directory.Exists(sourceDirectory))
             throw new RepositoryException(RepositoryError.SourceNotFound, $"source directory {sourceDirectory} does not exist");
 
-        using var writerLock = RepositoryLock.Acquire(Repository);
-        Repository.RemoveDebris();
-        var catalog = Repository.ReadCatalog();
+        Repository.RequireKey(); // before the lock: an encrypted repository without its key gets nothing written
+        await using var writerLock = await RepositoryLock.AcquireAsync(Repository, cancellationToken);
+        await Repository.RemoveDebrisAsync(cancellationToken);
+        var catalog = await Repository.ReadCatalogAsync(cancellationToken);
         var existing = catalog.Intact;
         var latest = existing.Count == 0 ? null : existing[^1];
         var resolved = latest is null ? BackupType.Full : type ?? Repository.Strategy.Type;
@@ -98,26 +98,23 @@ public sealed class BackupManager(
         var created = await NextTimestampAsync(existing, cancellationToken);
         var stamp = created.ToString(StampFormat, CultureInfo.InvariantCulture);
         var name = parent is null ? $"{stamp}{resolved.Suffix()}" : $"{catalog.RootOf(parent).Name}_{stamp}{resolved.Suffix()}";
-        var directory = Repository.BackupDirectory(name);
-        Directory.CreateDirectory(directory);
         try
         {
-            var capture = await CaptureAllAsync(sourceDirectory, directory, parent, cancellationToken);
+            var capture = await CaptureAllAsync(sourceDirectory, name, parent, cancellationToken);
             var (segments, validation) = (capture.Segments, capture.Validation);
             var manifest = new BackupManifest(
                 BackupManifest.FormatId, BackupManifest.CurrentVersion, name, resolved.Name(), created, sourceDirectory,
                 parent?.Name,
-                parent is null ? null : BackupCatalog.ManifestSha256(Repository, parent.Name),
+                parent is null ? null : await BackupCatalog.ManifestSha256Async(Repository, parent.Name, cancellationToken),
                 capture.Files, segments, validation,
                 new BackupTotals(segments.Sum(s => s.Spans), segments.Sum(s => s.SourceBytes), segments.Sum(s => s.StoredBytes)));
-            // The commit point: before this rename the backup does not exist, after it it is complete.
-            RepositoryJson.WriteAtomically(Path.Combine(directory, BackupRepository.ManifestFileName), RepositoryJson.Serialize(manifest));
-            DirectorySync.Flush(Repository.BackupsDirectory); // the backup's own directory entry
-            return new BackupResult(ToMetadata(manifest), manifest, stopwatch.Elapsed, capture.Skipped);
+            // The commit point: before the manifest is there the backup does not exist, after it it is complete.
+            await Repository.CommitAsync(manifest, Repository.StoredManifest(manifest), cancellationToken);
+            return new BackupResult(await ToMetadataAsync(manifest, cancellationToken), manifest, stopwatch.Elapsed, capture.Skipped);
         }
         catch
         {
-            TryDelete(directory);
+            await TryDeleteAsync(name);
             throw;
         }
     }
@@ -159,14 +156,14 @@ public sealed class BackupManager(
     /// Captures the source; a file that fails midway (it shrank, a read failed) is left out and the capture
     /// starts again without it, since its spans are already in the validation that the manifest records.
     /// </summary>
-    private async Task<Capture> CaptureAllAsync(string sourceDirectory, string backupDirectory, BackupManifest? parent, CancellationToken cancellationToken)
+    private async Task<Capture> CaptureAllAsync(string sourceDirectory, string backupName, BackupManifest? parent, CancellationToken cancellationToken)
     {
         var failed = new List<SourceFileFailed>();
         while (true)
         {
             try
             {
-                var capture = await CaptureFilesAsync(sourceDirectory, backupDirectory, parent, [.. failed.Select(f => f.Path)], cancellationToken);
+                var capture = await CaptureFilesAsync(sourceDirectory, backupName, parent, [.. failed.Select(f => f.Path)], cancellationToken);
                 capture.Skipped.AddRange(failed.Select(f => f.Entry));
                 capture.Skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
                 return capture;
@@ -174,8 +171,7 @@ public sealed class BackupManager(
             catch (SourceFileFailed e)
             {
                 failed.Add(e);
-                foreach (var segment in Directory.EnumerateFiles(backupDirectory))
-                    File.Delete(segment);
+                await Repository.Store.DeletePrefixAsync(BackupRepository.BackupPrefix(backupName), cancellationToken);
             }
         }
     }
@@ -188,11 +184,11 @@ public sealed class BackupManager(
     /// Findings are recorded, never fatal.
     /// </summary>
     private async Task<Capture> CaptureFilesAsync(
-        string sourceDirectory, string backupDirectory, BackupManifest? parent, HashSet<string> leftOut, CancellationToken cancellationToken)
+        string sourceDirectory, string backupName, BackupManifest? parent, HashSet<string> leftOut, CancellationToken cancellationToken)
     {
         var baseStates = (parent?.Files ?? []).ToDictionary(f => f.Path, StringComparer.Ordinal);
         // A repository inside the source must not back itself up (its segments grow while we read them).
-        var (relativePaths, links, skipped) = SourceTree.Walk(sourceDirectory, Repository.Path);
+        var (relativePaths, links, skipped) = SourceTree.Walk(sourceDirectory, Repository.LocalDirectory);
         using var validator = new DataIntegrityValidator(validationOptions);
         var sink = new SegmentSpanTally(validator);
         var files = new List<FileState>();
@@ -242,7 +238,7 @@ public sealed class BackupManager(
                     sink.Reset();
                     validator.BeginInput(SourcePath.Display(relative), end - start);
                     var (stored, sha, description) = await SegmentWriter.WriteAndReadAsync(
-                        handle, start, end, Path.Combine(backupDirectory, segmentName), hash, sink, _readerOptions with { Framing = start > 0 ? framing : _readerOptions.Framing }, cancellationToken);
+                        handle, start, end, Repository, backupName, segmentName, hash, sink, _readerOptions with { Framing = start > 0 ? framing : _readerOptions.Framing }, cancellationToken);
                     validator.EndInput(description);
                     segments.Add(new SegmentInfo(segmentName, relative, end - start, stored, sha,
                         sink.Spans, sink.Spans == 0 ? 0 : sink.MinStart, sink.MaxEnd, sink.Digest.ToString("x16", CultureInfo.InvariantCulture)));
@@ -277,11 +273,11 @@ public sealed class BackupManager(
         return new ValidationSummary(totals.Spans, totals.Traces, totals.InvalidSpans, totals.Errors + unreadable, totals.Warnings, rules, unreadable);
     }
 
-    private static void TryDelete(string directory)
+    private async Task TryDeleteAsync(string name)
     {
         try
         {
-            Directory.Delete(directory, recursive: true);
+            await Repository.Store.DeletePrefixAsync(BackupRepository.BackupPrefix(name), CancellationToken.None);
         }
         catch (IOException)
         {

@@ -29,16 +29,18 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
 
     public async Task<VerificationResult> VerifyAsync(string? name, CancellationToken cancellationToken)
     {
-        var catalog = BackupCatalog.Read(repository);
+        if (repository.IsEncrypted && repository.Key is null && deepReader is null)
+            return await VerifyStoredAsync(name, cancellationToken);
+        var catalog = await BackupCatalog.ReadAsync(repository, cancellationToken);
         var damaged = catalog.Damaged.ToDictionary(d => d.Name, StringComparer.Ordinal);
         // One backup's chain: it and the backups it depends on, as far as their manifests can be read.
-        var names = name is null ? repository.CommittedNames() : catalog.Lineage(name);
+        var names = name is null ? await repository.CommittedNamesAsync(cancellationToken) : catalog.Lineage(name);
         if (names.Count == 0 && name is not null)
             throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
         foreach (var backup in names)
         {
             if (damaged.TryGetValue(backup, out var damage))
-                Add(repository.ManifestPath(backup), damage.Problem);
+                Add(BackupRepository.ManifestKey(backup), damage.Problem);
             else if (catalog.Find(backup) is { } manifest)
                 await VerifyBackupAsync(manifest, catalog.ChainOf(manifest), cancellationToken);
         }
@@ -61,36 +63,14 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         var name = manifest.Name;
         // What restore checks before it reads anything: the chain's captured ranges join up for every file.
         if (ChainLayout.Of(chain).Problem is { } broken)
-            Add(repository.ManifestPath(name), broken);
+            Add(BackupRepository.ManifestKey(name), broken);
         var intact = new List<SegmentInfo>();
         foreach (var segment in manifest.Segments)
         {
             _segments++;
-            var path = repository.SegmentPath(name, segment.Name);
-            if (!File.Exists(path))
-            {
-                Add(path, "missing");
-                continue;
-            }
-
-            if (new FileInfo(path).LinkTarget is not null)
-            {
-                Add(path, "a symbolic link, not a stored segment");
-                continue;
-            }
-
-            var length = new FileInfo(path).Length;
-            if (length != segment.StoredBytes)
-            {
-                Add(path, $"size {length} bytes, manifest says {segment.StoredBytes}");
-                continue;
-            }
-
-            // Large reads: the hash asks for small blocks, the buffer turns them into 1 MiB system calls.
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1024 * 1024, FileOptions.SequentialScan);
-            var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-            if (actual != segment.Sha256)
-                Add(path, $"sha256 {actual} does not match the manifest's {segment.Sha256}");
+            var key = BackupRepository.SegmentKey(name, segment.Name);
+            if (await CheckStoredAsync(key, segment.StoredBytes, segment.Sha256, "manifest", cancellationToken) is { } problem)
+                Add(key, problem);
             else
                 intact.Add(segment);
         }
@@ -98,15 +78,99 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         if (deepReader is not null && intact.Count == manifest.Segments.Count)
             await VerifySpansAsync(manifest, deepReader, cancellationToken);
 
-        switch (BackupCatalog.CheckParentLink(repository, manifest))
+        switch (await BackupCatalog.CheckParentLinkAsync(repository, manifest, cancellationToken))
         {
             case ParentLink.ParentMissing:
-                Add(repository.ManifestPath(manifest.Parent!), $"missing: parent of {name}");
+                Add(BackupRepository.ManifestKey(manifest.Parent!), $"missing: parent of {name}");
                 break;
             case ParentLink.ParentChanged:
-                Add(repository.ManifestPath(manifest.Parent!), $"sha256 does not match the parentManifestSha256 recorded by {name}: the chain is broken");
+                Add(BackupRepository.ManifestKey(manifest.Parent!), $"sha256 does not match the parentManifestSha256 recorded by {name}: the chain is broken");
                 break;
         }
+    }
+
+    /// <summary>
+    /// What is wrong with an object's stored bytes (missing, a link, size or sha256 not the ones recorded in
+    /// <paramref name="recordedIn"/>); null when nothing.
+    /// </summary>
+    private async Task<string?> CheckStoredAsync(string key, long bytes, string sha256, string recordedIn, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await repository.Store.OpenReadAsync(key, cancellationToken);
+            if (stream is null)
+                return "missing";
+            if (stream.Length != bytes)
+                return $"size {stream.Length} bytes, {recordedIn} says {bytes}";
+            // Large reads: the hash asks for small blocks, the buffer turns them into 1 MiB reads.
+            await using var buffered = new BufferedStream(stream, 1024 * 1024);
+            var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(buffered, cancellationToken));
+            return actual == sha256 ? null : $"sha256 {actual} does not match the {recordedIn}'s {sha256}";
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message; // a link, or bytes the store itself says are damaged
+        }
+    }
+
+    /// <summary>
+    /// An encrypted repository without its password: each backup's stored objects, its manifest included,
+    /// against the checksums stored beside them in plain text (<see cref="StoredChecksums"/>). This finds what
+    /// storage damaged; whether anyone tampered with them only the key can tell.
+    /// </summary>
+    private async Task<VerificationResult> VerifyStoredAsync(string? name, CancellationToken cancellationToken)
+    {
+        var names = name is null ? await repository.CommittedNamesAsync(cancellationToken) : await StoredLineageAsync(name, cancellationToken);
+        if (names.Count == 0 && name is not null)
+            throw new RepositoryException(RepositoryError.BackupNotFound, $"no backup named '{name}' in {repository.Path}");
+        foreach (var backup in names)
+        {
+            StoredChecksums checksums;
+            try
+            {
+                checksums = await StoredChecksums.ReadAsync(repository, backup, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                Add(StoredChecksums.Key(backup), e.Message);
+                continue;
+            }
+
+            foreach (var stored in checksums.Objects)
+            {
+                _segments += stored.Name == BackupRepository.ManifestFileName ? 0 : 1;
+                var key = BackupRepository.BackupPrefix(backup) + stored.Name;
+                if (await CheckStoredAsync(key, stored.Bytes, stored.Sha256, StoredChecksums.FileName, cancellationToken) is { } problem)
+                    Add(key, problem);
+            }
+
+            if (checksums.Parent is { } parent && !await repository.HasManifestAsync(parent, cancellationToken))
+                Add(BackupRepository.ManifestKey(parent), $"missing: parent of {backup}");
+        }
+
+        var found = _damaged.Distinct().ToList();
+        return new VerificationResult(found.Count == 0, found, names.Count, _segments);
+    }
+
+    /// <summary>A backup and its parents as far as their plain-text checksums name them (without the key the manifests cannot be read).</summary>
+    private async Task<List<string>> StoredLineageAsync(string name, CancellationToken cancellationToken)
+    {
+        var lineage = new List<string>();
+        for (string? current = name; current is not null && !lineage.Contains(current) && RepositoryNames.IsPlainName(current)
+            && await repository.HasManifestAsync(current, cancellationToken);)
+        {
+            lineage.Add(current);
+            try
+            {
+                current = (await StoredChecksums.ReadAsync(repository, current, cancellationToken)).Parent;
+            }
+            catch (InvalidDataException)
+            {
+                current = null; // reported when its checksums are verified
+            }
+        }
+
+        return lineage;
     }
 
     private async Task VerifySpansAsync(BackupManifest manifest, ReaderOptions reader, CancellationToken cancellationToken)
@@ -116,14 +180,14 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         foreach (var segment in manifest.Segments)
         {
             sink.Reset();
-            var path = repository.SegmentPath(manifest.Name, segment.Name);
+            var key = BackupRepository.SegmentKey(manifest.Name, segment.Name);
             validator.BeginInput(segment.File, segment.SourceBytes);
-            validator.EndInput(await SegmentReader.ReadAsync(path, sink, reader, cancellationToken));
+            validator.EndInput(await SegmentReader.ReadAsync(repository, manifest.Name, segment.Name, sink, reader, cancellationToken));
             var digest = sink.Digest.ToString("x16", CultureInfo.InvariantCulture);
             var minStart = sink.Spans == 0 ? 0 : sink.MinStart;
             if (sink.Spans != segment.Spans || digest != segment.SpanDigest || minStart != segment.MinStartTimeUnixNano || sink.MaxEnd != segment.MaxEndTimeUnixNano)
             {
-                Add(path, $"re-read {sink.Spans} spans (digest {digest}, start {minStart}, end {sink.MaxEnd}), manifest says "
+                Add(key, $"re-read {sink.Spans} spans (digest {digest}, start {minStart}, end {sink.MaxEnd}), manifest says "
                     + $"{segment.Spans} (digest {segment.SpanDigest}, start {segment.MinStartTimeUnixNano}, end {segment.MaxEndTimeUnixNano})");
             }
         }
@@ -132,7 +196,7 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
         var recorded = manifest.Validation;
         if (again.Spans != recorded.Spans || again.Errors != recorded.Errors || again.Warnings != recorded.Warnings)
         {
-            Add(repository.ManifestPath(manifest.Name), $"re-validation found {again.Spans} spans, {again.Errors} errors, {again.Warnings} warnings; "
+            Add(BackupRepository.ManifestKey(manifest.Name), $"re-validation found {again.Spans} spans, {again.Errors} errors, {again.Warnings} warnings; "
                 + $"manifest says {recorded.Spans}, {recorded.Errors}, {recorded.Warnings}");
         }
     }
@@ -144,9 +208,9 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
     /// </summary>
     private async Task VerifyRestoreAsync(IReadOnlyList<BackupManifest> chain, ReaderOptions reader, CancellationToken cancellationToken)
     {
-        var head = repository.ManifestPath(chain[^1].Name);
+        var head = BackupRepository.ManifestKey(chain[^1].Name);
         var (files, problem) = ChainFile.Of(repository, chain);
-        if (problem is not null || chain.Any(b => _damaged.Any(d => d.Path.StartsWith(repository.Relative(repository.BackupDirectory(b.Name)) + "/", StringComparison.Ordinal))))
+        if (problem is not null || chain.Any(b => _damaged.Any(d => d.Path.StartsWith(BackupRepository.BackupPrefix(b.Name), StringComparison.Ordinal))))
             return; // already reported: a restore would stop at its checksum gate
         var findings = new SpanRuleTally(validationOptions);
         foreach (var file in files.Where(f => f.LinkTarget is null))
@@ -168,5 +232,6 @@ internal sealed class BackupVerifier(BackupRepository repository, ReaderOptions?
             Add(head, $"a restore of it would fail: {newError}");
     }
 
-    private void Add(string path, string problem) => _damaged.Add(new Damage(repository.Relative(path), problem));
+    /// <param name="key">The damaged object's key: its path relative to the repository.</param>
+    private void Add(string key, string problem) => _damaged.Add(new Damage(key, problem));
 }

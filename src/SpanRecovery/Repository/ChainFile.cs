@@ -5,10 +5,13 @@ namespace SpanRecovery.Repository;
 /// One source file as a chain holds it: the segments that, decompressed and concatenated in order, give
 /// its bytes [0, <see cref="Length"/>), and what the manifests say those bytes are.
 /// </summary>
+/// <param name="Repository">Where the segments are stored.</param>
+/// <param name="Segments">Each segment as its backup's name and its own name, in file order.</param>
 /// <param name="Path">Relative path in the source (and the target), '/' separated.</param>
 /// <param name="Sha256">The manifest's hash of the file's captured prefix: exactly the restored bytes.</param>
 /// <param name="LinkTarget">Set for a symbolic link of the source: restored as a link to this target, with no bytes.</param>
-internal sealed record ChainFile(string Path, long Length, string Sha256, IReadOnlyList<string> SegmentPaths, long Spans, ulong SpanDigest, string? LinkTarget = null)
+internal sealed record ChainFile(
+    string Path, long Length, string Sha256, BackupRepository Repository, IReadOnlyList<(string Backup, string Segment)> Segments, long Spans, ulong SpanDigest, string? LinkTarget = null)
 {
     /// <summary>
     /// The files of a chain's last backup, each rebuilt by walking back through the chain from that backup
@@ -25,7 +28,8 @@ internal sealed record ChainFile(string Path, long Length, string Sha256, IReadO
             f.File.Path,
             f.File.CaptureEnd,
             f.File.PrefixSha256,
-            [.. f.Parts.Select(p => repository.SegmentPath(p.Backup.Name, p.Segment.Name))],
+            repository,
+            [.. f.Parts.Select(p => (p.Backup.Name, p.Segment.Name))],
             f.Parts.Sum(p => p.Segment.Spans),
             f.Parts.Aggregate(0UL, (digest, p) => unchecked(digest + ulong.Parse(p.Segment.SpanDigest, NumberStyles.HexNumber, CultureInfo.InvariantCulture))),
             f.File.LinkTarget))], null);

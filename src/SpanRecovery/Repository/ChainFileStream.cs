@@ -1,11 +1,14 @@
+using SpanRecovery.Encryption;
 using SpanRecovery.Otlp;
 using SpanRecovery.Otlp.Zstd;
 
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// A chain file's bytes as one read-only stream: its segments decompressed one after another. A segment
-/// that is missing, a link or does not decompress is a <see cref="DamagedSegmentException"/> naming it.
+/// A chain file's bytes as one read-only stream: its segments decrypted (in an encrypted repository) and
+/// decompressed one after another. A segment that is missing, a link, does not authenticate or does not
+/// decompress is a <see cref="DamagedSegmentException"/> naming it.
+/// Segments are opened as the reading reaches them, so only one is open at a time.
 /// </summary>
 /// <param name="progress">Told how many bytes each read gave, for a progress display.</param>
 internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = null) : ReadOnlyStream
@@ -13,7 +16,7 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
     private const int SegmentReadBuffer = 256 * 1024;
 
     private int _next;
-    private FileStream? _stored;
+    private Stream? _stored;
     private Stream? _inflated;
 
     public override long Length => file.Length;
@@ -32,9 +35,13 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
             {
                 read = _inflated!.Read(buffer);
             }
+            catch (ObjectAuthenticationException e)
+            {
+                throw new DamagedSegmentException($"segment {e.Message}");
+            }
             catch (InvalidDataException e)
             {
-                throw new DamagedSegmentException($"segment {file.SegmentPaths[_next - 1]} of {SourcePath.Display(file.Path)} does not decompress: {e.Message}");
+                throw new DamagedSegmentException($"segment {SegmentName(_next - 1)} of {SourcePath.Display(file.Path)} does not decompress: {e.Message}");
             }
 
             progress?.Invoke(read);
@@ -56,23 +63,26 @@ internal sealed class ChainFileStream(ChainFile file, Action<long>? progress = n
 
     private bool OpenNext()
     {
-        if (_next == file.SegmentPaths.Count)
+        if (_next == file.Segments.Count)
             return false;
-        // A segment replaced by a link would make the restore read whatever it points to.
-        if (new FileInfo(file.SegmentPaths[_next]).LinkTarget is not null)
-            throw new DamagedSegmentException($"segment {file.SegmentPaths[_next]} of {SourcePath.Display(file.Path)} is a symbolic link");
+        var (backup, segment) = file.Segments[_next++];
         try
         {
-            _stored = new FileStream(file.SegmentPaths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            // Read is synchronous (the trace reader's pipe calls it on a pool thread), and so is this open.
+            _stored = file.Repository.OpenSegmentContentAsync(backup, segment, CancellationToken.None).GetAwaiter().GetResult()
+                ?? throw new DamagedSegmentException($"segment {SegmentName(_next - 1)} of {SourcePath.Display(file.Path)} is missing");
         }
-        catch (FileNotFoundException)
+        catch (InvalidDataException e)
         {
-            throw new DamagedSegmentException($"segment {file.SegmentPaths[_next - 1]} of {SourcePath.Display(file.Path)} is missing");
+            // A segment replaced by a link would make the restore read whatever it points to.
+            throw new DamagedSegmentException($"segment {SegmentName(_next - 1)} of {SourcePath.Display(file.Path)}: {e.Message}");
         }
 
         _inflated = ZstdFrames.Decompress(_stored, SegmentReadBuffer, leaveOpen: false);
         return true;
     }
+
+    private string SegmentName(int index) => file.Repository.SegmentPath(file.Segments[index].Backup, file.Segments[index].Segment);
 
     private void CloseCurrent()
     {

@@ -1,12 +1,17 @@
 using System.Text.Json;
+using SpanRecovery.Encryption;
 
 namespace SpanRecovery.Repository;
 
 /// <summary>The contents of <c>REPO/repo.json</c>: what this directory is and how it is meant to be used.</summary>
-public sealed record RepositoryConfig(string Format, int Version, StrategyConfig Strategy, DateTime Created)
+/// <param name="Encryption">The key slots of an encrypted repository; null for a plain one.</param>
+public sealed record RepositoryConfig(string Format, int Version, StrategyConfig Strategy, DateTime Created, EncryptionConfig? Encryption = null)
 {
     internal const string FormatId = "spanrecovery-repo";
     internal const int CurrentVersion = 1;
+
+    /// <summary>An encrypted repository has a version of its own, so that a release before encryption refuses it instead of writing plaintext into it.</summary>
+    internal const int EncryptedVersion = 2;
 
     /// <summary>
     /// Reads <c>repo.json</c> (named <paramref name="path"/> in messages); anything but a repository file of
@@ -24,11 +29,25 @@ public sealed record RepositoryConfig(string Format, int Version, StrategyConfig
             throw new RepositoryException(RepositoryError.InvalidRepository, $"{path} is not a valid repository file: {e.Message}");
         }
 
-        if (config.Format != FormatId || config.Version != CurrentVersion || config.Strategy is null)
+        var version = config.Encryption is null ? CurrentVersion : EncryptedVersion;
+        if (config.Format != FormatId || config.Version != version || config.Strategy is null)
             throw new RepositoryException(RepositoryError.InvalidRepository,
-                $"{path}: format '{config.Format}' version {config.Version} is not {FormatId} version {CurrentVersion}");
+                $"{path}: format '{config.Format}' version {config.Version} is not {FormatId} version {CurrentVersion} (or {EncryptedVersion} with encryption)");
         config.Strategy.ToStrategy(); // refuses impossible numbers now, not in the middle of a command
+        if (config.Encryption is { } encryption && EncryptionProblem(encryption) is { } problem)
+            throw new RepositoryException(RepositoryError.InvalidRepository, $"{path}: {problem}");
         return config;
+    }
+
+    private static string? EncryptionProblem(EncryptionConfig encryption)
+    {
+        if (encryption.Cipher != EncryptionConfig.ChunkedAesGcm)
+            return $"cipher '{encryption.Cipher}' is not {EncryptionConfig.ChunkedAesGcm}";
+        if (encryption.KeyId is not { Length: 32 })
+            return "the key id is missing or not 32 hex digits";
+        if (encryption.Keys is not { Count: > 0 } keys || keys.Any(k => k is null))
+            return "an encrypted repository without key slots cannot be opened";
+        return keys.Select(RepositoryKey.Problem).FirstOrDefault(p => p is not null);
     }
 }
 

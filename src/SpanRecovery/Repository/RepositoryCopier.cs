@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SpanRecovery.Restore;
 
 namespace SpanRecovery.Repository;
 
@@ -33,6 +34,11 @@ public sealed record CopyResult(
 /// and atomically. A backup exists in the destination iff its manifest is there, so a rerun after an
 /// interruption resumes: intact segments already in a debris directory are kept, the rest copied again.
 /// </summary>
+/// <remarks>
+/// An encrypted repository is copied as stored, ciphertext and all, into one with the same master key (a new
+/// destination gets the source's key slots): objects are bound to their path within the repository, which a
+/// copy keeps, so they open there as they did in the source.
+/// </remarks>
 public sealed class RepositoryCopier(BackupRepository source, string destinationPath)
 {
     private const int CopyBufferBytes = 1 << 20;
@@ -41,22 +47,31 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     public BackupRepository Source { get; } = source;
 
     /// <summary>Copies every committed backup the destination lacks; see the class remarks.</summary>
-    public CopyResult Copy(CancellationToken cancellationToken = default)
-    {
-        var destinationFull = Path.GetFullPath(destinationPath);
-        if (string.Equals(destinationFull.TrimEnd(Path.DirectorySeparatorChar), Source.Path.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
-            throw new RepositoryException(RepositoryError.InvalidRepository, $"cannot copy repository {Source.Path} onto itself");
-        var initialized = !File.Exists(Path.Combine(destinationFull, "repo.json"));
-        var destination = initialized ? BackupRepository.Init(destinationFull, Source.Strategy) : BackupRepository.Open(destinationFull);
+    public CopyResult Copy(CancellationToken cancellationToken = default) => CopyAsync(null, cancellationToken).GetAwaiter().GetResult();
 
-        using var writerLock = RepositoryLock.Acquire(destination);
+    /// <param name="progress">Stored bytes of the segments to copy and copied so far, for a progress display.</param>
+    internal async Task<CopyResult> CopyAsync(RestoreProgress? progress, CancellationToken cancellationToken)
+    {
+        var destinationLocation = Storage.S3ObjectStore.IsS3(destinationPath) ? destinationPath.TrimEnd('/') : Path.GetFullPath(destinationPath).TrimEnd(Path.DirectorySeparatorChar);
+        if (string.Equals(destinationLocation, Source.Path.TrimEnd('/', Path.DirectorySeparatorChar), StringComparison.Ordinal))
+            throw new RepositoryException(RepositoryError.InvalidRepository, $"cannot copy repository {Source.Path} onto itself");
+        Source.RequireKey(); // an encrypted source's manifests are read to know what to copy
+        var initialized = !await BackupRepository.ExistsAsync(destinationPath, cancellationToken);
+        var destination = initialized
+            ? await BackupRepository.InitCopyOfAsync(destinationPath, Source, cancellationToken)
+            : await BackupRepository.OpenAsync(destinationPath, null, cancellationToken);
+        destination.ShareKeyOf(Source);
+
+        await using var writerLock = await RepositoryLock.AcquireAsync(destination, cancellationToken);
         var copied = new List<string>();
         var skipped = new List<string>();
         var damaged = new List<CopyProblem>();
         var notCopied = new List<CopyProblem>();
         var missing = new HashSet<string>(StringComparer.Ordinal);
 
-        foreach (var (name, manifestBytes, manifest, readProblem) in ReadSourceManifests())
+        var sourceBackups = await ReadSourceManifestsAsync(cancellationToken);
+        progress?.AddTotal(sourceBackups.Sum(b => b.Manifest?.Totals.StoredBytes ?? 0));
+        foreach (var (name, manifestBytes, manifest, readProblem) in sourceBackups)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (manifest is null)
@@ -73,12 +88,12 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
                 continue;
             }
 
-            var destinationManifest = destination.ManifestPath(name);
-            if (File.Exists(destinationManifest))
+            if (await destination.HasManifestAsync(name, cancellationToken))
             {
-                if (File.ReadAllBytes(destinationManifest).AsSpan().SequenceEqual(manifestBytes))
+                if ((await destination.ReadManifestBytesAsync(name, cancellationToken)).AsSpan().SequenceEqual(manifestBytes))
                 {
                     skipped.Add(name);
+                    progress?.Add(manifest.Totals.StoredBytes);
                 }
                 else
                 {
@@ -89,40 +104,40 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
                 continue;
             }
 
-            var problem = CheckParent(destination, manifest) ?? CopyBackup(destination, manifest, cancellationToken);
+            var problem = await CheckParentAsync(destination, manifest, cancellationToken) ?? await CopyBackupAsync(destination, manifest, progress, cancellationToken);
             if (problem is not null)
             {
                 // A backup expired from the source while we copied it is gone, not damaged.
-                if (File.Exists(Source.ManifestPath(name)))
+                if (await Source.HasManifestAsync(name, cancellationToken))
                     damaged.Add(new CopyProblem(name, problem));
                 else
                     notCopied.Add(new CopyProblem(name, "removed from the source during the copy"));
                 missing.Add(name);
-                TryDelete(destination.BackupDirectory(name));
+                await TryDeleteAsync(destination, name);
                 continue;
             }
 
-            // The commit point in the destination: the source's manifest bytes, temp + fsync + rename.
-            RepositoryJson.WriteAtomically(destinationManifest, manifestBytes);
+            // The commit point in the destination: the source's manifest bytes, so the hash chain holds, written last.
+            await destination.CommitAsync(manifest, manifestBytes, cancellationToken);
             copied.Add(name);
         }
 
-        destination.RemoveDebris();
+        await destination.RemoveDebrisAsync(cancellationToken);
         return new CopyResult(Source.Path, destination.Path, initialized, copied, skipped, damaged, notCopied);
     }
 
     private sealed record SourceBackup(string Name, byte[] Bytes, BackupManifest? Manifest, string? Problem);
 
     /// <summary>The source's committed backups, oldest first (creation time, then name); unreadable manifests last.</summary>
-    private List<SourceBackup> ReadSourceManifests()
+    private async Task<List<SourceBackup>> ReadSourceManifestsAsync(CancellationToken cancellationToken)
     {
         var backups = new List<SourceBackup>();
-        foreach (var name in Source.CommittedNames())
+        foreach (var name in await Source.CommittedNamesAsync(cancellationToken))
         {
             try
             {
-                var bytes = Source.ReadManifestBytes(name);
-                backups.Add(new SourceBackup(name, bytes, BackupManifest.Parse(bytes, name), null));
+                var bytes = await Source.ReadManifestBytesAsync(name, cancellationToken);
+                backups.Add(new SourceBackup(name, bytes, BackupManifest.Parse(Source.ManifestJson(name, bytes), name), null));
             }
             catch (RepositoryException)
             {
@@ -138,72 +153,101 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     }
 
     /// <summary>A child is committed only on top of its parent's exact manifest, as <c>backups verify</c> checks.</summary>
-    private static string? CheckParent(BackupRepository destination, BackupManifest manifest) => BackupCatalog.CheckParentLink(destination, manifest) switch
-    {
-        ParentLink.ParentMissing => $"its parent {manifest.Parent} is not in the source repository",
-        ParentLink.ParentChanged => $"the sha256 of parent manifest {manifest.Parent} does not match the parentManifestSha256 it records: the chain is broken",
-        _ => null,
-    };
-
-    /// <summary>Copies and checks every segment of one backup into the destination; returns the first problem, or null.</summary>
-    private string? CopyBackup(BackupRepository destination, BackupManifest manifest, CancellationToken cancellationToken)
-    {
-        var targetDirectory = destination.BackupDirectory(manifest.Name);
-        Directory.CreateDirectory(targetDirectory);
-        var expected = manifest.Segments.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        // Debris of an interrupted copy: keep what belongs to this backup, drop the rest (temp files).
-        foreach (var file in Directory.EnumerateFiles(targetDirectory).ToList())
+    private static async Task<string?> CheckParentAsync(BackupRepository destination, BackupManifest manifest, CancellationToken cancellationToken) =>
+        await BackupCatalog.CheckParentLinkAsync(destination, manifest, cancellationToken) switch
         {
-            if (!expected.Contains(Path.GetFileName(file)))
-                File.Delete(file);
-        }
+            ParentLink.ParentMissing => $"its parent {manifest.Parent} is not in the source repository",
+            ParentLink.ParentChanged => $"the sha256 of parent manifest {manifest.Parent} does not match the parentManifestSha256 it records: the chain is broken",
+            _ => null,
+        };
 
+    /// <summary>
+    /// Copies every segment of one backup into the destination, each checked on its way against the source
+    /// manifest's size and sha256 before it is committed; returns the first problem, or null. Segments an
+    /// interrupted copy already committed and that still match are kept.
+    /// </summary>
+    private async Task<string?> CopyBackupAsync(BackupRepository destination, BackupManifest manifest, RestoreProgress? progress, CancellationToken cancellationToken)
+    {
+        var present = (await destination.Store.ListAsync(BackupRepository.BackupPrefix(manifest.Name), cancellationToken))
+            .ToDictionary(o => o.Key, o => o.Bytes, StringComparer.Ordinal);
+        // Debris of an interrupted copy: keep what belongs to this backup, drop the rest (unfinished writes).
+        var expected = manifest.Segments.Select(s => BackupRepository.SegmentKey(manifest.Name, s.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (var stray in present.Keys.Where(k => !expected.Contains(k)))
+            await destination.Store.DeleteAsync(stray, cancellationToken);
         foreach (var segment in manifest.Segments)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var target = destination.SegmentPath(manifest.Name, segment.Name);
-            if (File.Exists(target) && Matches(target, segment))
-                continue;
-
-            var sourcePath = Source.SegmentPath(manifest.Name, segment.Name);
-            if (!File.Exists(sourcePath))
-                return $"segment backups/{manifest.Name}/{segment.Name} is missing in the source";
-            if (new FileInfo(sourcePath).LinkTarget is not null)
-                return $"segment backups/{manifest.Name}/{segment.Name} is a symbolic link, not a stored segment";
-            var temp = target + ".tmp";
-            using (var input = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                input.CopyTo(output, CopyBufferBytes);
-                output.Flush(flushToDisk: true);
-            }
-
-            if (!Matches(temp, segment))
-            {
-                File.Delete(temp);
-                return $"segment backups/{manifest.Name}/{segment.Name}: size or sha256 does not match the source manifest";
-            }
-
-            File.Move(temp, target, overwrite: true);
+            var key = BackupRepository.SegmentKey(manifest.Name, segment.Name);
+            var already = present.TryGetValue(key, out var bytes) && bytes == segment.StoredBytes && await MatchesAsync(destination, manifest.Name, segment, cancellationToken);
+            if (!already && await CopySegmentAsync(destination, manifest.Name, segment, cancellationToken) is { } problem)
+                return $"segment {key}{problem}";
+            progress?.Add(segment.StoredBytes);
         }
 
         return null;
     }
 
-    private static bool Matches(string path, SegmentInfo segment)
+    /// <summary>One segment, streamed from the source into the destination and committed only when it matches.</summary>
+    private async Task<string?> CopySegmentAsync(BackupRepository destination, string backup, SegmentInfo segment, CancellationToken cancellationToken)
     {
-        if (new FileInfo(path).Length != segment.StoredBytes)
-            return false;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        return Convert.ToHexStringLower(SHA256.HashData(stream)) == segment.Sha256;
+        Stream? input;
+        try
+        {
+            input = await Source.OpenSegmentAsync(backup, segment.Name, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            return $": {e.Message}";
+        }
+
+        if (input is null)
+            return " is missing in the source";
+        await using (input)
+        {
+            await using var output = await destination.CreateSegmentAsync(backup, segment.Name, cancellationToken);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[CopyBufferBytes];
+            try
+            {
+                int read;
+                while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                return $": {e.Message}";
+            }
+
+            if (output.Length != segment.StoredBytes || Convert.ToHexStringLower(hash.GetHashAndReset()) != segment.Sha256)
+                return ": size or sha256 does not match the source manifest";
+            await output.CommitAsync(cancellationToken);
+        }
+
+        return null;
     }
 
-    private static void TryDelete(string directory)
+    private static async Task<bool> MatchesAsync(BackupRepository repository, string backup, SegmentInfo segment, CancellationToken cancellationToken)
     {
         try
         {
-            if (Directory.Exists(directory))
-                Directory.Delete(directory, recursive: true);
+            await using var stream = await repository.OpenSegmentAsync(backup, segment.Name, cancellationToken);
+            return stream is not null && stream.Length == segment.StoredBytes
+                && Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken)) == segment.Sha256;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task TryDeleteAsync(BackupRepository destination, string name)
+    {
+        try
+        {
+            await destination.Store.DeletePrefixAsync(BackupRepository.BackupPrefix(name), CancellationToken.None);
         }
         catch (IOException)
         {

@@ -17,6 +17,12 @@ public enum RepositoryError
 
     /// <summary>Not a repository this version can use, or init over an existing one (exit 2).</summary>
     InvalidRepository,
+
+    /// <summary>The repository is encrypted and no password was given (exit 2).</summary>
+    PasswordRequired,
+
+    /// <summary>The password opens none of the repository's key slots (exit 1).</summary>
+    AuthenticationFailed,
 }
 
 /// <summary>A repository operation that cannot proceed, with a message fit for the user.</summary>

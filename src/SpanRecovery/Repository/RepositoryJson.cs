@@ -11,26 +11,11 @@ internal static class RepositoryJson
     public static T Deserialize<T>(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, TypeInfo<T>()) ?? throw new JsonException("null document");
 
+    public static async ValueTask<T> DeserializeAsync<T>(Stream json, CancellationToken cancellationToken) =>
+        await JsonSerializer.DeserializeAsync(json, TypeInfo<T>(), cancellationToken) ?? throw new JsonException("null document");
+
     /// <summary>The generated serializer of <typeparamref name="T"/>; its options (camelCase, indented, nulls kept) are on the context.</summary>
     private static JsonTypeInfo<T> TypeInfo<T>() =>
         (JsonTypeInfo<T>?)RepositoryJsonContext.Default.GetTypeInfo(typeof(T))
         ?? throw new NotSupportedException($"{typeof(T).Name} is not listed in {nameof(RepositoryJsonContext)}");
-
-    /// <summary>
-    /// Writes a file so that it is either absent or complete: a temp file in the same directory, flushed to
-    /// disk, then renamed over the target and the directory flushed. A crash leaves at most the temp file,
-    /// which readers ignore.
-    /// </summary>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
-    {
-        var temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(bytes);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path))!);
-    }
 }

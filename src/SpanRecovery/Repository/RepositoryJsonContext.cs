@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SpanRecovery.Encryption;
 using SpanRecovery.Repair;
 using SpanRecovery.Restore;
 using SpanRecovery.Sharding;
@@ -18,6 +19,8 @@ namespace SpanRecovery.Repository;
 [JsonSerializable(typeof(List<BackupSummary>))]
 [JsonSerializable(typeof(LockHolder))]
 [JsonSerializable(typeof(RepositoryReaderEntry))]
+[JsonSerializable(typeof(StoredChecksums))]
+[JsonSerializable(typeof(List<KeySlotSummary>))]
 [JsonSerializable(typeof(VerificationResult))]
 [JsonSerializable(typeof(ExpiryResult))]
 [JsonSerializable(typeof(CopyResult))]

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SpanRecovery.Storage;
 
 namespace SpanRecovery.Repository;
 
-/// <summary>Who holds <c>REPO/lock</c>: enough to tell a live writer from a dead one and to name it to the user.</summary>
+/// <summary>Who holds a repository's lock: enough to tell a live writer from a dead one and to name it to the user.</summary>
 /// <param name="Nonce">Tells two holders with the same pid apart (a pid reused, two locks of one process).</param>
-internal sealed record LockHolder(int Pid, string Host, DateTime Started, Guid Nonce = default)
+/// <param name="Refreshed">When the holder last said it is alive; a lock of another host not refreshed for <see cref="RepositoryLock.StaleAfter"/> is stale.</param>
+internal sealed record LockHolder(int Pid, string Host, DateTime Started, Guid Nonce = default, DateTime? Refreshed = null)
 {
     public override string ToString() => $"pid {Pid} on {Host} since {Started:yyyy-MM-ddTHH:mm:ssZ}";
 
@@ -19,6 +21,13 @@ internal sealed record LockHolder(int Pid, string Host, DateTime Started, Guid N
 
     /// <summary>A process of this host that no longer runs: what it held is free. (Another host's process cannot be checked.)</summary>
     internal bool IsGone => Host == Environment.MachineName && !IsRunning(Pid);
+
+    /// <summary>
+    /// Whether the lock no longer protects a writer: its process is gone (this host), or (another host, whose
+    /// processes we cannot see) it was not refreshed for <see cref="RepositoryLock.StaleAfter"/>.
+    /// </summary>
+    internal bool IsStale(DateTime utcNow) =>
+        IsGone || (Host != Environment.MachineName && utcNow - (Refreshed ?? Started) > RepositoryLock.StaleAfter);
 
     private static bool IsRunning(int pid)
     {
@@ -35,86 +44,122 @@ internal sealed record LockHolder(int Pid, string Host, DateTime Started, Guid N
 }
 
 /// <summary>
-/// The single-writer lock of a repository: a file created exclusively (so two writers can never both
-/// succeed) holding the writer's pid, host and start time. A lock left by a process that is gone — same
-/// host, pid not running — is stale and taken over, so a killed writer does not block the repository forever.
-/// Disposing releases it.
+/// The single-writer lock of a repository, an object holding the writer's pid, host, start and last refresh.
+/// Where the store creates objects atomically (a directory; S3 stores that honour If-None-Match) it is the one
+/// object <c>lock</c>, created only if absent, so two writers can never both succeed. Elsewhere it is restic's
+/// protocol: each writer puts its own <c>locks/&lt;id&gt;.json</c>, then lists <c>locks/</c> and backs off when
+/// another live lock is there. A lock left by a process that is gone (same host, pid not running) or, from
+/// another host, not refreshed for <see cref="StaleAfter"/> is stale and taken over, so a killed writer does
+/// not block the repository forever; a holder refreshes its lock every few minutes. Disposing releases it.
 /// </summary>
-internal sealed class RepositoryLock : IDisposable
+internal sealed class RepositoryLock : IAsyncDisposable
 {
-    /// <summary>An unreadable lock this old is from a writer killed between creating and filling it.</summary>
-    private static readonly TimeSpan UnreadableLockGrace = TimeSpan.FromSeconds(10);
+    /// <summary>A lock of another host not refreshed for this long belongs to a writer that died.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
+
+    private const string ListedPrefix = "locks/";
+
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a writer that took over a stale lock waits before checking the lock is still its own.</summary>
     private static readonly TimeSpan TakeoverSettle = TimeSpan.FromMilliseconds(100);
 
-    private readonly string _path;
-    private bool _released;
+    private readonly IObjectStore _store;
+    private readonly string _key;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _refreshing;
+    private byte[] _content;
 
-    private readonly byte[] _content;
-
-    private RepositoryLock(string path, LockHolder holder, byte[] content)
+    private RepositoryLock(IObjectStore store, string key, LockHolder holder, byte[] content)
     {
-        _path = path;
+        _store = store;
+        _key = key;
         Holder = holder;
         _content = content;
+        _refreshing = RefreshAsync(_stop.Token);
     }
 
     public LockHolder Holder { get; }
 
-    public static RepositoryLock Acquire(BackupRepository repository)
+    public static async Task<RepositoryLock> AcquireAsync(BackupRepository repository, CancellationToken cancellationToken = default)
     {
-        var path = repository.LockPath;
-        var holder = LockHolder.Current();
-        var content = RepositoryJson.Serialize(holder with { Nonce = Guid.NewGuid() });
+        var holder = LockHolder.Current() with { Nonce = Guid.NewGuid() };
+        return await repository.Store.HasAtomicCreateAsync(cancellationToken)
+            ? await AcquireExclusiveAsync(repository, holder, cancellationToken)
+            : await AcquireListedAsync(repository, holder, cancellationToken);
+    }
+
+    private static async Task<RepositoryLock> AcquireExclusiveAsync(BackupRepository repository, LockHolder holder, CancellationToken cancellationToken)
+    {
+        var store = repository.Store;
+        var content = RepositoryJson.Serialize(holder);
         var tookOver = false;
         for (var attempt = 0; ; attempt++)
         {
-            try
+            if (await store.TryCreateAsync(BackupRepository.LockKey, content, cancellationToken))
             {
-                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    file.Write(content);
-                    file.Flush(flushToDisk: true);
-                }
-
                 // Two writers that both found the same stale lock could both take it over: the later one
                 // deletes the earlier one's new lock. After a takeover, look again a moment later: only the
                 // writer whose lock is still there goes on.
                 if (tookOver)
                 {
-                    Thread.Sleep(TakeoverSettle);
-                    if (!ReadBytes(path).AsSpan().SequenceEqual(content))
-                        throw Held(repository, TryRead(path));
+                    await Task.Delay(TakeoverSettle, cancellationToken);
+                    var now = await ReadAsync(store, BackupRepository.LockKey, cancellationToken);
+                    if (!now.AsSpan().SequenceEqual(content))
+                        throw Held(repository, BackupRepository.LockKey, TryParse(now));
                 }
 
-                return new RepositoryLock(path, holder, content);
+                return new RepositoryLock(store, BackupRepository.LockKey, holder, content);
             }
-            catch (IOException) when (attempt < 10 || File.Exists(path))
-            {
-                // Gone again before we could look (another writer released or took it over): try again.
-                if (!File.Exists(path))
-                    continue;
-                var existing = ReadBytes(path);
-                var existingHolder = TryParse(existing);
-                if (attempt >= 3 || !IsStale(path, existingHolder))
-                    throw Held(repository, existingHolder);
-                // Delete only the stale lock we looked at, not one another writer put there since.
-                if (!ReadBytes(path).AsSpan().SequenceEqual(existing))
-                    continue;
-                File.Delete(path);
-                tookOver = true;
-            }
+
+            var existing = await ReadAsync(store, BackupRepository.LockKey, cancellationToken);
+            if (existing.Length == 0 && attempt < 10)
+                continue; // gone again before we could look (another writer released or took it over): try again
+            var existingHolder = TryParse(existing);
+            if (attempt >= 3 || existingHolder is null || !existingHolder.IsStale(DateTime.UtcNow))
+                throw Held(repository, BackupRepository.LockKey, existingHolder);
+            // Delete only the stale lock we looked at, not one another writer put there since.
+            if (!(await ReadAsync(store, BackupRepository.LockKey, cancellationToken)).AsSpan().SequenceEqual(existing))
+                continue;
+            await store.DeleteAsync(BackupRepository.LockKey, cancellationToken);
+            tookOver = true;
         }
     }
 
-    private static RepositoryException Held(BackupRepository repository, LockHolder? holder) =>
-        new(RepositoryError.LockHeld, holder is null
-            ? $"repository {repository.Path} is locked ({repository.LockPath} exists)"
-            : $"repository {repository.Path} is locked by {holder}");
+    /// <summary>restic's way, for stores whose conditional create cannot be trusted: put our own lock, then look for others.</summary>
+    private static async Task<RepositoryLock> AcquireListedAsync(BackupRepository repository, LockHolder holder, CancellationToken cancellationToken)
+    {
+        var store = repository.Store;
+        var key = $"{ListedPrefix}{holder.Nonce:N}.json";
+        var content = RepositoryJson.Serialize(holder);
+        using (var body = new MemoryStream(content))
+            await store.WriteAsync(key, body, cancellationToken);
+        try
+        {
+            foreach (var (other, _) in await store.ListAsync(ListedPrefix, cancellationToken))
+            {
+                if (other == key || !other.EndsWith(".json", StringComparison.Ordinal))
+                    continue;
+                var otherHolder = TryParse(await ReadAsync(store, other, cancellationToken));
+                if (otherHolder is not null && otherHolder.IsStale(DateTime.UtcNow))
+                    await store.DeleteAsync(other, cancellationToken); // a dead writer's: removed, as restic does
+                else if (otherHolder is not null || await store.SizeAsync(other, cancellationToken) is not null)
+                    throw Held(repository, other, otherHolder);
+            }
+        }
+        catch
+        {
+            await store.DeleteAsync(key, CancellationToken.None);
+            throw;
+        }
 
-    /// <summary>The holder recorded in a lock file, or null when the file is gone or unreadable.</summary>
-    public static LockHolder? TryRead(string path) => TryParse(ReadBytes(path));
+        return new RepositoryLock(store, key, holder, content);
+    }
+
+    private static RepositoryException Held(BackupRepository repository, string key, LockHolder? holder) =>
+        new(RepositoryError.LockHeld, holder is null
+            ? $"repository {repository.Path} is locked ({repository.Store.Describe(key)} exists and cannot be read; remove it if no writer runs)"
+            : $"repository {repository.Path} is locked by {holder}");
 
     private static LockHolder? TryParse(byte[] content)
     {
@@ -128,40 +173,63 @@ internal sealed class RepositoryLock : IDisposable
         }
     }
 
-    /// <summary>A lock file's bytes; empty when it is gone or cannot be read.</summary>
-    private static byte[] ReadBytes(string path)
+    /// <summary>A lock object's bytes; empty when it is gone or cannot be read.</summary>
+    private static async Task<byte[]> ReadAsync(IObjectStore store, string key, CancellationToken cancellationToken)
     {
         try
         {
-            return File.ReadAllBytes(path);
+            await using var stream = await store.OpenReadAsync(key, cancellationToken);
+            if (stream is null)
+                return [];
+            using var bytes = new MemoryStream();
+            await stream.CopyToAsync(bytes, cancellationToken);
+            return bytes.ToArray();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return [];
         }
     }
 
-    private static bool IsStale(string path, LockHolder? holder)
+    /// <summary>Tells other hosts every few minutes that this writer is alive, while it holds the lock.</summary>
+    private async Task RefreshAsync(CancellationToken stop)
     {
-        if (holder is null)
-            return File.Exists(path) && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > UnreadableLockGrace;
-        return holder.IsGone;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(RefreshEvery, stop);
+                var current = await ReadAsync(_store, _key, stop);
+                if (!current.AsSpan().SequenceEqual(_content))
+                    return; // no longer ours: never overwrite another writer's lock
+                var refreshed = RepositoryJson.Serialize(Holder with { Refreshed = DateTime.UtcNow });
+                using var body = new MemoryStream(refreshed);
+                await _store.WriteAsync(_key, body, stop);
+                _content = refreshed;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Stopped at release. A refresh that failed ends refreshing: other hosts see the lock go stale after StaleAfter.
+        }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        if (_released)
+        if (_stop.IsCancellationRequested)
             return;
-        _released = true;
+        await _stop.CancelAsync();
+        await _refreshing;
+        _stop.Dispose();
         try
         {
             // Only our own lock: never one another writer holds.
-            if (ReadBytes(_path).AsSpan().SequenceEqual(_content))
-                File.Delete(_path);
+            if ((await ReadAsync(_store, _key, CancellationToken.None)).AsSpan().SequenceEqual(_content))
+                await _store.DeleteAsync(_key, CancellationToken.None);
         }
         catch (IOException)
         {
-            // Left behind it is stale (our pid will be gone) and the next writer takes it over.
+            // Left behind it is stale (our pid will be gone, or it stops being refreshed) and the next writer takes it over.
         }
     }
 }

@@ -13,55 +13,60 @@ internal sealed record RepositoryReaderEntry(LockHolder Reader, IReadOnlyList<st
 /// </summary>
 internal sealed class RepositoryReaders : IDisposable
 {
-    private readonly string? _path;
+    private const string Prefix = "readers/";
 
-    private RepositoryReaders(string? path) => _path = path;
+    private readonly BackupRepository? _repository;
+    private readonly string? _key;
 
-    public static string Directory(BackupRepository repository) => Path.Combine(repository.Path, "readers");
+    private RepositoryReaders(BackupRepository? repository, string? key) => (_repository, _key) = (repository, key);
+
+    public static string Directory(BackupRepository repository) => repository.Store.Describe(Prefix.TrimEnd('/'));
 
     /// <summary>
     /// Registers this process as reading <paramref name="backups"/> until disposed. A repository this process
     /// cannot write to (a read-only copy) cannot be expired by it either, so there nothing is registered.
     /// </summary>
-    public static RepositoryReaders Register(BackupRepository repository, IReadOnlyList<string> backups)
+    public static async Task<RepositoryReaders> RegisterAsync(BackupRepository repository, IReadOnlyList<string> backups, CancellationToken cancellationToken)
     {
         var entry = new RepositoryReaderEntry(LockHolder.Current(), backups);
-        var path = Path.Combine(Directory(repository), $"{entry.Reader.Pid}-{Guid.NewGuid():N}.json");
+        var key = $"{Prefix}{entry.Reader.Pid}-{Guid.NewGuid():N}.json";
         try
         {
-            System.IO.Directory.CreateDirectory(Directory(repository));
-            RepositoryJson.WriteAtomically(path, RepositoryJson.Serialize(entry));
-            return new RepositoryReaders(path);
+            using var content = new MemoryStream(RepositoryJson.Serialize(entry));
+            await repository.Store.WriteAsync(key, content, cancellationToken);
+            return new RepositoryReaders(repository, key);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            return new RepositoryReaders(null);
+            return new RepositoryReaders(null, null);
         }
     }
 
     /// <summary>The live readers and their backups; entries of processes that are gone are removed (call holding the writer lock).</summary>
-    public static IReadOnlyList<RepositoryReaderEntry> Live(BackupRepository repository)
+    public static async Task<IReadOnlyList<RepositoryReaderEntry>> LiveAsync(BackupRepository repository, CancellationToken cancellationToken)
     {
-        var directory = Directory(repository);
-        if (!System.IO.Directory.Exists(directory))
-            return [];
         var live = new List<RepositoryReaderEntry>();
-        foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*.json"))
+        foreach (var (key, _) in await repository.Store.ListAsync(Prefix, cancellationToken))
         {
+            if (!key.EndsWith(".json", StringComparison.Ordinal))
+                continue;
             RepositoryReaderEntry? entry;
             try
             {
-                entry = RepositoryJson.Deserialize<RepositoryReaderEntry>(File.ReadAllBytes(file));
+                await using var stream = await repository.Store.OpenReadAsync(key, cancellationToken);
+                if (stream is null)
+                    continue; // ended meanwhile
+                entry = await RepositoryJson.DeserializeAsync<RepositoryReaderEntry>(stream, cancellationToken);
             }
-            catch (Exception e) when (e is IOException or JsonException)
+            catch (Exception e) when (e is IOException or JsonException or InvalidDataException)
             {
-                continue; // being written (WriteAtomically makes that rare) or removed meanwhile
+                continue; // being written or removed meanwhile
             }
 
-            if (entry.Reader is not null && entry.Backups is not null && !entry.Reader.IsGone)
+            if (entry?.Reader is not null && entry.Backups is not null && !entry.Reader.IsGone)
                 live.Add(entry);
             else
-                File.Delete(file);
+                await repository.Store.DeleteAsync(key, cancellationToken);
         }
 
         return live;
@@ -69,11 +74,11 @@ internal sealed class RepositoryReaders : IDisposable
 
     public void Dispose()
     {
-        if (_path is null)
+        if (_repository is null)
             return;
         try
         {
-            File.Delete(_path);
+            _repository.Store.DeleteAsync(_key!).GetAwaiter().GetResult();
         }
         catch (IOException)
         {

@@ -37,6 +37,6 @@ public sealed record RepositoryStatus(
             manifests.Count(m => m.BackupType == BackupType.Differential),
             newest?.Name, newest?.Created, newest is null ? null : Math.Round((utcNow - newest.Created).TotalHours, 2),
             warning is not null, warning,
-            manifests.Sum(m => manager.ToMetadata(m).Size));
+            manifests.Sum(m => manager.ToMetadataAsync(m, CancellationToken.None).GetAwaiter().GetResult().Size));
     }
 }

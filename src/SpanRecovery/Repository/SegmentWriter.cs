@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using SpanRecovery.Encryption;
 using SpanRecovery.Otlp;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
@@ -8,9 +9,9 @@ using ZstdSharp.Unsafe;
 namespace SpanRecovery.Repository;
 
 /// <summary>
-/// Copies a byte range of a source file into a zstd segment, streaming through a pooled buffer: the source
-/// bytes also feed the file's prefix hash, and the stored bytes are hashed on their way to disk so the
-/// checksum is of exactly what was written. <see cref="WriteAndReadAsync"/> reads the range once and hands
+/// Copies a byte range of a source file into a zstd segment of the repository, streaming through a pooled
+/// buffer: the source bytes also feed the file's prefix hash, and the stored bytes are hashed on their way to
+/// the store so the checksum is of exactly what was written. <see cref="WriteAndReadAsync"/> reads the range once and hands
 /// the same chunks to the trace reader on another core, so capture and validation run as one pass.
 /// </summary>
 internal static class SegmentWriter
@@ -49,9 +50,11 @@ internal static class SegmentWriter
     /// found. In the same pass it feeds every chunk read to
     /// <see cref="TraceFileReader"/> (with <paramref name="sink"/>) through a pipe read by another task: the
     /// reader validates exactly the bytes that are compressed, while this task compresses the next chunk.
+    /// In an encrypted repository the compressed bytes are encrypted on their way to the store, and the size
+    /// and sha256 are of the ciphertext: what is stored.
     /// </summary>
     public static async Task<(long StoredBytes, string Sha256, InputDescription Description)> WriteAndReadAsync<TSink>(
-        SafeFileHandle source, long start, long end, string segmentPath, IncrementalHash prefixHash,
+        SafeFileHandle source, long start, long end, BackupRepository repository, string backupName, string segmentName, IncrementalHash prefixHash,
         TSink sink, ReaderOptions readerOptions, CancellationToken cancellationToken)
         where TSink : ISpanSink
     {
@@ -61,12 +64,13 @@ internal static class SegmentWriter
         {
             long storedBytes;
             string sha256;
-            await using (var output = new FileStream(segmentPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            await using (var output = await repository.CreateSegmentAsync(backupName, segmentName, cancellationToken))
             {
                 using var storedHash = SHA256.Create();
                 await using (var hashing = new CryptoStream(output, storedHash, CryptoStreamMode.Write, leaveOpen: true))
+                await using (var sealing = repository.Key?.Seal(hashing, BackupRepository.SegmentKey(backupName, segmentName), leaveOpen: true))
                 {
-                    await using (var zstd = new CompressionStream(hashing, CompressionLevel, leaveOpen: true))
+                    await using (var zstd = new CompressionStream((Stream?)sealing ?? hashing, CompressionLevel, leaveOpen: true))
                     {
                         zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, CompressionWorkers);
                         for (var position = start; position < end;)
@@ -77,15 +81,16 @@ internal static class SegmentWriter
                             // Hand the chunk to the reader first, so it validates while this task compresses.
                             await reader.WriteAsync(chunk, cancellationToken);
                             prefixHash.AppendData(chunk.Span);
-                            zstd.Write(chunk.Span);
+                            await zstd.WriteAsync(chunk, cancellationToken);
                             position += read;
                         }
                     }
 
+                    sealing?.FlushFinalChunk();
                     await hashing.FlushFinalBlockAsync(cancellationToken);
                 }
 
-                output.Flush(flushToDisk: true);
+                await output.CommitAsync(cancellationToken);
                 (storedBytes, sha256) = (output.Length, Convert.ToHexStringLower(storedHash.Hash!));
             }
 

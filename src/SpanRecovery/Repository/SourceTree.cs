@@ -13,10 +13,11 @@ public sealed record SkippedEntry(string Path, string Reason);
 internal static class SourceTree
 {
     /// <returns>Regular files and links (path and target, recorded as links), and what is skipped, each in path order.</returns>
-    public static (List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped) Walk(string sourceDirectory, string repositoryPath)
+    /// <param name="repositoryPath">The repository's directory; null for one in an object store, which no source holds.</param>
+    public static (List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped) Walk(string sourceDirectory, string? repositoryPath)
     {
         var found = new Found([], [], []);
-        Walk(sourceDirectory, "", RealPath.Of(sourceDirectory), RealPath.Of(repositoryPath), found);
+        Walk(sourceDirectory, "", RealPath.Of(sourceDirectory), repositoryPath is null ? null : RealPath.Of(repositoryPath), found);
         found.Files.Sort(StringComparer.Ordinal);
         found.Links.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
         found.Skipped.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
@@ -25,7 +26,7 @@ internal static class SourceTree
 
     private sealed record Found(List<string> Files, List<(string Path, string Target)> Links, List<SkippedEntry> Skipped);
 
-    private static void Walk(string directory, string relative, string real, string repository, Found found)
+    private static void Walk(string directory, string relative, string real, string? repository, Found found)
     {
         if (real == repository)
             return;

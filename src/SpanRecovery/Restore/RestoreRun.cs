@@ -93,12 +93,12 @@ internal sealed class RestoreRun
         RecoveryException? failure = null;
         try
         {
-            var chosen = plan(repository.ReadCatalog());
+            var chosen = plan(await repository.ReadCatalogAsync(cancellationToken));
             backups = [.. chosen.Backups.Select(b => b.Name)];
             target.Check(repository, chosen);
             var run = new RestoreRun(repository, chosen, options, readerOptions, validationOptions);
             // From here `backups expire` leaves these backups alone; one it removed just before is missing below.
-            using var reading = RepositoryReaders.Register(repository, backups);
+            using var reading = await RepositoryReaders.RegisterAsync(repository, backups, cancellationToken);
             await run.VerifyChainAsync(cancellationToken);
             if (options.ShiftTime is { IsToNow: true })
                 await run.FindNewestEndAsync(cancellationToken);

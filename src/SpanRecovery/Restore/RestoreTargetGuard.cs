@@ -31,9 +31,10 @@ internal static class RestoreTargetGuard
         if (File.Exists(target))
             throw new RestoreTargetRefusedException($"the restore target {Path.GetFullPath(target)} is a file, not a directory");
         var real = RealPath.Of(target);
-        var repositoryPath = RealPath.Of(repository.Path);
-        if (RealPath.IsSameOrInside(real, repositoryPath) || RealPath.IsSameOrInside(repositoryPath, real)
-            || SameDirectoryOnTheWay(real, repositoryPath) || SameDirectoryOnTheWay(repositoryPath, real))
+        // A repository in an object store shares no directory with any target.
+        var repositoryPath = repository.LocalDirectory is { } local ? RealPath.Of(local) : null;
+        if (repositoryPath is not null && (RealPath.IsSameOrInside(real, repositoryPath) || RealPath.IsSameOrInside(repositoryPath, real)
+            || SameDirectoryOnTheWay(real, repositoryPath) || SameDirectoryOnTheWay(repositoryPath, real)))
             throw new RestoreTargetRefusedException(
                 $"the restore target {real} is, holds or lies inside the repository {repositoryPath}; restoring there would destroy backups");
         foreach (var source in sources.Select(RealPath.Of).Distinct(StringComparer.Ordinal))

@@ -1,12 +1,18 @@
+using SpanRecovery.Repository;
+
 namespace SpanRecovery.Storage;
 
 /// <summary>
 /// Objects as files under a directory. A write goes to a temporary file beside the target, is flushed to
-/// disk and renamed over it, so readers on any machine sharing the directory see the old object or the new
-/// one, never a mix. Keys are checked to stay inside the directory.
+/// disk and renamed over it (and the directory flushed), so readers on any machine sharing the directory see
+/// the old object or the new one, never a mix, and a committed object survives a crash. Keys are checked to
+/// stay inside the directory, and an object reached through a symbolic link below it is refused: a link
+/// would let a hostile repository make us read or delete files elsewhere.
 /// </summary>
 internal sealed class DirectoryObjectStore : IObjectStore
 {
+    private const string TempSuffix = ".tmp";
+
     public DirectoryObjectStore(string directory)
     {
         Root = Path.GetFullPath(directory);
@@ -18,13 +24,16 @@ internal sealed class DirectoryObjectStore : IObjectStore
 
     public string Root { get; }
 
-    public string Describe(string key) => PathOf(key);
+    public string Describe(string key) => key.Length == 0 ? Root : PathOf(key);
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
     {
+        var path = PathOf(key);
+        if (LinkOnTheWay(path) is { } link)
+            throw new InvalidDataException($"{link} is a symbolic link, not a stored object");
         try
         {
-            return Task.FromResult<Stream?>(new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
+            return Task.FromResult<Stream?>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -35,25 +44,50 @@ internal sealed class DirectoryObjectStore : IObjectStore
     public async Task WriteAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        await using var writer = await CreateAsync(key, cancellationToken);
+        await content.CopyToAsync(writer, 1 << 20, cancellationToken);
+        await writer.CommitAsync(cancellationToken);
+    }
+
+    public Task<ObjectWriter> CreateAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult<ObjectWriter>(new FileObjectWriter(PathOf(key), overwrite: true));
+
+    public async Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        // Written whole under a temporary name, then linked to its name only if that is free: never half a lock.
+        await using var writer = new FileObjectWriter(PathOf(key), overwrite: false);
+        await writer.WriteAsync(content, cancellationToken);
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                await content.CopyToAsync(file, 1 << 20, cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
+            await writer.CommitAsync(cancellationToken);
+            return true;
         }
-        finally
+        catch (IOException) when (File.Exists(PathOf(key)))
         {
-            File.Delete(temp);
+            return false;
         }
     }
 
+    public Task<bool> HasAtomicCreateAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+
+    public Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        // A directory replaced by a link: the link goes, never what it points to.
+        var directory = PathOf(prefix.TrimEnd('/'));
+        if (new DirectoryInfo(directory).LinkTarget is not null)
+            File.Delete(directory);
+        else if (Directory.Exists(directory))
+            Directory.Delete(directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Also lists the temporary files of unfinished writes, so that whoever cleans up debris finds them.</summary>
     public Task<IReadOnlyList<(string Key, long Bytes)>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(Root))
@@ -61,7 +95,7 @@ internal sealed class DirectoryObjectStore : IObjectStore
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
         IReadOnlyList<(string, long)> objects = [.. new DirectoryInfo(Root).EnumerateFiles("*", options)
             .Select(f => (Key: Path.GetRelativePath(Root, f.FullName).Replace('\\', '/'), Bytes: f.Length))
-            .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal) && !o.Key.EndsWith(".tmp", StringComparison.Ordinal))
+            .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
             .OrderBy(o => o.Key, StringComparer.Ordinal)];
         return Task.FromResult(objects);
     }
@@ -82,5 +116,70 @@ internal sealed class DirectoryObjectStore : IObjectStore
         if (!path.StartsWith(Root.TrimEnd('/') + "/", StringComparison.Ordinal))
             throw new ArgumentException($"object key '{key}' leaves {Root}", nameof(key));
         return path;
+    }
+
+    /// <summary>The first symbolic link among <paramref name="path"/> and its directories below the root, or null.</summary>
+    private string? LinkOnTheWay(string path)
+    {
+        for (var current = path; current.Length > Root.Length; current = Path.GetDirectoryName(current)!)
+        {
+            if (new FileInfo(current).LinkTarget is not null)
+                return current;
+        }
+
+        return null;
+    }
+
+    /// <summary>A temporary file beside the object, flushed and renamed to the object's name at the commit.</summary>
+    private sealed class FileObjectWriter : ObjectWriter
+    {
+        private readonly string _path;
+        private readonly string _temp;
+        private readonly bool _overwrite;
+        private readonly FileStream _file;
+        private bool _committed;
+
+        public FileObjectWriter(string path, bool overwrite)
+        {
+            _path = path;
+            _overwrite = overwrite;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            _temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
+            _file = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _file.Write(buffer);
+            Written += buffer.Length;
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await _file.WriteAsync(buffer, cancellationToken);
+            Written += buffer.Length;
+        }
+
+        public override async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            _file.Flush(flushToDisk: true);
+            await _file.DisposeAsync();
+            // Without overwrite the rename is a link that fails when the name is taken: an atomic create.
+            File.Move(_temp, _path, _overwrite);
+            DirectorySync.Flush(Path.GetDirectoryName(_path)!);
+            _committed = true;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _file.Dispose();
+                if (!_committed)
+                    File.Delete(_temp);
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -16,6 +17,7 @@ internal sealed class S3ObjectStore : IObjectStore
     private readonly AmazonS3Client _client;
     private readonly string _bucket;
     private readonly string _prefix;
+    private bool? _atomicCreate;
 
     public S3ObjectStore(string location)
     {
@@ -56,13 +58,13 @@ internal sealed class S3ObjectStore : IObjectStore
         try
         {
             var response = await _client.GetObjectAsync(_bucket, _prefix + key, cancellationToken);
-            return new ResponseStream(response);
+            return new ResponseStream(response, Describe(key));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -70,19 +72,117 @@ internal sealed class S3ObjectStore : IObjectStore
 
     public async Task WriteAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(content);
+        await using var writer = await CreateAsync(key, cancellationToken);
+        await content.CopyToAsync(writer, 1 << 20, cancellationToken);
+        await writer.CommitAsync(cancellationToken);
+    }
+
+    public Task<ObjectWriter> CreateAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult<ObjectWriter>(new S3ObjectWriter(this, key));
+
+    public async Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
         try
         {
+            await PutAsync(key, content, ifNoneMatch: true, cancellationToken);
+            return true;
+        }
+        catch (IOException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict })
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> HasAtomicCreateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_atomicCreate is { } known)
+            return known;
+        // Stores that do not know If-None-Match ignore it and overwrite: create the same probe twice and see.
+        var probe = $"locks/probe-{Guid.NewGuid():N}";
+        try
+        {
+            await PutAsync(probe, Array.Empty<byte>(), ifNoneMatch: false, cancellationToken);
+            _atomicCreate = !await TryCreateAsync(probe, Array.Empty<byte>(), cancellationToken);
+        }
+        catch (IOException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotImplemented or HttpStatusCode.BadRequest })
+        {
+            _atomicCreate = false;
+        }
+        finally
+        {
+            await DeleteAsync(probe, CancellationToken.None);
+        }
+
+        return _atomicCreate.Value;
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _client.DeleteObjectAsync(_bucket, _prefix + key, cancellationToken);
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw Failed(key, e);
+        }
+    }
+
+    public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        foreach (var batch in (await ListAsync(prefix, cancellationToken)).Chunk(1000))
+        {
+            try
+            {
+                await _client.DeleteObjectsAsync(new DeleteObjectsRequest
+                {
+                    BucketName = _bucket,
+                    Objects = [.. batch.Select(o => new KeyVersion { Key = _prefix + o.Key })],
+                }, cancellationToken);
+            }
+            catch (Exception e) when (IsStoreFailure(e))
+            {
+                throw Failed(prefix, e);
+            }
+        }
+
+        // The parts a killed multipart upload left are invisible to listings but stored (and billed) until aborted.
+        try
+        {
+            var uploads = await _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _bucket, Prefix = _prefix + prefix }, cancellationToken);
+            foreach (var upload in uploads.MultipartUploads ?? [])
+                await _client.AbortMultipartUploadAsync(_bucket, upload.Key, upload.UploadId, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
+        {
+            // A store without multipart listing (s3rver) keeps no parts we could abort.
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw Failed(prefix, e);
+        }
+    }
+
+    /// <summary>One PUT of a whole object, with its MD5 so the store refuses bytes damaged on the way.</summary>
+    internal async Task PutAsync(string key, ReadOnlyMemory<byte> content, bool ifNoneMatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var body = new MemoryStream(content.ToArray(), writable: false);
             // Chunked (aws-chunked) uploads are refused by several S3-compatible stores; a plain PUT is not.
             await _client.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = _bucket,
                 Key = _prefix + key,
-                InputStream = content,
+                InputStream = body,
                 AutoCloseStream = false,
                 UseChunkEncoding = false,
+                MD5Digest = ContentMd5(content.Span),
+                IfNoneMatch = ifNoneMatch ? "*" : null,
             }, cancellationToken);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -103,7 +203,7 @@ internal sealed class S3ObjectStore : IObjectStore
             }
             while (response.IsTruncated == true);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(prefix, e);
         }
@@ -121,7 +221,7 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return null;
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Failed(key, e);
         }
@@ -129,11 +229,28 @@ internal sealed class S3ObjectStore : IObjectStore
 
     public void Dispose() => _client.Dispose();
 
-    private IOException Failed(string key, Exception e) => new($"{Describe(key)}: {e.Message}", e);
+    /// <summary>The Content-MD5 header of a body: S3's check against damage on the way (not a security measure).</summary>
+#pragma warning disable CA5351 // MD5 is what the S3 protocol asks for here
+    internal static string ContentMd5(ReadOnlySpan<byte> body) => Convert.ToBase64String(MD5.HashData(body));
+#pragma warning restore CA5351
+
+    internal AmazonS3Client Client => _client;
+
+    internal string Bucket => _bucket;
+
+    /// <summary>The object's key in the bucket.</summary>
+    internal string FullKey(string key) => _prefix + key;
+
+    /// <summary>A failure of the store or of the way to it (refused, unreachable, no credentials), after the SDK's retries.</summary>
+    internal static bool IsStoreFailure(Exception e) => e is AmazonServiceException or AmazonClientException or HttpRequestException;
+
+    internal IOException Failed(string key, Exception e) => new($"{Describe(key)}: {e.Message}", e);
 
     private static AmazonS3Client CreateClient()
     {
-        var config = new AmazonS3Config { MaxErrorRetry = 8 };
+        // The SDK's standard retry mode retries 5xx answers, throttling (503 SlowDown, 429) and dropped
+        // connections with exponential backoff and jitter.
+        var config = new AmazonS3Config { MaxErrorRetry = 8, RetryMode = RequestRetryMode.Standard };
         var endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3") ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
         if (!string.IsNullOrEmpty(endpoint))
         {
@@ -147,37 +264,45 @@ internal sealed class S3ObjectStore : IObjectStore
         return new AmazonS3Client(config);
     }
 
-    /// <summary>The body of a GET, which owns (and disposes) its response.</summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    /// <summary>
+    /// The body of a GET, which owns (and disposes) its response. The SDK checks the bytes against the object's
+    /// checksum (its MD5 ETag, for objects PUT whole) as they are read to the end; a mismatch becomes an
+    /// <see cref="InvalidDataException"/> naming the object, which readers report as damage.
+    /// </summary>
+    private sealed class ResponseStream(GetObjectResponse response, string name) : Otlp.ReadOnlyStream
     {
         private readonly Stream _body = response.ResponseStream;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
         public override long Length => response.ContentLength;
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            _body.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Flush()
+        public override int Read(Span<byte> buffer)
         {
+            try
+            {
+                return _body.Read(buffer);
+            }
+            catch (AmazonClientException e)
+            {
+                throw Damaged(e);
+            }
         }
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await _body.ReadAsync(buffer, cancellationToken);
+            }
+            catch (AmazonClientException e)
+            {
+                throw Damaged(e);
+            }
+        }
 
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        private InvalidDataException Damaged(AmazonClientException e) => new($"{name}: the bytes read do not match the stored checksum ({e.Message})", e);
 
         protected override void Dispose(bool disposing)
         {

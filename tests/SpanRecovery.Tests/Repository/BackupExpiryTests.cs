@@ -188,7 +188,7 @@ public sealed class BackupExpiryTests : IDisposable
         }
 
         ExpiryResult whileRestoring;
-        using (RepositoryReaders.Register(_manager.Repository, [f1.Name, i1.Name]))
+        using (await RepositoryReaders.RegisterAsync(_manager.Repository, [f1.Name, i1.Name], CancellationToken.None))
             whileRestoring = expiry.Expire(policy, DateTime.UtcNow);
 
         Assert.Empty(whileRestoring.Removed);

@@ -29,7 +29,7 @@ public sealed class CrashSafetyTests : IDisposable
         var first = await Spanrecovery.RunAsync("backup", "--repo", repository.Path, "--source", source);
         Assert.True(first.ExitCode == 0, first.ToString());
         var runMilliseconds = (int)timer.ElapsedMilliseconds;
-        var committed = repository.ReadCatalog().Intact.Select(m => m.Name).ToList();
+        var committed = (await repository.ReadCatalogAsync()).Intact.Select(m => m.Name).ToList();
         var killed = 0;
 
         for (var i = 0; i < Kills; i++)

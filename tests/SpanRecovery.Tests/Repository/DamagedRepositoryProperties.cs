@@ -34,7 +34,7 @@ public sealed class DamagedRepositoryProperties
         var expected = Snapshot(outside);
         for (var step = 0; step < 14; step++)
         {
-            var names = repository.CommittedNames();
+            var names = await repository.CommittedNamesAsync();
             var operation = names.Count == 0 ? 0 : random.Next(8);
             steps.Add(operation.ToString(System.Globalization.CultureInfo.InvariantCulture));
             try
@@ -48,7 +48,7 @@ public sealed class DamagedRepositoryProperties
                         break;
                     case 1:
                         // Each damage goes to a backup that is still sound, so the damages themselves stay beside the repository.
-                        var intact = repository.ReadCatalog().Intact;
+                        var intact = (await repository.ReadCatalogAsync()).Intact;
                         if (intact.Count == 0)
                             break;
                         var damage = ManifestDamages.All[random.Next(ManifestDamages.All.Length)];

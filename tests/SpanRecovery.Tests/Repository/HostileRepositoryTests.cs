@@ -150,7 +150,7 @@ public sealed class HostileRepositoryTests : IDisposable
         }
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var catalog = repository.ReadCatalog();
+        var catalog = await repository.ReadCatalogAsync();
 
         Assert.Equal(3003, catalog.Intact.Count);
         Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0, 20);

@@ -149,7 +149,7 @@ public sealed class RepositoryCopyTests : IDisposable
         File.WriteAllBytes(copy.LockPath, RepositoryJson.Serialize(new LockHolder(Environment.ProcessId, Environment.MachineName, DateTime.UtcNow)));
 
         Assert.Equal(RepositoryError.LockHeld, Assert.Throws<RepositoryException>(Copy).Error);
-        Assert.Empty(copy.CommittedNames());
+        Assert.Empty(await copy.CommittedNamesAsync());
         Assert.Equal(RepositoryError.RepositoryNotFound,
             Assert.Throws<RepositoryException>(() => BackupRepository.Open(_dir.File("nowhere"))).Error);
         Assert.Equal(RepositoryError.InvalidRepository,

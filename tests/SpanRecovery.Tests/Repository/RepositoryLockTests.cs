@@ -37,7 +37,7 @@ public sealed class RepositoryLockTests : IDisposable
         Assert.Contains(Environment.MachineName, error.Message, StringComparison.Ordinal);
         Assert.Contains("2026-01-02T03:04:05Z", error.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(_repository.LockPath), "another writer's lock must stay");
-        Assert.Empty(_repository.CommittedNames());
+        Assert.Empty(await _repository.CommittedNamesAsync());
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class RepositoryLockTests : IDisposable
                 start.SignalAndWait();
                 try
                 {
-                    return RepositoryLock.Acquire(_repository);
+                    return RepositoryLock.AcquireAsync(_repository).GetAwaiter().GetResult();
                 }
                 catch (RepositoryException e) when (e.Error == RepositoryError.LockHeld)
                 {
@@ -72,7 +72,7 @@ public sealed class RepositoryLockTests : IDisposable
             }, TaskCreationOptions.LongRunning)).ToArray();
             var holders = (await Task.WhenAll(outcomes)).OfType<RepositoryLock>().ToList();
             Assert.Single(holders);
-            holders[0].Dispose();
+            await holders[0].DisposeAsync();
             Assert.False(File.Exists(_repository.LockPath));
         }
     }

@@ -44,6 +44,16 @@ public sealed class S3TestServer : IDisposable
 
     public IReadOnlyDictionary<string, string> Environment { get; }
 
+    /// <summary>
+    /// The file in which s3rver keeps the bytes of the object <c>s3://bucket/key</c>, for tests that damage an
+    /// object at rest (beneath the store, as a failing disk would).
+    /// </summary>
+    public string ObjectFile(string uri)
+    {
+        var (bucket, key) = SpanRecovery.Storage.S3ObjectStore.Parse(uri);
+        return Path.Combine(_data, bucket, key.TrimEnd('/') + "._S3rver_object");
+    }
+
     /// <summary>A fresh prefix in the bucket, as an <c>s3://</c> location.</summary>
     public static string NewLocation(string name) => $"s3://{Bucket}/{name}-{Guid.NewGuid():N}";
 

@@ -101,12 +101,15 @@ internal sealed class OtlpRestoreTarget(string url, ExporterFactory createExport
 
     /// <summary>
     /// The resume journal of one restore (target, backups, time, batch size, shift, headers) in
-    /// <c>REPO/restore-journals/</c>; null, with a warning, when the repository cannot be written (a read-only
-    /// copy): the restore then runs without resume.
+    /// <c>REPO/restore-journals/</c> (for a repository in an object store, in <c>spanrecovery-restore-journals/</c>
+    /// of the temporary directory, since a journal is appended to as batches are acknowledged); null, with a
+    /// warning, when that cannot be written (a read-only copy): the restore then runs without resume.
     /// </summary>
     private static ResumeJournal? OpenJournal(RestoreRun run, string key)
     {
-        var directory = Path.Combine(run.Repository.Path, "restore-journals");
+        var directory = run.Repository.LocalDirectory is { } local
+            ? Path.Combine(local, "restore-journals")
+            : Path.Combine(Path.GetTempPath(), "spanrecovery-restore-journals", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(run.Repository.Path)))[..16]);
         try
         {
             Directory.CreateDirectory(directory);
