@@ -52,9 +52,12 @@ public sealed class RepositoryCopier(BackupRepository source, string destination
     /// <param name="progress">Stored bytes of the segments to copy and copied so far, for a progress display.</param>
     internal async Task<CopyResult> CopyAsync(RestoreProgress? progress, CancellationToken cancellationToken)
     {
-        var destinationLocation = Storage.S3ObjectStore.IsS3(destinationPath) ? destinationPath.TrimEnd('/') : Path.GetFullPath(destinationPath).TrimEnd(Path.DirectorySeparatorChar);
-        if (string.Equals(destinationLocation, Source.Path.TrimEnd('/', Path.DirectorySeparatorChar), StringComparison.Ordinal))
-            throw new RepositoryException(RepositoryError.InvalidRepository, $"cannot copy repository {Source.Path} onto itself");
+        using (var destinationStore = Storage.ObjectStores.Open(destinationPath))
+        {
+            if (destinationStore.Describe("").TrimEnd('/') == Source.Store.Describe("").TrimEnd('/'))
+                throw new RepositoryException(RepositoryError.InvalidRepository, $"cannot copy repository {Source.Path} onto itself");
+        }
+
         Source.RequireKey(); // an encrypted source's manifests are read to know what to copy
         var initialized = !await BackupRepository.ExistsAsync(destinationPath, cancellationToken);
         var destination = initialized

@@ -61,6 +61,9 @@ internal sealed class RepositoryLock : IAsyncDisposable
 
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(5);
 
+    /// <summary>An unreadable lock file this old is from a writer killed between creating and filling it.</summary>
+    private static readonly TimeSpan UnreadableLockGrace = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a writer that took over a stale lock waits before checking the lock is still its own.</summary>
     private static readonly TimeSpan TakeoverSettle = TimeSpan.FromMilliseconds(100);
 
@@ -84,31 +87,94 @@ internal sealed class RepositoryLock : IAsyncDisposable
     public static async Task<RepositoryLock> AcquireAsync(BackupRepository repository, CancellationToken cancellationToken = default)
     {
         var holder = LockHolder.Current() with { Nonce = Guid.NewGuid() };
+        if (repository.LocalDirectory is { } directory)
+            return AcquireFile(repository, directory, holder);
         return await repository.Store.HasAtomicCreateAsync(cancellationToken)
             ? await AcquireExclusiveAsync(repository, holder, cancellationToken)
             : await AcquireListedAsync(repository, holder, cancellationToken);
+    }
+
+    /// <summary>
+    /// The lock file of a local repository, created exclusively, all on this thread: a writer that stalls between
+    /// looking at a stale lock and deleting it could delete another's new one, and the thread pool must not be
+    /// what stalls it.
+    /// </summary>
+    private static RepositoryLock AcquireFile(BackupRepository repository, string directory, LockHolder holder)
+    {
+        var path = Path.Combine(directory, BackupRepository.LockKey);
+        var content = RepositoryJson.Serialize(holder);
+        var tookOver = false;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    file.Write(content);
+                    file.Flush(flushToDisk: true);
+                }
+
+                // Two writers that both found the same stale lock could both take it over: the later one
+                // deletes the earlier one's new lock. After a takeover, look again a moment later: only the
+                // writer whose lock is still there goes on.
+                if (tookOver)
+                {
+                    Thread.Sleep(TakeoverSettle);
+                    var now = ReadFile(path);
+                    if (!now.AsSpan().SequenceEqual(content))
+                        throw Held(repository, BackupRepository.LockKey, TryParse(now));
+                }
+
+                return new RepositoryLock(repository.Store, BackupRepository.LockKey, holder, content);
+            }
+            catch (IOException) when (attempt < 10 || File.Exists(path))
+            {
+                // Gone again before we could look (another writer released or took it over): try again.
+                if (!File.Exists(path))
+                    continue;
+                var existing = ReadFile(path);
+                var existingHolder = TryParse(existing);
+                var unreadableAndOld = existingHolder is null && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > UnreadableLockGrace;
+                if (attempt >= 3 || !(unreadableAndOld || existingHolder?.IsStale(DateTime.UtcNow) == true))
+                    throw Held(repository, BackupRepository.LockKey, existingHolder);
+                // Delete only the stale lock we looked at, not one another writer put there since.
+                if (!ReadFile(path).AsSpan().SequenceEqual(existing))
+                    continue;
+                File.Delete(path);
+                tookOver = true;
+            }
+        }
+    }
+
+    /// <summary>A lock file's bytes; empty when it is gone or cannot be read.</summary>
+    private static byte[] ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     private static async Task<RepositoryLock> AcquireExclusiveAsync(BackupRepository repository, LockHolder holder, CancellationToken cancellationToken)
     {
         var store = repository.Store;
         var content = RepositoryJson.Serialize(holder);
-        var tookOver = false;
         for (var attempt = 0; ; attempt++)
         {
             if (await store.TryCreateAsync(BackupRepository.LockKey, content, cancellationToken))
             {
-                // Two writers that both found the same stale lock could both take it over: the later one
-                // deletes the earlier one's new lock. After a takeover, look again a moment later: only the
-                // writer whose lock is still there goes on.
-                if (tookOver)
-                {
-                    await Task.Delay(TakeoverSettle, cancellationToken);
-                    var now = await ReadAsync(store, BackupRepository.LockKey, cancellationToken);
-                    if (!now.AsSpan().SequenceEqual(content))
-                        throw Held(repository, BackupRepository.LockKey, TryParse(now));
-                }
-
+                // Writers that found the same stale lock each delete it and create their own, and one may
+                // delete another's new lock: look again a moment later, and only the writer whose lock is
+                // still there goes on. Also a writer that found no lock at all: the one it created may be
+                // what a taker-over deleted.
+                await Task.Delay(TakeoverSettle, CancellationToken.None); // not cancelled: a cancelled wait would leave the lock behind
+                var now = await ReadAsync(store, BackupRepository.LockKey, CancellationToken.None);
+                if (!now.AsSpan().SequenceEqual(content))
+                    throw Held(repository, BackupRepository.LockKey, TryParse(now));
                 return new RepositoryLock(store, BackupRepository.LockKey, holder, content);
             }
 
@@ -122,7 +188,6 @@ internal sealed class RepositoryLock : IAsyncDisposable
             if (!(await ReadAsync(store, BackupRepository.LockKey, cancellationToken)).AsSpan().SequenceEqual(existing))
                 continue;
             await store.DeleteAsync(BackupRepository.LockKey, cancellationToken);
-            tookOver = true;
         }
     }
 
@@ -181,8 +246,10 @@ internal sealed class RepositoryLock : IAsyncDisposable
             await using var stream = await store.OpenReadAsync(key, cancellationToken);
             if (stream is null)
                 return [];
+            // Read on this thread, not handed to the thread pool: between looking at a stale lock and deleting
+            // it nothing else may run, or a busy machine stretches that gap beyond the takeover check.
             using var bytes = new MemoryStream();
-            await stream.CopyToAsync(bytes, cancellationToken);
+            stream.CopyTo(bytes);
             return bytes.ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SpanRecovery.Repository;
 
 namespace SpanRecovery.Storage;
@@ -9,7 +10,7 @@ namespace SpanRecovery.Storage;
 /// stay inside the directory, and an object reached through a symbolic link below it is refused: a link
 /// would let a hostile repository make us read or delete files elsewhere.
 /// </summary>
-internal sealed class DirectoryObjectStore : IObjectStore
+internal sealed partial class DirectoryObjectStore : IObjectStore
 {
     private const string TempSuffix = ".tmp";
 
@@ -56,7 +57,7 @@ internal sealed class DirectoryObjectStore : IObjectStore
     {
         // Written whole under a temporary name, then linked to its name only if that is free: never half a lock.
         await using var writer = new FileObjectWriter(PathOf(key), overwrite: false);
-        await writer.WriteAsync(content, cancellationToken);
+        writer.Write(content.Span); // a few bytes: no reason to leave the thread between looking and taking
         try
         {
             await writer.CommitAsync(cancellationToken);
@@ -87,17 +88,34 @@ internal sealed class DirectoryObjectStore : IObjectStore
         return Task.CompletedTask;
     }
 
-    /// <summary>Also lists the temporary files of unfinished writes, so that whoever cleans up debris finds them.</summary>
+    /// <summary>
+    /// Walks only the directory the prefix names. Also lists the temporary files of unfinished writes, so that
+    /// whoever cleans up debris finds them. A directory that is a symbolic link is looked into one level, so
+    /// that what it holds is listed (and refused when read), but never walked further: a link to / must not
+    /// make a listing walk the whole machine.
+    /// </summary>
     public Task<IReadOnlyList<(string Key, long Bytes)>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
-        if (!Directory.Exists(Root))
-            return Task.FromResult<IReadOnlyList<(string, long)>>([]);
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.None };
-        IReadOnlyList<(string, long)> objects = [.. new DirectoryInfo(Root).EnumerateFiles("*", options)
-            .Select(f => (Key: Path.GetRelativePath(Root, f.FullName).Replace('\\', '/'), Bytes: f.Length))
-            .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .OrderBy(o => o.Key, StringComparer.Ordinal)];
-        return Task.FromResult(objects);
+        var slash = prefix.LastIndexOf('/');
+        var baseKey = slash < 0 ? "" : prefix[..(slash + 1)];
+        var directory = baseKey.Length == 0 ? Root : PathOf(baseKey.TrimEnd('/'));
+        var objects = new List<(string Key, long Bytes)>();
+        if (Directory.Exists(directory))
+            Walk(directory, baseKey, throughLink: LinkOnTheWay(directory) is not null, objects);
+        IReadOnlyList<(string, long)> listed = [.. objects.Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(o => o.Key, StringComparer.Ordinal)];
+        return Task.FromResult(listed);
+    }
+
+    private static void Walk(string directory, string keyPrefix, bool throughLink, List<(string Key, long Bytes)> objects)
+    {
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = FileAttributes.None }))
+        {
+            var key = keyPrefix + entry.Name;
+            if (entry is FileInfo file)
+                objects.Add((key, file.Exists ? file.Length : 0));
+            else if (!throughLink)
+                Walk(entry.FullName, key + "/", throughLink: entry.LinkTarget is not null, objects);
+        }
     }
 
     public Task<long?> SizeAsync(string key, CancellationToken cancellationToken = default)
@@ -129,6 +147,27 @@ internal sealed class DirectoryObjectStore : IObjectStore
 
         return null;
     }
+
+    /// <summary>
+    /// Gives <paramref name="temp"/> the name <paramref name="path"/> only if that name is free, atomically: a
+    /// hard link fails when the name exists (File.Move without overwrite checks first, then renames, and two
+    /// racing creators could both win). Windows' move without replace is atomic itself.
+    /// </summary>
+    private static void LinkExclusively(string temp, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.Move(temp, path, overwrite: false);
+            return;
+        }
+
+        if (Link(SourcePath.ToSystemBytes(temp), SourcePath.ToSystemBytes(path)) != 0)
+            throw new IOException($"cannot create {path} (errno {Marshal.GetLastPInvokeError()})");
+        File.Delete(temp);
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static partial int Link(byte[] existing, byte[] created);
 
     /// <summary>A temporary file beside the object, flushed and renamed to the object's name at the commit.</summary>
     private sealed class FileObjectWriter : ObjectWriter
@@ -164,8 +203,10 @@ internal sealed class DirectoryObjectStore : IObjectStore
         {
             _file.Flush(flushToDisk: true);
             await _file.DisposeAsync();
-            // Without overwrite the rename is a link that fails when the name is taken: an atomic create.
-            File.Move(_temp, _path, _overwrite);
+            if (_overwrite)
+                File.Move(_temp, _path, overwrite: true);
+            else
+                LinkExclusively(_temp, _path);
             DirectorySync.Flush(Path.GetDirectoryName(_path)!);
             _committed = true;
         }

@@ -58,18 +58,18 @@ public sealed class RepositoryLockTests : IDisposable
         {
             WriteLock(DeadPid);
             using var start = new Barrier(6);
-            var outcomes = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(() =>
+            var outcomes = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(async () =>
             {
                 start.SignalAndWait();
                 try
                 {
-                    return RepositoryLock.AcquireAsync(_repository).GetAwaiter().GetResult();
+                    return await RepositoryLock.AcquireAsync(_repository);
                 }
                 catch (RepositoryException e) when (e.Error == RepositoryError.LockHeld)
                 {
                     return null;
                 }
-            }, TaskCreationOptions.LongRunning)).ToArray();
+            }, TaskCreationOptions.LongRunning).Unwrap()).ToArray();
             var holders = (await Task.WhenAll(outcomes)).OfType<RepositoryLock>().ToList();
             Assert.Single(holders);
             await holders[0].DisposeAsync();
