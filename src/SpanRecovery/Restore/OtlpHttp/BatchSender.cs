@@ -9,7 +9,8 @@ using OpenTelemetry.Proto.Collector.Trace.V1;
 namespace SpanRecovery.Restore;
 
 /// <summary>
-/// Delivers one batch with <c>POST /v1/traces</c> (gzip unless told otherwise, with the restore's headers),
+/// Delivers one batch with <c>POST /v1/traces</c> (gzip unless told otherwise, or once a receiver that has taken no
+/// gzip body refused one it then took uncompressed; with the restore's headers),
 /// retrying what OTLP says is transient (429, 502, 503, 504, connection errors, timeouts) and giving up at once
 /// on anything else, since resending data the receiver called bad cannot help; 413 asks for smaller batches,
 /// and a redirect is a failure too, reported with its Location. Network trouble always ends in a
@@ -27,6 +28,7 @@ internal sealed class BatchSender : IBatchExporter
     private readonly Uri _tracesUri;
     private readonly OtlpHttpOptions _options;
     private readonly TextWriter? _log;
+    private volatile bool _gzipRefused, _gzipAccepted;
 
     public BatchSender(Uri endpoint, OtlpHttpOptions options, TextWriter? log)
     {
@@ -43,23 +45,45 @@ internal sealed class BatchSender : IBatchExporter
 
     public async Task<BatchOutcome> ExportAsync(OtlpBatch batch, CancellationToken cancellationToken)
     {
-        var body = _options.Compression == OtlpCompression.Gzip ? Gzip(batch) : new ArraySegment<byte>(batch.Body, 0, batch.Length);
+        var gzip = _options.Compression == OtlpCompression.Gzip && !_gzipRefused;
+        var body = gzip ? Gzip(batch) : new ArraySegment<byte>(batch.Body, 0, batch.Length);
+        string? gzipProblem = null;
         for (var attempt = 1; ; attempt++)
         {
             string problem;
             RetryConditionHeaderValue? retryAfter = null;
             try
             {
-                using var request = Request(body);
+                using var request = Request(body, gzip);
                 using var response = await _client.SendAsync(request, cancellationToken);
                 var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
                 if (response.IsSuccessStatusCode)
+                {
+                    if (gzip)
+                        _gzipAccepted = true;
+                    if (gzipProblem is not null && !_gzipRefused)
+                    {
+                        _gzipRefused = true;
+                        _log?.WriteLine($"the receiver refused a gzip body ({gzipProblem}) and took it uncompressed: sending every batch uncompressed");
+                    }
+
                     return Delivered(batch, answer);
+                }
+
                 problem = $"{(int)response.StatusCode} {response.ReasonPhrase}";
                 if ((int)response.StatusCode is >= 300 and < 400)
                     return BatchOutcome.Failed($"{batch.Name}: {problem} to {_options.Redact(response.Headers.Location?.ToString() ?? "no Location")}, not followed: redirects are not delivery");
                 if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
                     return BatchOutcome.Refused($"{problem} for {batch.Length} bytes");
+                if (gzip && !_gzipAccepted && response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType or HttpStatusCode.InternalServerError)
+                {
+                    // Some receivers cannot read gzip bodies and say so only this way (the Aspire Dashboard's OTLP/HTTP
+                    // endpoint answers 400 or 500). Until one gzip body has been taken, the same batch uncompressed, at
+                    // once, tells whether that was why; after that, such an answer is about the data.
+                    (gzip, body, gzipProblem) = (false, new ArraySegment<byte>(batch.Body, 0, batch.Length), problem);
+                    continue;
+                }
+
                 if (!IsTransient(response.StatusCode))
                     return BatchOutcome.Failed($"{batch.Name}: {problem}, not retried: {Excerpt(answer)}");
                 retryAfter = response.Headers.RetryAfter;
@@ -102,11 +126,11 @@ internal sealed class BatchSender : IBatchExporter
         return builder.Uri;
     }
 
-    private HttpRequestMessage Request(ArraySegment<byte> body)
+    private HttpRequestMessage Request(ArraySegment<byte> body, bool gzip)
     {
         var content = new ByteArrayContent(body.Array!, body.Offset, body.Count);
         content.Headers.ContentType = Protobuf;
-        if (_options.Compression == OtlpCompression.Gzip)
+        if (gzip)
             content.Headers.ContentEncoding.Add("gzip");
         var request = new HttpRequestMessage(HttpMethod.Post, _tracesUri) { Content = content };
         foreach (var header in _options.EffectiveHeaders)

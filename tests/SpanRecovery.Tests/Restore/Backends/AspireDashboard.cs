@@ -66,12 +66,6 @@ public sealed class AspireDashboard : IDisposable
 
     public Uri OtlpHttp { get; }
 
-    /// <summary>
-    /// The <c>--compression</c> the dashboard takes over a protocol: its OTLP/HTTP endpoint refuses gzip bodies
-    /// (400 for JSON, 500 for protobuf, in 13.6.5); over gRPC gzip is fine.
-    /// </summary>
-    public static string Compression(string protocol) => protocol == "grpc" ? "gzip" : "none";
-
     public void Dispose()
     {
         if (!_process.HasExited)

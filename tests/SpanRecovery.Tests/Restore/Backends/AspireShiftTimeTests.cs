@@ -33,7 +33,7 @@ public sealed class AspireShiftTimeTests(AspireDashboard dashboard) : IDisposabl
         var restoreStart = DateTimeOffset.UtcNow;
 
         var restore = await Spanrecovery.RunAsync("restore", "--repo", repo, "--to-time", restoreStart.ToString("o", CultureInfo.InvariantCulture),
-            "--target", target.AbsoluteUri, "--protocol", protocol, "--compression", AspireDashboard.Compression(protocol),
+            "--target", target.AbsoluteUri, "--protocol", protocol,
             "--shift-time", "now", "--verify-readback", $"aspire={dashboard.Api}", "--json");
 
         restore.AssertClean(0);

@@ -57,6 +57,35 @@ public sealed class OtlpHttpHeadersAndCompressionTests
     }
 
     [Fact]
+    public async Task A_receiver_that_refuses_gzip_gets_every_batch_uncompressed_after_the_first_refusal()
+    {
+        await using var receiver = new OtlpTestReceiver(acceptsGzip: false);
+        using var log = new StringWriter();
+
+        var result = await TestTraces.RestoreAsync(receiver, Records, TestTraces.FastOptions(maxConcurrency: 1), log: log);
+
+        Assert.True(result.Complete, string.Join("; ", result.Failures));
+        Assert.Equal(TestTraces.SpanIds(Data).Order(), receiver.DeliveredSpans().Order());
+        var encodings = receiver.Received.Select(r => r.Headers["Content-Encoding"]).ToList();
+        Assert.Equal("gzip", encodings[0]);
+        Assert.True(encodings.Count > 2, "several batches");
+        Assert.All(encodings.Skip(1), e => Assert.Null(e));
+        Assert.Single(log.ToString().Split('\n'), line => line.Contains("refused a gzip body (400", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_400_for_the_data_itself_still_fails_the_batch_after_one_uncompressed_try()
+    {
+        await using var receiver = new OtlpTestReceiver(_ => new ReceiverReply.Status(400, Body: "bad spans"));
+
+        var result = await TestTraces.RestoreAsync(receiver, Records, TestTraces.FastOptions(maxConcurrency: 1));
+
+        Assert.False(result.Complete);
+        Assert.Contains(result.Failures, f => f.Contains("400", StringComparison.Ordinal) && f.Contains("bad spans", StringComparison.Ordinal));
+        Assert.Empty(receiver.DeliveredSpans());
+    }
+
+    [Fact]
     public async Task A_receiver_that_echoes_a_header_value_cannot_put_it_in_the_failures_or_the_log()
     {
         await using var receiver = new OtlpTestReceiver(n => n switch

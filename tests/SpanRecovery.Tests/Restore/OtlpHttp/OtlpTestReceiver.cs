@@ -19,13 +19,16 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly Func<int, ReceiverReply> _script;
     private readonly int _maxBodyBytes;
+    private readonly bool _acceptsGzip;
     private readonly Task _loop;
     private int _requests;
 
-    public OtlpTestReceiver(Func<int, ReceiverReply>? script = null, int maxBodyBytes = int.MaxValue)
+    /// <param name="acceptsGzip">False: a gzip body is answered 400, as receivers that cannot read it do.</param>
+    public OtlpTestReceiver(Func<int, ReceiverReply>? script = null, int maxBodyBytes = int.MaxValue, bool acceptsGzip = true)
     {
         _script = script ?? (_ => ReceiverReply.Ok);
         _maxBodyBytes = maxBodyBytes;
+        _acceptsGzip = acceptsGzip;
         var port = FreePort();
         Endpoint = new Uri($"http://127.0.0.1:{port}");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -106,7 +109,7 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
         {
             try
             {
-                bytes = encoding == "gzip" ? Gunzip(wire) : throw new InvalidDataException($"unsupported Content-Encoding {encoding}");
+                bytes = encoding == "gzip" && _acceptsGzip ? Gunzip(wire) : throw new InvalidDataException($"unsupported Content-Encoding {encoding}");
             }
             catch (InvalidDataException e)
             {
