@@ -25,8 +25,7 @@ internal static class RepairCommand
         memory.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(paths)!.FirstOrDefault(p => p.StartsWith('-') && !Path.Exists(p)) is { } unknown)
-                throw new UsageException($"unknown option {unknown} (a file whose name starts with '-' is given as ./{unknown})");
+            ValidateCommand.RefuseOptionLikePaths(parse.GetValue(paths)!);
             var validation = memory.Apply(parse, new() { MaxExamples = 0, MaxDuration = DurationParser.Parse(parse.GetValue(maxDuration)!) });
             var reader = ValidateCommand.ReaderOptionsFrom(parse.GetValue(maxRecord), parse.GetValue(inputFormat));
             var options = new RepairOptions(parse.GetValue(output)!, parse.GetValue(quarantine), parse.GetValue(keepIdentical));

@@ -27,9 +27,7 @@ internal static class ValidateCommand
         {
             if (parse.GetValue(workers) is < 1 or > 256)
                 throw new UsageException("--workers must be 1 to 256");
-            // The paths argument takes any token; one that looks like an option and names nothing is a typo.
-            if (parse.GetValue(paths)!.FirstOrDefault(p => p.StartsWith('-') && !Path.Exists(p)) is { } unknown)
-                throw new UsageException($"unknown option {unknown} (a file whose name starts with '-' is given as ./{unknown})");
+            RefuseOptionLikePaths(parse.GetValue(paths)!);
             var validation = memory.Apply(parse, ValidationOptionsFrom(parse, maxExamples, maxDuration, skewTolerance, maxTraceSpans));
             await using var traces = OpenTracesOut(parse.GetValue(tracesOut));
             validation = validation with { TracesOut = traces };
@@ -41,6 +39,16 @@ internal static class ValidateCommand
             return report.ExitCode;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A paths argument takes any token, so an unknown option would be read as a path: one that looks like an
+    /// option and names nothing is a typo (validate and repair).
+    /// </summary>
+    internal static void RefuseOptionLikePaths(IEnumerable<string> paths)
+    {
+        if (paths.FirstOrDefault(p => p.StartsWith('-') && !Path.Exists(p)) is { } unknown)
+            throw new UsageException($"unknown option {unknown} (a file whose name starts with '-' is given as ./{unknown})");
     }
 
     /// <summary>The options that decide what the rules find; <c>shard plan</c> takes the same.</summary>
