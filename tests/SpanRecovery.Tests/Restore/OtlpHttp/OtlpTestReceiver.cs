@@ -55,7 +55,8 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: Stop then Close removes the prefixes twice, and the second removal binds the port
+        // again for a moment, which fails when a closed connection still holds it (Address already in use).
         _listener.Close();
         try
         {
