@@ -17,18 +17,17 @@ internal sealed class SpanTable
     /// <summary>Records are numbered in 28 bits; the entry's other 4 bits hold the kind and the invalid flag.</summary>
     public const int MaxRecords = 1 << 28;
 
-    /// <summary>A parent field of a span whose parent_span_id cannot be followed: neither a root nor a child.</summary>
-    public const ulong NoParent = ulong.MaxValue;
-
     // Chunks of 32768 entries (1.7 MB): big enough to be allocated rarely, small enough that the last one's unused
     // tail costs little per span.
     private const int ChunkBits = 15;
     private const int ChunkSize = 1 << ChunkBits;
-    private const ulong ResolvedFlag = 1UL << 63;
 
-    private readonly TaggedIndex _spanIndex = new();
+    private readonly TaggedIndex _spanIndex;
     private readonly List<ulong> _longEnds = [];
     private Entry[][] _chunks = [];
+
+    /// <param name="expectedSpans">Spans expected (0: unknown); the index is made big enough for them up front.</param>
+    public SpanTable(long expectedSpans = 0) => _spanIndex = new TaggedIndex(expectedSpans);
 
     public int Count { get; private set; }
 
@@ -87,15 +86,17 @@ internal sealed class SpanTable
     }
 
     /// <summary>
-    /// Replaces each entry's parent span ID by the parent's entry index, telling <paramref name="visitor"/>
-    /// about every span whose parent is found and every one whose parent is not. After this,
-    /// <see cref="ParentOf"/> follows links without hashing and <see cref="IsRoot"/> tells roots.
+    /// Finds each entry's parent, telling <paramref name="visitor"/> about every span whose parent is found and
+    /// every one whose parent is not. Returns the parent's entry index by entry, -1 where there is none (a root,
+    /// a parent not found, or one that cannot be followed): a flat array, so that walking ancestors (cycles)
+    /// touches 4 bytes a span instead of entries scattered over the chunks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ResolveParents<TVisitor>(ref TVisitor visitor)
+    public int[] ResolveParents<TVisitor>(ref TVisitor visitor)
         where TVisitor : struct, IParentVisitor
     {
         const int PrefetchDistance = 16; // lookups are latency bound: start the one 16 entries ahead
+        var parents = new int[Count];
         for (var i = 0; i < Count; i++)
         {
             if (i + PrefetchDistance < Count)
@@ -105,33 +106,26 @@ internal sealed class SpanTable
                     _spanIndex.Prefetch(SpanHash(ahead.TraceId, ahead.ParentSpanId));
             }
 
-            ref var entry = ref _chunks[i >> ChunkBits][i & (ChunkSize - 1)];
-            if (entry.ParentSpanId == 0)
-                continue;
-            if (entry.ParentSpanId == entry.SpanId)
+            ref readonly var entry = ref this[i];
+            if (entry.ParentSpanId == 0 || entry.ParentSpanId == entry.SpanId)
             {
-                entry.ParentSpanId = NoParent;
+                parents[i] = -1;
                 continue;
             }
 
             var match = new SpanKeyMatch(this, entry.TraceId, entry.ParentSpanId);
             var parent = _spanIndex.Find(SpanHash(entry.TraceId, entry.ParentSpanId), ref match, out _);
-            entry.ParentSpanId = parent < 0 ? NoParent : ResolvedFlag | (uint)parent;
+            parents[i] = parent;
             if (parent < 0)
                 visitor.ParentNotFound(i);
             else
                 visitor.ParentFound(i, parent);
         }
+
+        return parents;
     }
 
-    /// <summary>The parent's index after <see cref="ResolveParents"/>, or -1 for a root or a span without a parent in the table.</summary>
-    public int ParentOf(int index)
-    {
-        var parent = this[index].ParentSpanId;
-        return parent is 0 or NoParent ? -1 : (int)(uint)parent;
-    }
-
-    /// <summary>After <see cref="ResolveParents"/>: the span's parent_span_id was empty or all zero.</summary>
+    /// <summary>The span's parent_span_id was empty or all zero.</summary>
     public bool IsRoot(int index) => this[index].ParentSpanId == 0;
 
     /// <summary>
@@ -257,8 +251,8 @@ internal sealed class SpanTable
         private readonly ulong _traceLow = (ulong)traceId;
         public readonly ulong SpanId = spanId;
 
-        /// <summary>0 for a root; before resolving, the parent's span ID (or the span's own for <see cref="NoParent"/>); after, its entry index | <see cref="ResolvedFlag"/> or <see cref="NoParent"/>.</summary>
-        public ulong ParentSpanId = parentSpanId;
+        /// <summary>0 for a root, else the parent's span ID, or the span's own for a parent that cannot be followed.</summary>
+        public readonly ulong ParentSpanId = parentSpanId;
         public readonly ulong Start = start;
         public readonly uint ContentHash = contentHash;
         public readonly uint EndCode = endCode;

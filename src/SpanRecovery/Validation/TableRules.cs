@@ -13,7 +13,7 @@ internal sealed class TableRules : ISpanBatchTarget
 {
     private const int PrefetchGroup = 32;
 
-    private readonly SpanTable _table = new();
+    private readonly SpanTable _table;
     private readonly RecordLocations _records = new();
     private readonly FirstFindings _examples;
     private readonly long[] _counts = new long[Rules.Count];
@@ -28,8 +28,10 @@ internal sealed class TableRules : ISpanBatchTarget
     private readonly ISpanFindingObserver? _observer;
     private long _newlyInvalid;
 
-    public TableRules(ValidationOptions options)
+    /// <param name="expectedSpans">About how many spans will enter (0: unknown), so the table is sized for them once.</param>
+    public TableRules(ValidationOptions options, long expectedSpans = 0)
     {
+        _table = new SpanTable(expectedSpans);
         _observer = options.FindingObserver;
         _examples = new FirstFindings(options.MaxExamples);
         _skewToleranceNanos = options.SkewToleranceNanos;
@@ -88,8 +90,7 @@ internal sealed class TableRules : ISpanBatchTarget
     public TableOutcome Complete(TraceLinesWriter? tracesOut = null)
     {
         var parents = new ParentChecks(this);
-        _table.ResolveParents(ref parents);
-        FindCycles();
+        FindCycles(_table.ResolveParents(ref parents));
         var traces = _table.NumberTraces();
         var (spans, roots) = CheckTraces(traces);
         return Summarize(traces, spans, roots, tracesOut);
@@ -149,19 +150,19 @@ internal sealed class TableRules : ISpanBatchTarget
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FindCycles()
+    private void FindCycles(int[] parentOf)
     {
         // Parents form a forest plus, possibly, cycles (each span has at most one parent). Walk each
         // unvisited span's ancestor chain marking it "on path"; meeting an "on path" span means a cycle.
         const byte Unvisited = 0, OnPath = 1, Done = 2;
-        var state = new byte[_table.Count];
-        for (var start = 0; start < _table.Count; start++)
+        var state = new byte[parentOf.Length];
+        for (var start = 0; start < parentOf.Length; start++)
         {
             var at = start;
             while (at >= 0 && state[at] == Unvisited)
             {
                 state[at] = OnPath;
-                at = _table.ParentOf(at);
+                at = parentOf[at];
             }
 
             if (at >= 0 && state[at] == OnPath)
@@ -170,12 +171,12 @@ internal sealed class TableRules : ISpanBatchTarget
                 do
                 {
                     Found(Rule.ParentCycle, member);
-                    member = _table.ParentOf(member);
+                    member = parentOf[member];
                 }
                 while (member != at);
             }
 
-            for (at = start; at >= 0 && state[at] == OnPath; at = _table.ParentOf(at))
+            for (at = start; at >= 0 && state[at] == OnPath; at = parentOf[at])
                 state[at] = Done;
         }
     }

@@ -22,8 +22,17 @@ internal sealed class TaggedIndex
 {
     private const int GroupSize = 16;
 
-    private byte[] _tags = new byte[GroupSize * 64];
-    private int[] _references = new int[GroupSize * 64];
+    private byte[] _tags;
+    private int[] _references;
+
+    /// <param name="expected">Items expected: enough slots for them are made up front, so that filling the index
+    /// never rehashes (each rehash reads every stored item again, at random).</param>
+    public TaggedIndex(long expected = 0)
+    {
+        var slots = (int)Math.Min(1 << 30, BitOperations.RoundUpToPowerOf2((ulong)Math.Max(GroupSize * 64, (expected * 8 / 7) + 1)));
+        _tags = new byte[slots];
+        _references = new int[slots];
+    }
 
     public int Count { get; private set; }
 

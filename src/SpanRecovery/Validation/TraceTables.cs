@@ -60,7 +60,8 @@ internal sealed class TraceTables : IDisposable
             _spill = NewSpill(PartitionsFor(large), large);
         }
 
-        _inMemory = _spill is null ? new TableRules(options) : null;
+        // Sized from the estimate, but never beyond the limit: the estimate may be far above the truth.
+        _inMemory = _spill is null ? new TableRules(options, Math.Min(options.ExpectedSpans ?? 0, _tableLimitSpans)) : null;
         _stage = new TableStage(_spill ?? (ISpanBatchTarget)_inMemory!);
     }
 
@@ -121,7 +122,7 @@ internal sealed class TraceTables : IDisposable
         var spans = spill.SpansIn(p);
         if (spans <= _tableLimitSpans || level >= MaxSplits)
         {
-            var rules = new TableRules(_options);
+            var rules = new TableRules(_options, spans);
             spill.ReadPartition(p, rules, cancellationToken);
             return rules.Complete(_tracesOut);
         }
