@@ -10,9 +10,10 @@ namespace SpanRecovery.Generation;
 /// </summary>
 /// <param name="Spans">Exactly this many spans are written, duplicate copies and cycle spans included.</param>
 /// <param name="DefectRate">Findings come to about this fraction of the spans (0..1): leaf spans get one defect
-/// each, cycling through every rule but trace-too-large, and a few defects cause a second finding for their trace
+/// each, cycling through every other rule, and a few defects cause a second finding for their trace
 /// (a missing start is also before the parent's, a zero parent makes another root, a cycle leaves its trace
-/// without a root). Only leaf spans take defects, so above about 0.5 the fraction stops growing.</param>
+/// without a root). From 100,000 spans, one trace of 10,001 spans also gets trace-too-large (the validator's
+/// default limit is 10,000). Only leaf spans take defects, so above about 0.5 the fraction stops growing.</param>
 /// <param name="MaxDuration">The validator's <c>--max-duration</c>: normal spans never last longer, and
 /// duration-too-long defects last an hour more. Null means <see cref="DefaultMaxDuration"/>.</param>
 /// <param name="Raw">Protobuf only: each file is one <c>ExportTraceServiceRequest</c> with no length prefix. The

@@ -5,7 +5,7 @@ using OpenTelemetry.Proto.Trace.V1;
 namespace SpanRecovery.Generation;
 
 /// <summary>
-/// Builds whole traces: a tree of 1..30 spans rooted at an HTTP request to the frontend, with children
+/// Builds whole traces: a tree of 1..30 spans (or as many as asked) rooted at an HTTP request to the frontend, with children
 /// calling other services, databases and queues, each child's time inside its parent's. Traces start a
 /// few milliseconds apart from March 2026 on; no span lasts longer than 10 s or the maximum duration.
 /// </summary>
@@ -40,12 +40,13 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
     {
         var traceId = NewTraceId();
         var nodes = new Node[spanCount];
+        var spanIds = new HashSet<ByteString>(spanCount);
         var start = NextTraceStart();
         // Log-uniform request durations; children stay inside their parent, so no span exceeds the maximum.
         var rootNanos = Math.Min(Math.Exp(Lerp(Math.Log(ShortRequestNanos), Math.Log(LongRequestNanos))), maxDurationNanos);
         nodes[0] = new Node
         {
-            Span = NewSpan(traceId, ByteString.Empty, nodes.AsSpan(0, 0), start, start + (ulong)rootNanos),
+            Span = NewSpan(traceId, ByteString.Empty, spanIds, start, start + (ulong)rootNanos),
             Shape = SpanShape.HttpServer,
             Instance = ServiceCatalog.EntryInstances[random.Next(ServiceCatalog.EntryInstances.Count)],
         };
@@ -58,7 +59,7 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
             var childEnd = childStart + (ulong)(random.NextDouble() * (parentSpan.EndTimeUnixNano - childStart));
             nodes[i] = new Node
             {
-                Span = NewSpan(traceId, parentSpan.SpanId, nodes.AsSpan(0, i), childStart, childEnd),
+                Span = NewSpan(traceId, parentSpan.SpanId, spanIds, childStart, childEnd),
                 Shape = shape,
                 Instance = instance,
                 Peer = peer,
@@ -78,6 +79,7 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
         var traceId = NewTraceId();
         var start = NextTraceStart();
         var nodes = new Node[length];
+        var spanIds = new HashSet<ByteString>(length);
         var instance = ServiceCatalog.Instances[random.Next(ServiceCatalog.Instances.Count)];
         // One start and end for all: each member is the parent of another, so any difference would be clock skew too.
         var end = start + (ulong)random.Next(1_000_000, 50_000_000);
@@ -85,7 +87,7 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
         {
             nodes[i] = new Node
             {
-                Span = NewSpan(traceId, ByteString.Empty, nodes.AsSpan(0, i), start, end),
+                Span = NewSpan(traceId, ByteString.Empty, spanIds, start, end),
                 Shape = SpanShape.Internal,
                 Instance = instance,
             };
@@ -147,24 +149,14 @@ internal sealed class TraceFactory(Random random, TimeSpan maxDuration)
         return value ^ (value >> 31);
     }
 
-    private Span NewSpan(ByteString traceId, ByteString parentId, ReadOnlySpan<Node> earlier, ulong start, ulong end)
+    /// <summary>A span with an ID not in <paramref name="taken"/> (the trace's IDs so far), which then holds it too.</summary>
+    private Span NewSpan(ByteString traceId, ByteString parentId, HashSet<ByteString> taken, ulong start, ulong end)
     {
         ByteString spanId;
         do
             spanId = RandomId(8);
-        while (Contains(earlier, spanId));
+        while (!taken.Add(spanId));
         return new Span { TraceId = traceId, SpanId = spanId, ParentSpanId = parentId, StartTimeUnixNano = start, EndTimeUnixNano = end };
-    }
-
-    private static bool Contains(ReadOnlySpan<Node> nodes, ByteString spanId)
-    {
-        foreach (var node in nodes)
-        {
-            if (node.Span.SpanId == spanId)
-                return true;
-        }
-
-        return false;
     }
 
     /// <summary>Random bytes, never all zero.</summary>

@@ -146,6 +146,22 @@ public class GeneratorTests
         Assert.InRange(archive.Expected.Rules.Values.Sum(), 0.9 * Rate * Spans, 1.1 * Rate * Spans);
     }
 
+    /// <summary>From 100,000 spans with defects, one trace of 10,001 spans: trace-too-large at the default limit, once.</summary>
+    [Fact]
+    public async Task A_large_archive_with_defects_holds_one_trace_too_large()
+    {
+        using var directory = new TempDirectory();
+        var options = new GeneratorOptions(100_000, Seed: 5, Files: 2, DefectRate: 0.01, Compression: InputCompression.Zstd, SpansPerRecord: 1000);
+
+        var archive = ArchiveGenerator.Generate(directory.Path, options);
+        var report = await ArchiveValidation.ValidateAsync([directory.Path]);
+
+        Assert.Equal(1, archive.Expected.Rules[Rule.TraceTooLarge.Id()]);
+        AssertSameCounts(ReferenceRules.Count(DecodedArchive.Decode(archive, options), GeneratorOptions.DefaultMaxDuration), archive.Expected);
+        AssertSameCounts(new ExpectedCounts(report.Totals.Spans, report.Totals.Traces, report.Totals.InvalidSpans,
+            report.RuleCounts.ToDictionary(pair => pair.Key.Id(), pair => pair.Value)), archive.Expected);
+    }
+
     [Theory]
     [MemberData(nameof(Formats))]
     public async Task The_validator_reports_the_expected_counts(RecordEncoding encoding, InputCompression compression, bool raw)
