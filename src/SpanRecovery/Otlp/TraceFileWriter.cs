@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Microsoft.Win32.SafeHandles;
+using SpanRecovery.Otlp.Zstd;
 using ZstdSharp;
 
 namespace SpanRecovery.Otlp;
@@ -52,7 +53,7 @@ internal sealed class TraceFileWriter : IDisposable
         _file = file;
         _output = compression switch
         {
-            InputCompression.Zstd => new CompressionStream(_file, ZstdLevel, leaveOpen: true),
+            InputCompression.Zstd => ZstdFrames.Compress(_file, ZstdLevel, workers: 0, leaveOpen: true),
             InputCompression.Gzip => new GZipStream(_file, gzipLevel, leaveOpen: true),
             _ => _file,
         };

@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using SpanRecovery.Encryption;
 using SpanRecovery.Otlp;
-using ZstdSharp;
-using ZstdSharp.Unsafe;
+using SpanRecovery.Otlp.Zstd;
 
 namespace SpanRecovery.Repository;
 
@@ -70,9 +69,8 @@ internal static class SegmentWriter
                 await using (var hashing = new CryptoStream(output, storedHash, CryptoStreamMode.Write, leaveOpen: true))
                 await using (var sealing = repository.Key?.Seal(hashing, BackupRepository.SegmentKey(backupName, segmentName), leaveOpen: true))
                 {
-                    await using (var zstd = new CompressionStream((Stream?)sealing ?? hashing, CompressionLevel, leaveOpen: true))
+                    await using (var zstd = ZstdFrames.Compress((Stream?)sealing ?? hashing, CompressionLevel, CompressionWorkers, leaveOpen: true))
                     {
-                        zstd.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, CompressionWorkers);
                         for (var position = start; position < end;)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
