@@ -189,7 +189,10 @@ public sealed class BackupManager(
         var baseStates = (parent?.Files ?? []).ToDictionary(f => f.Path, StringComparer.Ordinal);
         // A repository inside the source must not back itself up (its segments grow while we read them).
         var (relativePaths, links, skipped) = SourceTree.Walk(sourceDirectory, Repository.LocalDirectory);
-        using var validator = new DataIntegrityValidator(validationOptions);
+        // A full backup reads every file whole, so their sizes tell about how many spans to make room for.
+        var expected = parent is null ? ArchiveValidation.EstimateSpans(
+            relativePaths.Where(p => !SourcePath.HasRawBytes(p)).Select(p => $"{sourceDirectory.TrimEnd('/')}/{p}")) : (long?)null;
+        using var validator = new DataIntegrityValidator((validationOptions ?? new ValidationOptions()) with { ExpectedSpans = expected });
         var sink = new SegmentSpanTally(validator);
         var files = new List<FileState>();
         var segments = new List<SegmentInfo>();

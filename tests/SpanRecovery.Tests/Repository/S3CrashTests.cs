@@ -42,11 +42,15 @@ public sealed class S3CrashTests(S3TestServer s3) : IDisposable
         await AssertCleanedUpByTheNextWriterAsync(offsite, "repo", "copy", "--from", local, "--to", offsite);
     }
 
-    /// <summary>Four files, so the first segments are up while the next ones are still being written.</summary>
+    /// <summary>
+    /// Many files, so the first segments are up while the next ones are still being written: each is an upload
+    /// of its own, so the writer is still busy well after the first one shows in a listing (with four files a
+    /// fast machine finished a copy before the test could see a segment and kill it).
+    /// </summary>
     private string Source()
     {
         var source = _dir.File("source");
-        ArchiveGenerator.Generate(source, new GeneratorOptions(160_000, Seed: 11, Files: 4));
+        ArchiveGenerator.Generate(source, new GeneratorOptions(160_000, Seed: 11, Files: 40));
         return source;
     }
 
