@@ -77,29 +77,47 @@ internal sealed class SpanTable
     /// Most spans last less than 2.1 s, so the end is kept as the duration in 31 bits; any other end (longer,
     /// before the start) goes to a side list and the entry keeps its position there.
     /// </summary>
-    private uint EndCode(ulong start, ulong end)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint EndCode(ulong start, ulong end) =>
+        end >= start && end - start < LongEndFlag ? (uint)(end - start) : LongEnd(end);
+
+    /// <summary>Out of line: the rare case would otherwise keep the common one from being inlined.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private uint LongEnd(ulong end)
     {
-        if (end >= start && end - start < LongEndFlag)
-            return (uint)(end - start);
         _longEnds.Add(end);
         return LongEndFlag | (uint)(_longEnds.Count - 1);
     }
 
     /// <summary>
-    /// Finds each entry's parent, telling <paramref name="visitor"/> about every span whose parent is found and
-    /// every one whose parent is not. Returns the parent's entry index by entry, -1 where there is none (a root,
-    /// a parent not found, or one that cannot be followed): a flat array, so that walking ancestors (cycles)
-    /// touches 4 bytes a span instead of entries scattered over the chunks.
+    /// Finds each entry's parent and has <paramref name="judge"/> judge every span whose parent is found or not,
+    /// in slices on all cores: the lookups are independent and only read the table. Returns the parent's entry
+    /// index by entry, -1 where there is none (a root, a parent not found, or one that cannot be followed) — a
+    /// flat array, so that walking ancestors (cycles) touches 4 bytes a span instead of entries scattered over
+    /// the chunks — and each entry's verdict (0 for spans without a parent to follow).
     /// </summary>
+    public (int[] Parents, byte[] Verdicts) ResolveParents<TJudge>(TJudge judge)
+        where TJudge : struct, IParentJudge
+    {
+        const int SliceSize = 1 << 16;
+        var parents = new int[Count];
+        var verdicts = new byte[Count];
+        var slices = (Count + SliceSize - 1) / SliceSize;
+        if (slices <= 1)
+            ResolveSlice(0, Count, judge, parents, verdicts);
+        else
+            Parallel.For(0, slices, slice => ResolveSlice(slice * SliceSize, Math.Min(Count, (slice + 1) * SliceSize), judge, parents, verdicts));
+        return (parents, verdicts);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int[] ResolveParents<TVisitor>(ref TVisitor visitor)
-        where TVisitor : struct, IParentVisitor
+    private void ResolveSlice<TJudge>(int from, int to, TJudge judge, int[] parents, byte[] verdicts)
+        where TJudge : struct, IParentJudge
     {
         const int PrefetchDistance = 16; // lookups are latency bound: start the one 16 entries ahead
-        var parents = new int[Count];
-        for (var i = 0; i < Count; i++)
+        for (var i = from; i < to; i++)
         {
-            if (i + PrefetchDistance < Count)
+            if (i + PrefetchDistance < to)
             {
                 ref readonly var ahead = ref this[i + PrefetchDistance];
                 if (ahead.ParentSpanId != 0 && ahead.ParentSpanId != ahead.SpanId)
@@ -116,13 +134,8 @@ internal sealed class SpanTable
             var match = new SpanKeyMatch(this, entry.TraceId, entry.ParentSpanId);
             var parent = _spanIndex.Find(SpanHash(entry.TraceId, entry.ParentSpanId), ref match, out _);
             parents[i] = parent;
-            if (parent < 0)
-                visitor.ParentNotFound(i);
-            else
-                visitor.ParentFound(i, parent);
+            verdicts[i] = parent < 0 ? judge.ParentNotFound(i) : judge.ParentFound(i, parent);
         }
-
-        return parents;
     }
 
     /// <summary>The span's parent_span_id was empty or all zero.</summary>
@@ -269,12 +282,15 @@ internal sealed class SpanTable
     }
 }
 
-/// <summary>What <see cref="SpanTable.ResolveParents"/> reports, span by span in input order.</summary>
-internal interface IParentVisitor
+/// <summary>
+/// What <see cref="SpanTable.ResolveParents"/> makes of a span and its parent: bits of the caller's choosing. Called
+/// on several threads at once, in no particular order, so it must only read.
+/// </summary>
+internal interface IParentJudge
 {
-    void ParentFound(int child, int parent);
+    byte ParentFound(int child, int parent);
 
-    void ParentNotFound(int child);
+    byte ParentNotFound(int child);
 }
 
 /// <summary>The OTLP span kinds the rules tell apart.</summary>

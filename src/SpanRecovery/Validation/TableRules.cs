@@ -89,8 +89,9 @@ internal sealed class TableRules : ISpanBatchTarget
     /// <param name="tracesOut">Given each trace with findings (docs/report-json.md, <c>--traces-out</c>).</param>
     public TableOutcome Complete(TraceLinesWriter? tracesOut = null)
     {
-        var parents = new ParentChecks(this);
-        FindCycles(_table.ResolveParents(ref parents));
+        var (parents, verdicts) = _table.ResolveParents(new ParentChecks(_table, _skewToleranceNanos));
+        ReportParentChecks(verdicts);
+        FindCycles(parents);
         var traces = _table.NumberTraces();
         var (spans, roots) = CheckTraces(traces);
         return Summarize(traces, spans, roots, tracesOut);
@@ -127,25 +128,40 @@ internal sealed class TableRules : ISpanBatchTarget
         _observer?.OnTableFinding(finding);
     }
 
-    /// <summary>Missing parents and the time rules between a span and its parent.</summary>
-    private readonly struct ParentChecks(TableRules rules) : IParentVisitor
+    /// <summary>Missing parents and the time rules between a span and its parent, judged on any thread (see <see cref="ReportParentChecks"/>).</summary>
+    private readonly struct ParentChecks(SpanTable table, ulong tolerance) : IParentJudge
     {
-        public void ParentNotFound(int child) => rules.Found(Rule.ParentNotFound, child);
+        public const byte NotFound = 1, StartsBefore = 2, EndsAfter = 4;
 
-        public void ParentFound(int child, int parent)
+        public byte ParentNotFound(int child) => NotFound;
+
+        public byte ParentFound(int child, int parent)
         {
-            var table = rules._table;
-            var tolerance = rules._skewToleranceNanos;
             ref readonly var span = ref table[child];
             ref readonly var up = ref table[parent];
-            if (up.Start > span.Start && up.Start - span.Start > tolerance)
-                rules.Found(Rule.ChildStartsBeforeParent, child);
+            var verdict = up.Start > span.Start && up.Start - span.Start > tolerance ? StartsBefore : (byte)0;
             // Asynchronous work may outlive its caller: a PRODUCER's message is handled later, a CONSUMER handles it later.
             if (up.Kind == SpanKinds.Producer || span.Kind == SpanKinds.Consumer)
-                return;
+                return verdict;
             var (end, parentEnd) = (table.EndOf(child), table.EndOf(parent));
-            if (end > parentEnd && end - parentEnd > tolerance)
-                rules.Found(Rule.ChildEndsAfterParent, child);
+            return end > parentEnd && end - parentEnd > tolerance ? (byte)(verdict | EndsAfter) : verdict;
+        }
+    }
+
+    /// <summary>The parent checks' findings, span by span in input order, as a single thread would have found them.</summary>
+    private void ReportParentChecks(byte[] verdicts)
+    {
+        for (var i = 0; i < verdicts.Length; i++)
+        {
+            var verdict = verdicts[i];
+            if (verdict == 0)
+                continue;
+            if ((verdict & ParentChecks.NotFound) != 0)
+                Found(Rule.ParentNotFound, i);
+            if ((verdict & ParentChecks.StartsBefore) != 0)
+                Found(Rule.ChildStartsBeforeParent, i);
+            if ((verdict & ParentChecks.EndsAfter) != 0)
+                Found(Rule.ChildEndsAfterParent, i);
         }
     }
 
