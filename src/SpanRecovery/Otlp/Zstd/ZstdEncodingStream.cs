@@ -36,6 +36,9 @@ internal sealed class ZstdEncodingStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <summary>JSON lines end with one: without this, Stream would allocate an array for each.</summary>
+    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         var consumed = 0;
