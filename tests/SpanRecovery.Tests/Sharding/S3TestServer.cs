@@ -54,6 +54,13 @@ public sealed class S3TestServer : IDisposable
         return Path.Combine(_data, bucket, key.TrimEnd('/') + "._S3rver_object");
     }
 
+    /// <summary>The directory in which s3rver keeps the objects under the prefix <c>s3://bucket/prefix</c>.</summary>
+    public string PrefixDirectory(string uri)
+    {
+        var (bucket, key) = SpanRecovery.Storage.S3ObjectStore.Parse(uri);
+        return Path.Combine(_data, bucket, key.Trim('/'));
+    }
+
     /// <summary>A fresh prefix in the bucket, as an <c>s3://</c> location.</summary>
     public static string NewLocation(string name) => $"s3://{Bucket}/{name}-{Guid.NewGuid():N}";
 
