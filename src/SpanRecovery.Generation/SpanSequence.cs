@@ -6,8 +6,8 @@ namespace SpanRecovery.Generation;
 /// The archive's spans in input order. Whole traces are built (with their defects) and kept among a few
 /// dozen open traces; each next span comes from a randomly chosen open trace, so traces interleave and
 /// spread over consecutive records, and across file boundaries. An archive with defects and at least
-/// 100,000 spans also holds one trace larger than the validator's default <c>--max-trace-spans</c>. Depends only on the span count, seed,
-/// defect rate and maximum duration, so every format holds the same spans.
+/// 100,000 spans also holds one trace larger than the validator's default <c>--max-trace-spans</c>. Depends
+/// only on the span count, seed, defect rate and maximum duration, so every format holds the same spans.
 /// </summary>
 internal sealed class SpanSequence(GeneratorOptions options, ExpectedCountsBuilder counts)
 {
@@ -28,8 +28,8 @@ internal sealed class SpanSequence(GeneratorOptions options, ExpectedCountsBuild
         {
             if (oversizedPending && planned >= options.Spans / 2)
             {
-                // One span over the validator's default limit, midway. Its leaves take no defect, so every one of its
-                // spans enters the table and the trace gets exactly the one finding.
+                // One trace a span over the validator's default limit, midway. Its leaves take no defect, so every one
+                // of its spans enters the table and the trace gets exactly the one finding.
                 oversizedPending = false;
                 var oversized = factory.CreateTrace(new ValidationOptions().MaxTraceSpans + 1);
                 planned += oversized.Spans.Count();
