@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Encryption;
 
@@ -7,7 +8,7 @@ namespace SpanRecovery.Encryption;
 /// it holds at most one chunk of plaintext. The last chunk is written by <see cref="FlushFinalChunk"/> only, so
 /// a writer that fails midway leaves an object that does not authenticate rather than a shorter one that does.
 /// </summary>
-internal sealed class SealingStream : Stream
+internal sealed class SealingStream : WriteOnlyStream
 {
     private readonly Stream _output;
     private readonly bool _leaveOpen;
@@ -29,17 +30,7 @@ internal sealed class SealingStream : Stream
         _cipher = ChunkedAead.ObjectCipher(masterKey, _header);
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_finished;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -55,9 +46,6 @@ internal sealed class SealingStream : Stream
             buffer = buffer[take..];
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -95,12 +83,6 @@ internal sealed class SealingStream : Stream
         _output.Write(_sealed, 0, _buffered + ChunkedAead.TagBytes);
         _buffered = 0;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

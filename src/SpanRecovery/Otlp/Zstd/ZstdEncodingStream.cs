@@ -7,7 +7,7 @@ namespace SpanRecovery.Otlp.Zstd;
 /// worker threads of libzstd's own beside the writer (0: all in the writer's thread). The frame is ended when
 /// the stream is disposed; only compressed output reaches the destination, asynchronously where asked.
 /// </summary>
-internal sealed class ZstdEncodingStream : Stream
+internal sealed class ZstdEncodingStream : WriteOnlyStream
 {
     private readonly nint _context = NativeZstd.NewCompressionContext();
     private readonly Stream _destination;
@@ -23,18 +23,6 @@ internal sealed class ZstdEncodingStream : Stream
         // A libzstd built without threads refuses workers; it then compresses in this thread, the same frame.
         _ = NativeZstd.SetParameter(_context, NativeZstd.Workers, workers);
     }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     /// <summary>JSON lines end with one: without this, Stream would allocate an array for each.</summary>
     public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
@@ -63,19 +51,10 @@ internal sealed class ZstdEncodingStream : Stream
         while (consumed < buffer.Length);
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     /// <summary>Nothing is pushed out before the frame ends: a flush mid-frame would only cost ratio.</summary>
     public override void Flush()
     {
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
