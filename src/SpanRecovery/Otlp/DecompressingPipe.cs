@@ -37,11 +37,11 @@ internal sealed class CorruptCompressionException : Exception
 /// </summary>
 internal static class DecompressingPipe
 {
-    private const int ChunkSize = 256 * 1024;
+    private const int ChunkSize = 1024 * 1024;
 
     private static readonly PipeOptions Options = new(
-        pauseWriterThreshold: 8 * 1024 * 1024,
-        resumeWriterThreshold: 4 * 1024 * 1024,
+        pauseWriterThreshold: 16 * 1024 * 1024,
+        resumeWriterThreshold: 8 * 1024 * 1024,
         minimumSegmentSize: ChunkSize,
         useSynchronizationContext: false);
 

@@ -6,7 +6,7 @@ namespace SpanRecovery.Validation;
 /// file back into a table of its own. The files are unlinked as soon as they are open (on Linux), so no
 /// exit — Ctrl-C, a crash, kill -9 — leaves them behind; elsewhere they are deleted on close.
 /// </summary>
-internal sealed class PartitionSpill : ISpanBatchTarget, IDisposable
+internal sealed class PartitionSpill : ITracePartitions
 {
     private readonly string _directory;
     private readonly FileStream[] _files;
@@ -71,17 +71,24 @@ internal sealed class PartitionSpill : ISpanBatchTarget, IDisposable
     /// <summary>Key records written to partition <paramref name="p"/>.</summary>
     public long SpansIn(int p) => _spans[p];
 
-    /// <summary>Writes what is still buffered; after this, partitions can be read (in any order, from any thread, each once).</summary>
+    /// <summary>
+    /// Writes what is still buffered; after this, partitions can be read (in any order, from any thread, each
+    /// once). Reading a partition flushes first, and the first of several threads to do so flushes for all.
+    /// </summary>
     public void Flush()
     {
-        if (_flushed)
-            return;
-        _flushed = true;
-        for (var p = 0; p < _files.Length; p++)
+        lock (_files)
         {
-            if (_filled[p] > 0)
-                WriteBlock(p);
-            _blocks[p] = [];
+            if (_flushed)
+                return;
+            for (var p = 0; p < _files.Length; p++)
+            {
+                if (_filled[p] > 0)
+                    WriteBlock(p);
+                _blocks[p] = [];
+            }
+
+            _flushed = true;
         }
     }
 

@@ -155,6 +155,13 @@ internal sealed class SpanTable
         for (var i = 0; i < Count; i++)
         {
             var traceId = this[i].TraceId;
+            // A trace's spans mostly arrive together (one exporter batch), so most lookups are skipped.
+            if (i > 0 && traceId == this[i - 1].TraceId)
+            {
+                numbers[i] = numbers[i - 1];
+                continue;
+            }
+
             var hash = TraceHash(traceId);
             var match = new TraceKeyMatch(this, traceId);
             var first = index.Find(hash, ref match, out var freeSlot);

@@ -90,9 +90,11 @@ internal sealed class TableRules : ISpanBatchTarget
     public TableOutcome Complete(TraceLinesWriter? tracesOut = null)
     {
         var (parents, verdicts) = _table.ResolveParents(new ParentChecks(_table, _skewToleranceNanos));
+        // Numbering only reads the table, so it runs on the other core while the findings so far are counted.
+        var numbering = Task.Run(_table.NumberTraces);
         ReportParentChecks(verdicts);
         FindCycles(parents);
-        var traces = _table.NumberTraces();
+        var traces = numbering.GetAwaiter().GetResult();
         var (spans, roots) = CheckTraces(traces);
         return Summarize(traces, spans, roots, tracesOut);
     }

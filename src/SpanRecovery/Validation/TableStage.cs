@@ -9,8 +9,8 @@ namespace SpanRecovery.Validation;
 /// </summary>
 internal sealed class TableStage : IDisposable
 {
-    private const int BatchSize = 1024;
-    private const int Batches = 4;
+    private const int BatchSize = 4096;
+    private const int Batches = 8;
 
     private readonly ISpanBatchTarget _target;
     private readonly PendingSpan[][] _ring = [.. Enumerable.Range(0, Batches).Select(_ => new PendingSpan[BatchSize])];

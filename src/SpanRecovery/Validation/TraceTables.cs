@@ -3,11 +3,13 @@ namespace SpanRecovery.Validation;
 /// <summary>
 /// Runs the table rules over a whole data set within a memory limit (docs/scale-out.md): one <see cref="TableRules"/>
 /// in memory while its table fits, otherwise R partition files by trace ID (pass 1, <see cref="PartitionSpill"/>)
-/// each checked by a table of its own (pass 2). Since every trace is whole in one partition, the outcome is the
-/// same whichever way it ran. The choice is made up front from the expected spans when they are known, and
-/// again as the table grows: a table that reaches the limit is drained into partition files and reading goes
-/// on, and a partition that still outgrows the limit is split again in pass 2, so a wrong estimate costs time,
-/// not memory. Only a single trace larger than the limit can exceed it: its spans must be checked together.
+/// each checked by a table of its own (pass 2). A data set that fits but would make one table slow is
+/// partitioned the same way in memory (<see cref="MemoryPartitions"/>). Since every trace is whole in one
+/// partition, the outcome is the same whichever way it ran. The choice is made up front from the expected
+/// spans when they are known, and again as the spans come: a table or memory partitions that reach the limit
+/// are drained into partition files and reading goes on, and a partition that still outgrows the limit is
+/// split again in pass 2, so a wrong estimate costs time, not memory. Only a single trace larger than the
+/// limit can exceed it: its spans must be checked together.
 /// </summary>
 internal sealed class TraceTables : IDisposable
 {
@@ -22,20 +24,13 @@ internal sealed class TraceTables : IDisposable
     /// <summary>Splits of one partition at most: beyond a few, what is left is one trace too large for the limit.</summary>
     private const int MaxSplits = 4;
 
-    /// <summary>
-    /// From about this many spans, partitions are faster than one table even when the table fits: each
-    /// partition's table stays small enough for the caches (measured: 10M spans in 5.0 s partitioned against
-    /// 7.3 s in memory; 1M in 1.1 s against 1.0 s). See the README's scale numbers.
-    /// </summary>
-    private const long PartitionedFromSpans = 3_000_000;
-
     /// <summary>Spans per partition when partitioning for speed: tables of a few MB.</summary>
     private const long SpansPerFastPartition = 100_000;
 
     private readonly ValidationOptions _options;
     private readonly long _tableLimitSpans;
     private TableRules? _inMemory;
-    private PartitionSpill? _spill;
+    private ITracePartitions? _partitions;
     private readonly TraceLinesWriter? _tracesOut;
     private TableStage _stage;
     private long _added;
@@ -47,34 +42,33 @@ internal sealed class TraceTables : IDisposable
         _tableLimitSpans = Math.Max(1, options.EffectiveMemoryLimitBytes / TableBytesPerSpan);
         if (options.Partitions is > 0 and var forced)
         {
-            _spill = NewSpill(forced, options.ExpectedSpans ?? 0);
+            _partitions = NewSpill(forced, options.ExpectedSpans ?? 0);
         }
         else if (options.ExpectedSpans is { } expected && expected > _tableLimitSpans)
         {
-            _spill = NewSpill(PartitionsFor(expected), expected);
+            _partitions = NewSpill(PartitionsFor(expected), expected);
         }
-        else if (options.Partitions is null && options.ExpectedSpans is >= PartitionedFromSpans and var large
-            && FreeBytes(options.EffectiveSpillDirectory) >= PartitionSpill.BytesFor(large))
+        else if (options.Partitions is null && options.ExpectedSpans is { } large && large >= options.FastPartitionsFromSpans)
         {
-            // Only for speed: without the disk space for it, one table in memory does as well.
-            _spill = NewSpill(PartitionsFor(large), large);
+            // Only for speed, and within the limit: in memory, where nothing is encoded, checksummed or written.
+            _partitions = new MemoryPartitions(PartitionsFor(large));
         }
 
         // Sized from the estimate, but never beyond the limit: the estimate may be far above the truth.
-        _inMemory = _spill is null ? new TableRules(options, Math.Min(options.ExpectedSpans ?? 0, _tableLimitSpans)) : null;
-        _stage = new TableStage(_spill ?? (ISpanBatchTarget)_inMemory!);
+        _inMemory = _partitions is null ? new TableRules(options, Math.Min(options.ExpectedSpans ?? 0, _tableLimitSpans)) : null;
+        _stage = new TableStage(_partitions ?? (ISpanBatchTarget)_inMemory!);
     }
 
     /// <summary>Partitions in use; 0 while everything fits in memory.</summary>
-    public int Partitions => _spill?.Partitions ?? 0;
+    public int Partitions => _partitions?.Partitions ?? 0;
 
     public void Add(in PendingSpan span)
     {
         _stage.Add(span);
-        // Spans handed over bound the table's size from above (repeats never enter it), and unlike the table's
-        // own count they are known on this thread without waiting for the table.
-        if (++_added > _tableLimitSpans && _inMemory is not null)
-            MoveToPartitions();
+        // Spans handed over bound what is held in memory from above (repeats never enter a table), and unlike
+        // the table's own count they are known on this thread without waiting for the table.
+        if (++_added > _tableLimitSpans && _partitions is not PartitionSpill)
+            MoveToSpill();
     }
 
     /// <summary>Everything the table rules found, and the spill bytes it took.</summary>
@@ -83,16 +77,15 @@ internal sealed class TraceTables : IDisposable
         _stage.Finish();
         if (_inMemory is not null)
             return (_inMemory.Complete(_tracesOut), 0);
-        var spill = _spill!;
-        spill.Flush();
-        var outcomes = new TableOutcome[spill.Partitions];
+        var partitions = _partitions!;
+        var outcomes = new TableOutcome[partitions.Partitions];
         // Two partitions at a time when two of the largest fit in the limit together.
-        var largest = Enumerable.Range(0, spill.Partitions).Max(spill.SpansIn);
+        var largest = Enumerable.Range(0, partitions.Partitions).Max(partitions.SpansIn);
         var parallel = Math.Clamp(_tableLimitSpans / Math.Max(1, largest), 1, Environment.ProcessorCount);
         try
         {
-            Parallel.For(0, spill.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>
-                outcomes[p] = CheckPartition(spill, p, level: 0, cancellationToken));
+            Parallel.For(0, partitions.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>
+                outcomes[p] = CheckPartition(partitions, p, level: 0, cancellationToken));
         }
         catch (AggregateException e)
         {
@@ -100,14 +93,14 @@ internal sealed class TraceTables : IDisposable
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
 
-        return (TableOutcome.Merge(outcomes, _options.MaxExamples), spill.Bytes);
+        return (TableOutcome.Merge(outcomes, _options.MaxExamples), partitions.Bytes);
     }
 
     /// <summary>Ends pass 1 of a run forced into partitions and hands over its files (a shard map task uploads them).</summary>
     public PartitionSpill FinishSpill()
     {
         _stage.Finish();
-        var spill = _spill ?? throw new InvalidOperationException("not partitioned");
+        var spill = _partitions as PartitionSpill ?? throw new InvalidOperationException("not partitioned into files");
         spill.Flush();
         return spill;
     }
@@ -117,18 +110,18 @@ internal sealed class TraceTables : IDisposable
     /// estimate) is split again by an independent hash of the trace ID, as often as needed — all spans of one
     /// trace stay together, so only a single trace larger than the limit can still exceed it.
     /// </summary>
-    private TableOutcome CheckPartition(PartitionSpill spill, int p, int level, CancellationToken cancellationToken)
+    private TableOutcome CheckPartition(ITracePartitions partitions, int p, int level, CancellationToken cancellationToken)
     {
-        var spans = spill.SpansIn(p);
+        var spans = partitions.SpansIn(p);
         if (spans <= _tableLimitSpans || level >= MaxSplits)
         {
             var rules = new TableRules(_options, spans);
-            spill.ReadPartition(p, rules, cancellationToken);
+            partitions.ReadPartition(p, rules, cancellationToken);
             return rules.Complete(_tracesOut);
         }
 
         using var split = new PartitionSpill(_options.EffectiveSpillDirectory, PartitionsFor(spans), level + 1);
-        spill.ReadPartition(p, split, cancellationToken);
+        partitions.ReadPartition(p, split, cancellationToken);
         split.Flush();
         return TableOutcome.Merge([.. Enumerable.Range(0, split.Partitions).Select(q => CheckPartition(split, q, level + 1, cancellationToken))], _options.MaxExamples);
     }
@@ -136,33 +129,34 @@ internal sealed class TraceTables : IDisposable
     public void Dispose()
     {
         _stage.Dispose();
-        _spill?.Dispose();
+        _partitions?.Dispose();
     }
 
-    /// <summary>The table reached the limit: its spans go to partition files, and so does every span after them.</summary>
-    private void MoveToPartitions()
+    /// <summary>What is held in memory reached the limit: it goes to partition files, and so does every span after it.</summary>
+    private void MoveToSpill()
     {
         _stage.Finish();
         _stage.Dispose();
-        var table = _inMemory!;
-        _inMemory = null;
-        // Traces are spread evenly, so if the spans so far needed one table, the whole needs proportionally more.
+        var held = _inMemory?.Drain() ?? ((MemoryPartitions)_partitions!).Drain();
+        // Traces are spread evenly, so if the spans so far filled the memory, the whole needs proportionally more.
         var expected = Math.Max(_options.ExpectedSpans ?? 0, 4 * _added);
-        _spill = NewSpill(PartitionsFor(expected), expected);
+        var spill = NewSpill(PartitionsFor(expected), expected);
         var batch = new PendingSpan[PartitionFile.RecordsPerBlock];
         var count = 0;
-        foreach (var span in table.Drain())
+        foreach (var span in held)
         {
             batch[count++] = span;
             if (count == batch.Length)
             {
-                _spill.Enter(batch);
+                spill.Enter(batch);
                 count = 0;
             }
         }
 
-        _spill.Enter(batch.AsSpan(0, count));
-        _stage = new TableStage(_spill);
+        spill.Enter(batch.AsSpan(0, count));
+        _inMemory = null;
+        _partitions = spill;
+        _stage = new TableStage(spill);
     }
 
     /// <summary>Enough partitions that each one's table takes at most half the limit, and is small enough to be fast.</summary>

@@ -105,8 +105,10 @@ public static class ValidationReportWriter
         text.AppendLine(inv, $"{report.Inputs.Count} input(s), {bytes:N0} bytes, {report.Elapsed.TotalSeconds:F2} s");
         text.AppendLine(inv, $"spans {totals.Spans:N0}  traces {totals.Traces:N0}  valid {totals.ValidSpans:N0}  invalid {totals.InvalidSpans:N0}");
         text.AppendLine(inv, $"errors {totals.Errors:N0}  warnings {totals.Warnings:N0}");
-        if (report.Partitions > 0)
-            text.AppendLine(inv, $"span table in {report.Partitions} trace-ID partitions ({report.SpillBytes / 1048576.0:N1} MiB spilled) to stay within the memory limit");
+        if (report.Partitions > 0 && report.SpillBytes > 0)
+            text.AppendLine(inv, $"span table in {report.Partitions} trace-ID partitions ({report.SpillBytes / 1048576.0:N1} MiB spilled to disk)");
+        else if (report.Partitions > 0)
+            text.AppendLine(inv, $"span table in {report.Partitions} trace-ID partitions, held in memory (faster than one table this large)");
         if (report.RuleCounts.Count > 0)
         {
             text.AppendLine();

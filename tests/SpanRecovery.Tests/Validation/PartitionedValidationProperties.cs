@@ -13,8 +13,8 @@ namespace SpanRecovery.Tests.Validation;
 
 /// <summary>
 /// docs/scale-out.md: the report is the same (but for elapsed time and throughput) whether the span table ran in
-/// memory, over R partition files (and so are the --traces-out lines) (split again when one outgrows the limit), or moved to partition files when
-/// it outgrew the memory limit mid-run — on
+/// memory, over R partition files (and so are the --traces-out lines) (split again when one outgrows the limit), over
+/// partitions held in memory, or moved to partition files when a table or memory partitions outgrew the memory limit mid-run — on
 /// random data sets whose traces, duplicates, orphans and cycles cross files, records and partitions.
 /// </summary>
 public sealed class PartitionedValidationProperties
@@ -39,6 +39,14 @@ public sealed class PartitionedValidationProperties
             Assert.Equal(expected, JsonAndTraces(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L }));
             // Two partitions but room for ~600 spans: partitions are split again in pass 2.
             Assert.Equal(expected, JsonAndTraces(inputs, options with { Partitions = 2, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 600L }));
+            // Partitions held in memory for speed, and the same outgrowing the limit and moving to partition files.
+            var fast = options with { FastPartitionsFromSpans = 1, ExpectedSpans = 1 + (seed % 5000) };
+            var inMemoryPartitions = Run(inputs, fast);
+            Assert.True(inMemoryPartitions.Partitions >= 2 && inMemoryPartitions.SpillBytes == 0);
+            Assert.Equal(expected, JsonAndTraces(inputs, fast));
+            var fastOutgrown = Run(inputs, fast with { ExpectedSpans = 1000, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
+            Assert.Equal(inputs.Sum(i => i.Count) > 2000, fastOutgrown.SpillBytes > 0);
+            Assert.Equal(expected, JsonAndTraces(inputs, fast with { ExpectedSpans = 1000, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L }));
         });
 
     /// <summary>Generated archives (real files, several formats) validated in memory, partitioned and as shard tasks.</summary>
