@@ -36,7 +36,7 @@ internal ref struct ProtoWireReader
         var field = tag >> 3;
         var wireType = (int)(tag & 7);
         if (field == 0 || field > 536_870_911 || wireType > 5)
-            throw Malformed($"invalid tag {tag}", start);
+            ThrowInvalidTag(tag, start);
         return ((int)field, (WireType)wireType);
     }
 
@@ -50,6 +50,14 @@ internal ref struct ProtoWireReader
             {
                 _position++;
                 return first;
+            }
+
+            // Two bytes: the length of most spans and attributes (128 bytes to 16 KiB).
+            if ((uint)(_position + 1) < (uint)_buffer.Length && _buffer[_position + 1] < 0x80)
+            {
+                var second = _buffer[_position + 1];
+                _position += 2;
+                return (first & 0x7FUL) | ((ulong)second << 7);
             }
         }
 
@@ -79,7 +87,7 @@ internal ref struct ProtoWireReader
     public ulong ReadFixed64()
     {
         if (_buffer.Length - _position < 8)
-            throw Malformed("fixed64 runs past the end of the message", _position);
+            ThrowFixedPastEnd(8);
         var value = BinaryPrimitives.ReadUInt64LittleEndian(_buffer.Slice(_position, 8));
         _position += 8;
         return value;
@@ -91,7 +99,7 @@ internal ref struct ProtoWireReader
         var start = _position;
         var length = ReadVarint();
         if (length > (ulong)(_buffer.Length - _position))
-            throw Malformed($"length {length} runs past the end of the enclosing message", start);
+            ThrowLengthPastEnd(length, start);
         var slice = _buffer.Slice(_position, (int)length);
         _position += (int)length;
         return slice;
@@ -135,15 +143,27 @@ internal ref struct ProtoWireReader
             ThrowWrongWireType(actual, expected, field);
     }
 
+    // The throws of the inlined readers live out of line, so the hot loops they are inlined into stay small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void ThrowWrongWireType(WireType actual, WireType expected, int field) =>
         throw Malformed($"field {field} has wire type {(int)actual}, expected {(int)expected}", _position);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowInvalidTag(ulong tag, int start) => throw Malformed($"invalid tag {tag}", start);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowLengthPastEnd(ulong length, int start) =>
+        throw Malformed($"length {length} runs past the end of the enclosing message", start);
 
     private void Skip(int count)
     {
         if (_buffer.Length - _position < count)
-            throw Malformed($"fixed{count * 8} runs past the end of the message", _position);
+            ThrowFixedPastEnd(count);
         _position += count;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowFixedPastEnd(int bytes) => throw Malformed($"fixed{bytes * 8} runs past the end of the message", _position);
 
     private readonly MalformedInputException Malformed(string message, int position) =>
         new(message, BaseOffset + position);
