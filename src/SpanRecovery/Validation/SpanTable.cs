@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -50,12 +51,27 @@ internal sealed class SpanTable
         if ((index >> ChunkBits) == _chunks.Length)
             Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
         ref var chunk = ref _chunks[index >> ChunkBits];
-        chunk ??= new Entry[ChunkSize];
+        // Pooled: partitioned validation builds one table per partition, and reusing the chunks of the last
+        // one spares the page faults of fresh memory (entries are always written before they are read).
+        chunk ??= ArrayPool<Entry>.Shared.Rent(ChunkSize);
         chunk[index & (ChunkSize - 1)] = new Entry(traceId, spanId, parentSpanId, contentHash, record, invalid, start, EndCode(start, end), kind);
         Count++;
         var rehashSpans = new SpanKeyHash(this);
         _spanIndex.Insert(spanHash, index, freeSlot, ref rehashSpans);
         return true;
+    }
+
+    /// <summary>Ends the table: its entries' memory goes back for the next table. Nothing may read it afterwards.</summary>
+    public void Release()
+    {
+        foreach (var chunk in _chunks)
+        {
+            if (chunk is not null)
+                ArrayPool<Entry>.Shared.Return(chunk);
+        }
+
+        _chunks = [];
+        Count = 0;
     }
 
     /// <summary>Starts loading what <see cref="TryAdd"/> of this key will touch (see <see cref="TaggedIndex.Prefetch"/>).</summary>

@@ -96,7 +96,9 @@ internal sealed class TableRules : ISpanBatchTarget
         FindCycles(parents);
         var traces = numbering.GetAwaiter().GetResult();
         var (spans, roots) = CheckTraces(traces);
-        return Summarize(traces, spans, roots, tracesOut);
+        var outcome = Summarize(traces, spans, roots, tracesOut);
+        _table.Release();
+        return outcome;
     }
 
     /// <summary>A later span with the key of an earlier one: a shared CLIENT/SERVER span, an identical repeat or a conflicting duplicate.</summary>
