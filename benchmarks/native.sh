@@ -27,7 +27,8 @@ for spans in 1000000 5000000; do
   file=$(ls "$WORK/zst-$spans"/*)
   echo "## validate, $spans spans, whole-file zstd ($(du -m "$file" | cut -f1) MB)"
   bench "validate-$spans" -n "zstd -dc" "sh -c 'zstd -dc $file > /dev/null'" \
-    -n "native" "$NATIVE validate $file --format json" -n "dotnet" "$DOTNET validate $file --format json"
+    -n "native" "$NATIVE validate $file --format json" -n "native, one table (--partitions 0)" "$NATIVE validate $file --format json --partitions 0" \
+    -n "dotnet" "$DOTNET validate $file --format json"
 done
 
 plain=$(ls "$WORK/plain-1M"/*)
@@ -37,6 +38,8 @@ bench backup -n "zstd -3" "sh -c 'zstd -3 -q -f $plain -o $WORK/plain.zst'" \
   -n "native repo init + backup" "sh -c '$NATIVE repo init $WORK/repo-n > /dev/null && $NATIVE backup --repo $WORK/repo-n --source $WORK/plain-1M'" \
   -n "dotnet repo init + backup" "sh -c '$DOTNET repo init $WORK/repo-d > /dev/null && $DOTNET backup --repo $WORK/repo-d --source $WORK/plain-1M'"
 
+# The backup runs' --prepare removes both repositories before each run, so the one to restore is made here.
+rm -rf "$WORK/repo-n" && $NATIVE repo init "$WORK/repo-n" > /dev/null && $NATIVE backup --repo "$WORK/repo-n" --source "$WORK/plain-1M" > /dev/null
 name=$($NATIVE backups list --repo "$WORK/repo-n" --json | grep -o '"name": "[^"]*' | tail -1 | cut -d'"' -f4)
 segment=$(find "$WORK/repo-n/backups/$name" -name '*.zst' | head -1)
 echo "## restore --backup to a new directory, 1M spans"

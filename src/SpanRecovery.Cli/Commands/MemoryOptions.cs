@@ -8,7 +8,7 @@ internal sealed class MemoryOptions
 {
     private readonly Option<string?> _memoryLimit = new("--memory-limit") { Description = "Most memory the span table may use before partitioning by trace ID (512M, 4G; default 60 % of available memory)" };
     private readonly Option<string?> _spillDir = new("--spill-dir") { Description = "Where partition files go (default: the temp directory)" };
-    private readonly Option<int?> _partitions = new("--partitions") { Description = "Force partitioned validation into R partitions (1 to 1024); 0: one table in memory while it fits the limit" };
+    private readonly Option<int?> _partitions = new("--partitions") { Description = "Force partitioned validation into R partition files (1 to 1024); 0: one table in memory while it fits the limit" };
 
     public void AddTo(Command command)
     {
