@@ -35,6 +35,12 @@ internal sealed class TraceTables : IDisposable
     private TableStage _stage;
     private long _added;
 
+    /// <summary>
+    /// Spans that may be held in memory before they move to spill files: a table's worth, or half of it for
+    /// partitions held in memory, since pass 2 builds tables beside them; no bound once they are in files.
+    /// </summary>
+    private long _heldLimit;
+
     public TraceTables(ValidationOptions options)
     {
         _options = options;
@@ -48,7 +54,8 @@ internal sealed class TraceTables : IDisposable
         {
             _partitions = NewSpill(PartitionsFor(expected), expected);
         }
-        else if (options.Partitions is null && options.ExpectedSpans is { } large && large >= options.FastPartitionsFromSpans)
+        else if (options.Partitions is null && options.ExpectedSpans is { } large
+            && large >= options.FastPartitionsFromSpans && large <= _tableLimitSpans / 2)
         {
             // Only for speed, and within the limit: in memory, where nothing is encoded, checksummed or written.
             _partitions = new MemoryPartitions(PartitionsFor(large));
@@ -57,6 +64,12 @@ internal sealed class TraceTables : IDisposable
         // Sized from the estimate, but never beyond the limit: the estimate may be far above the truth.
         _inMemory = _partitions is null ? new TableRules(options, Math.Min(options.ExpectedSpans ?? 0, _tableLimitSpans)) : null;
         _stage = new TableStage(_partitions ?? (ISpanBatchTarget)_inMemory!);
+        _heldLimit = _partitions switch
+        {
+            null => _tableLimitSpans,
+            MemoryPartitions => _tableLimitSpans / 2,
+            _ => long.MaxValue,
+        };
     }
 
     /// <summary>Partitions in use; 0 while everything fits in memory.</summary>
@@ -67,7 +80,7 @@ internal sealed class TraceTables : IDisposable
         _stage.Add(span);
         // Spans handed over bound what is held in memory from above (repeats never enter a table), and unlike
         // the table's own count they are known on this thread without waiting for the table.
-        if (++_added > _tableLimitSpans && _partitions is not PartitionSpill)
+        if (++_added > _heldLimit)
             MoveToSpill();
     }
 
@@ -156,6 +169,7 @@ internal sealed class TraceTables : IDisposable
         spill.Enter(batch.AsSpan(0, count));
         _inMemory = null;
         _partitions = spill;
+        _heldLimit = long.MaxValue;
         _stage = new TableStage(spill);
     }
 

@@ -44,8 +44,9 @@ public sealed class PartitionedValidationProperties
             var inMemoryPartitions = Run(inputs, fast);
             Assert.True(inMemoryPartitions.Partitions >= 2 && inMemoryPartitions.SpillBytes == 0);
             Assert.Equal(expected, JsonAndTraces(inputs, fast));
+            // Partitions in memory may take half the limit (pass 2 builds tables beside them): here 1000 spans.
             var fastOutgrown = Run(inputs, fast with { ExpectedSpans = 1000, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
-            Assert.Equal(inputs.Sum(i => i.Count) > 2000, fastOutgrown.SpillBytes > 0);
+            Assert.Equal(inputs.Sum(i => i.Count) > 1000, fastOutgrown.SpillBytes > 0);
             Assert.Equal(expected, JsonAndTraces(inputs, fast with { ExpectedSpans = 1000, MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L }));
         });
 
