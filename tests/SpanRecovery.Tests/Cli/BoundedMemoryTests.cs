@@ -32,7 +32,10 @@ public sealed class BoundedMemoryTests : IDisposable
         // Hex without "0x": the native executable's runtime ignores the prefixed form that dotnet also accepts.
         var cappedHeap = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "6000000" };
 
+        // Unbounded, 1.2M spans are partitioned in memory for speed; --partitions 0 keeps them in one table.
         var unbounded = await Spanrecovery.RunAsync("validate", archive, "--format", "json");
+        var unboundedText = await Spanrecovery.RunAsync("validate", archive);
+        var oneTable = await Spanrecovery.RunAsync("validate", archive, "--format", "json", "--partitions", "0");
         var capped = await Spanrecovery.RunAsync(cappedHeap,
             "validate", archive, "--format", "json", "--spill-dir", spill);
         var text = await Spanrecovery.RunAsync(cappedHeap,
@@ -42,7 +45,9 @@ public sealed class BoundedMemoryTests : IDisposable
         Assert.True(capped.ExitCode == 1, capped.ToString());
         Assert.DoesNotContain("   at ", capped.StdErr, StringComparison.Ordinal);
         Assert.Equal(Report(unbounded).ToJsonString(), Report(capped).ToJsonString());
-        Assert.Contains("trace-ID partitions", text.StdOut, StringComparison.Ordinal);
+        Assert.Equal(Report(unbounded).ToJsonString(), Report(oneTable).ToJsonString());
+        Assert.Contains("trace-ID partitions, held in memory", unboundedText.StdOut, StringComparison.Ordinal);
+        Assert.Contains("MiB spilled to disk", text.StdOut, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(spill));
     }
 
