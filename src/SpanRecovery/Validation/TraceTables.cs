@@ -92,9 +92,11 @@ internal sealed class TraceTables : IDisposable
             return (_inMemory.Complete(_tracesOut), 0);
         var partitions = _partitions!;
         var outcomes = new TableOutcome[partitions.Partitions];
-        // Two partitions at a time when two of the largest fit in the limit together.
+        // Two partitions at a time when two of the largest fit in the limit together (beside the partitions
+        // themselves, when they are held in memory).
         var largest = Enumerable.Range(0, partitions.Partitions).Max(partitions.SpansIn);
-        var parallel = Math.Clamp(_tableLimitSpans / Math.Max(1, largest), 1, Environment.ProcessorCount);
+        var room = _tableLimitSpans - (partitions is MemoryPartitions ? _added : 0);
+        var parallel = Math.Clamp(room / Math.Max(1, largest), 1, Environment.ProcessorCount);
         try
         {
             Parallel.For(0, partitions.Partitions, new ParallelOptions { MaxDegreeOfParallelism = (int)parallel, CancellationToken = cancellationToken }, p =>

@@ -14,6 +14,7 @@ public sealed class S3TestServer : IDisposable
     public const string Bucket = "spanrecovery-test";
 
     private readonly Process _process;
+    private readonly TextWriter _log;
     private readonly string _data = Path.Combine(Path.GetTempPath(), "spanrecovery-tests", $"s3rver-{Guid.NewGuid():N}");
 
     public S3TestServer()
@@ -25,6 +26,16 @@ public sealed class S3TestServer : IDisposable
         foreach (var arg in new[] { script, "--directory", _data, "--address", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
             start.ArgumentList.Add(arg);
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start node");
+        // Drained, so a chatty server never blocks on a full pipe; what it says goes to a log beside its data.
+        _log = TextWriter.Synchronized(File.CreateText(_data + ".log"));
+        _process.OutputDataReceived += (_, line) => _log.WriteLine(line.Data);
+        _process.ErrorDataReceived += (_, line) =>
+        {
+            _log.WriteLine(line.Data);
+            _log.Flush();
+        };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
         Endpoint = $"http://127.0.0.1:{port}";
         WaitUntilListening(port);
         Environment = new Dictionary<string, string>
@@ -66,12 +77,17 @@ public sealed class S3TestServer : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited)
+        var diedEarly = _process.HasExited;
+        if (!diedEarly)
             _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(); // its output is all read, then the log can close
         _process.Dispose();
+        _log.Dispose();
         try
         {
             Directory.Delete(_data, recursive: true);
+            if (!diedEarly)
+                File.Delete(_data + ".log"); // kept when the server died under a test: it says why
         }
         catch (IOException)
         {
@@ -114,7 +130,7 @@ public sealed class S3TestServer : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
-                throw new InvalidOperationException($"s3rver exited: {_process.StandardError.ReadToEnd()}");
+                throw new InvalidOperationException($"s3rver exited: see {_data}.log");
             try
             {
                 using var client = new TcpClient();
