@@ -56,22 +56,6 @@ internal sealed class MemoryPartitions : ITracePartitions
         }
     }
 
-    /// <summary>Every span, partition by partition, each in input order: for moving them to spill files.</summary>
-    public IEnumerable<PendingSpan> Drain()
-    {
-        for (var p = 0; p < _chunks.Length; p++)
-        {
-            var chunks = _chunks[p];
-            _chunks[p] = [];
-            for (var i = 0; i < chunks.Count; i++)
-            {
-                var count = i == chunks.Count - 1 ? _filled[p] : ChunkSpans;
-                for (var j = 0; j < count; j++)
-                    yield return chunks[i][j];
-            }
-        }
-    }
-
     /// <summary>Nothing to release: the chunks are ordinary memory.</summary>
     public void Dispose()
     {

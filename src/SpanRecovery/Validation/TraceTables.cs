@@ -35,12 +35,6 @@ internal sealed class TraceTables : IDisposable
     private TableStage _stage;
     private long _added;
 
-    /// <summary>
-    /// Spans that may be held in memory before they move to spill files: a table's worth, or half of it for
-    /// partitions held in memory, since pass 2 builds tables beside them; no bound once they are in files.
-    /// </summary>
-    private long _heldLimit;
-
     public TraceTables(ValidationOptions options)
     {
         _options = options;
@@ -64,12 +58,6 @@ internal sealed class TraceTables : IDisposable
         // Sized from the estimate, but never beyond the limit: the estimate may be far above the truth.
         _inMemory = _partitions is null ? new TableRules(options, Math.Min(options.ExpectedSpans ?? 0, _tableLimitSpans)) : null;
         _stage = new TableStage(_partitions ?? (ISpanBatchTarget)_inMemory!);
-        _heldLimit = _partitions switch
-        {
-            null => _tableLimitSpans,
-            MemoryPartitions => _tableLimitSpans / 2,
-            _ => long.MaxValue,
-        };
     }
 
     /// <summary>Partitions in use; 0 while everything fits in memory.</summary>
@@ -80,9 +68,20 @@ internal sealed class TraceTables : IDisposable
         _stage.Add(span);
         // Spans handed over bound what is held in memory from above (repeats never enter a table), and unlike
         // the table's own count they are known on this thread without waiting for the table.
-        if (++_added > _heldLimit)
+        if (++_added > HeldLimit)
             MoveToSpill();
     }
+
+    /// <summary>
+    /// Spans that may be held in memory before they move to spill files: a table's worth, or half of it for
+    /// partitions held in memory, since pass 2 builds tables beside them; no bound once they are in files.
+    /// </summary>
+    private long HeldLimit => _partitions switch
+    {
+        null => _tableLimitSpans,
+        MemoryPartitions => _tableLimitSpans / 2,
+        _ => long.MaxValue,
+    };
 
     /// <summary>Everything the table rules found, and the spill bytes it took.</summary>
     public (TableOutcome Outcome, long SpillBytes) Complete(CancellationToken cancellationToken = default)
@@ -152,13 +151,30 @@ internal sealed class TraceTables : IDisposable
     {
         _stage.Finish();
         _stage.Dispose();
-        var held = _inMemory?.Drain() ?? ((MemoryPartitions)_partitions!).Drain();
         // Traces are spread evenly, so if the spans so far filled the memory, the whole needs proportionally more.
         var expected = Math.Max(_options.ExpectedSpans ?? 0, 4 * _added);
         var spill = NewSpill(PartitionsFor(expected), expected);
+        if (_inMemory is not null)
+        {
+            EnterInBatches(_inMemory.Drain(), spill);
+        }
+        else
+        {
+            // Memory partitions hand over their spans as pass 2 would read them: each trace's in input order.
+            for (var p = 0; p < _partitions!.Partitions; p++)
+                _partitions.ReadPartition(p, spill, CancellationToken.None);
+        }
+
+        _inMemory = null;
+        _partitions = spill;
+        _stage = new TableStage(spill);
+    }
+
+    private static void EnterInBatches(IEnumerable<PendingSpan> spans, PartitionSpill spill)
+    {
         var batch = new PendingSpan[PartitionFile.RecordsPerBlock];
         var count = 0;
-        foreach (var span in held)
+        foreach (var span in spans)
         {
             batch[count++] = span;
             if (count == batch.Length)
@@ -169,10 +185,6 @@ internal sealed class TraceTables : IDisposable
         }
 
         spill.Enter(batch.AsSpan(0, count));
-        _inMemory = null;
-        _partitions = spill;
-        _heldLimit = long.MaxValue;
-        _stage = new TableStage(spill);
     }
 
     /// <summary>Enough partitions that each one's table takes at most half the limit, and is small enough to be fast.</summary>
