@@ -105,6 +105,21 @@ internal ref struct ProtoWireReader
         return slice;
     }
 
+    /// <summary>
+    /// Skips the length-delimited fields that follow as long as each starts with the one-byte
+    /// <paramref name="tag"/>: a run of one repeated field, checked exactly as <see cref="ReadTag"/> and
+    /// <see cref="ReadLengthDelimited"/> would check it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SkipRunOf(byte tag)
+    {
+        while ((uint)_position < (uint)_buffer.Length && _buffer[_position] == tag)
+        {
+            _position++;
+            ReadLengthDelimited();
+        }
+    }
+
     /// <summary>Reads an embedded message as a reader of its own, bounded by its length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ProtoWireReader ReadMessage()

@@ -12,6 +12,9 @@ namespace SpanRecovery.Otlp;
 /// </summary>
 internal static class ProtobufTracesParser
 {
+    /// <summary>The one-byte tag of Span.attributes (field 9, length-delimited).</summary>
+    private const byte AttributeTag = (TracesSchema.SpanAttributes << 3) | (int)WireType.LengthDelimited;
+
     /// <summary>Parses one record; throws <see cref="MalformedInputException"/> on bad wire data.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Parse<TSink>(ReadOnlySpan<byte> record, long recordOffset, TSink sink)
@@ -118,7 +121,14 @@ internal static class ProtobufTracesParser
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     ReadLink(reader.ReadMessage(), ref extras);
                     break;
-                case TracesSchema.SpanTraceState or TracesSchema.SpanName or TracesSchema.SpanAttributes or TracesSchema.SpanStatus:
+                case TracesSchema.SpanAttributes:
+                    reader.Expect(wireType, WireType.LengthDelimited, field);
+                    reader.ReadLengthDelimited();
+                    // Attributes are most of a span's fields and come one after another: skipped in a loop of
+                    // their own rather than one trip through this switch each.
+                    reader.SkipRunOf(AttributeTag);
+                    break;
+                case TracesSchema.SpanTraceState or TracesSchema.SpanName or TracesSchema.SpanStatus:
                     reader.Expect(wireType, WireType.LengthDelimited, field);
                     reader.ReadLengthDelimited();
                     break;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SpanRecovery.Otlp;
 
 namespace SpanRecovery.Validation;
@@ -67,12 +68,16 @@ internal readonly struct SpanRules
             found.Add(missing);
         else if (id.Length != length)
             found.Add(invalidLength);
-        else if (!id.ContainsAnyExcept((byte)0))
+        else if (IsZero(id))
             found.Add(zero);
         else
             return true;
         return false;
     }
+
+    /// <summary>Whether an ID of 8 or 16 bytes is all zero: two reads, where the general search is a call per ID.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsZero(ReadOnlySpan<byte> id) => (MemoryMarshal.Read<ulong>(id) | MemoryMarshal.Read<ulong>(id[^8..])) == 0;
 
     /// <summary>The parent span ID to follow (0 for a root), or null when it cannot be followed.</summary>
     private static ulong? CheckParent(in SpanView span, ref RuleSet found)
@@ -84,7 +89,7 @@ internal readonly struct SpanRules
             return 0;
         else if (parent.Length != 8)
             found.Add(Rule.ParentIdInvalidLength);
-        else if (!parent.ContainsAnyExcept((byte)0))
+        else if (IsZero(parent))
             found.Add(Rule.ParentIdZero);
         else if (parent.SequenceEqual(span.SpanId))
             found.Add(Rule.ParentIsSelf);

@@ -164,7 +164,7 @@ internal sealed class SpanTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TraceNumbers NumberTraces()
     {
-        var index = new TaggedIndex();
+        var index = new TaggedIndex(Count / 4); // traces of a few spans each: rarely grown
         var numbers = new int[Count];
         var firsts = new List<int>();
         var rehash = new TraceKeyHash(this);
@@ -218,11 +218,11 @@ internal sealed class SpanTable
     // before the index takes its tag and group bits from the result.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SpanHash(UInt128 traceId, ulong spanId) =>
-        Mix((ulong)traceId ^ BitOperations.RotateLeft((ulong)(traceId >> 64), 29) ^ (spanId * 0x9E3779B97F4A7C15));
+        Mix((ulong)traceId ^ BitOperations.RotateLeft(TraceIdHalves.High(traceId), 29) ^ (spanId * 0x9E3779B97F4A7C15));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong TraceHash(UInt128 traceId) =>
-        Mix((ulong)traceId ^ BitOperations.RotateLeft((ulong)(traceId >> 64), 29));
+        Mix((ulong)traceId ^ BitOperations.RotateLeft(TraceIdHalves.High(traceId), 29));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mix(ulong x)
@@ -283,7 +283,7 @@ internal sealed class SpanTable
         private const uint InvalidFlag = 1u << 31;
         private const int KindShift = 28;
 
-        private readonly ulong _traceHigh = (ulong)(traceId >> 64);
+        private readonly ulong _traceHigh = TraceIdHalves.High(traceId);
         private readonly ulong _traceLow = (ulong)traceId;
         public readonly ulong SpanId = spanId;
 

@@ -24,8 +24,12 @@ internal sealed class TraceTables : IDisposable
     /// <summary>Splits of one partition at most: beyond a few, what is left is one trace too large for the limit.</summary>
     private const int MaxSplits = 4;
 
-    /// <summary>Spans per partition when partitioning for speed: tables of a few MB.</summary>
-    private const long SpansPerFastPartition = 100_000;
+    /// <summary>
+    /// Spans per partition when partitioning for speed: a table of 25k spans (about 1.5 MB with its index and
+    /// the arrays of its end-of-input passes) stays in a core's L2 cache, where its lookups are several times
+    /// faster than in L3 or memory (5M spans: 22 % faster than with tables of 100k).
+    /// </summary>
+    private const long SpansPerFastPartition = 25_000;
 
     private readonly ValidationOptions _options;
     private readonly long _tableLimitSpans;

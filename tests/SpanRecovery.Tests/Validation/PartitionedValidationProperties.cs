@@ -89,6 +89,16 @@ public sealed class PartitionedValidationProperties
         Assert.Equal(1, PartitionFile.PartitionOf(UInt128.MaxValue, 2));
     }
 
+    [Property(MaxTest = 500)]
+    public void The_inlined_partition_hash_is_xxhash64(ulong high, ulong low, byte level)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, high);
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), low);
+        Assert.Equal(System.IO.Hashing.XxHash64.HashToUInt64(bytes, level),
+            PartitionFile.XxHash64Of16(BinaryPrimitives.ReverseEndianness(high), BinaryPrimitives.ReverseEndianness(low), level));
+    }
+
     private static ValidationReport Run(List<List<(long Offset, TestSpan Span)>> inputs, ValidationOptions options)
     {
         using var validator = new DataIntegrityValidator(options);
