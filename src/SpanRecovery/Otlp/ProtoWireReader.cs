@@ -106,18 +106,19 @@ internal ref struct ProtoWireReader
     }
 
     /// <summary>
-    /// Skips the length-delimited fields that follow as long as each starts with the one-byte
-    /// <paramref name="tag"/>: a run of one repeated field, checked exactly as <see cref="ReadTag"/> and
-    /// <see cref="ReadLengthDelimited"/> would check it.
+    /// Reads the next tag if it is the one-byte <paramref name="tag"/> (a valid tag, so no check is left for
+    /// <see cref="ReadTag"/> to make); anything else stays unread.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void SkipRunOf(byte tag)
+    public bool TryReadTag(byte tag)
     {
-        while ((uint)_position < (uint)_buffer.Length && _buffer[_position] == tag)
+        if ((uint)_position < (uint)_buffer.Length && _buffer[_position] == tag)
         {
             _position++;
-            ReadLengthDelimited();
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>Reads an embedded message as a reader of its own, bounded by its length.</summary>

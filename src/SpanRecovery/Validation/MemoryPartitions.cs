@@ -11,6 +11,7 @@ internal sealed class MemoryPartitions : ITracePartitions
     private const int ChunkSpans = 2048;
 
     private readonly List<PendingSpan[]>[] _chunks;
+    private readonly PendingSpan[]?[] _filling; // each partition's last chunk, the one being filled
     private readonly int[] _filled;
     private readonly long[] _spans;
 
@@ -18,6 +19,7 @@ internal sealed class MemoryPartitions : ITracePartitions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         _chunks = [.. Enumerable.Range(0, partitions).Select(_ => new List<PendingSpan[]>())];
+        _filling = new PendingSpan[partitions][];
         _filled = new int[partitions];
         _spans = new long[partitions];
     }
@@ -33,14 +35,17 @@ internal sealed class MemoryPartitions : ITracePartitions
         foreach (ref readonly var span in batch)
         {
             var p = PartitionFile.PartitionOf(span.TraceId, _chunks.Length);
-            var chunks = _chunks[p];
-            if (chunks.Count == 0 || _filled[p] == ChunkSpans)
+            var chunk = _filling[p];
+            var filled = _filled[p];
+            if (chunk is null || filled == ChunkSpans)
             {
-                chunks.Add(new PendingSpan[ChunkSpans]);
-                _filled[p] = 0;
+                // Uninitialized: every span is written before it is read.
+                _chunks[p].Add(chunk = _filling[p] = GC.AllocateUninitializedArray<PendingSpan>(ChunkSpans));
+                filled = 0;
             }
 
-            chunks[^1][_filled[p]++] = span;
+            chunk[filled] = span;
+            _filled[p] = filled + 1;
             _spans[p]++;
         }
     }
@@ -49,6 +54,7 @@ internal sealed class MemoryPartitions : ITracePartitions
     {
         var chunks = _chunks[p];
         _chunks[p] = []; // its memory goes once pass 2 is done with it
+        _filling[p] = null;
         for (var i = 0; i < chunks.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
