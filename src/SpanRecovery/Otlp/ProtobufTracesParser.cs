@@ -12,7 +12,7 @@ namespace SpanRecovery.Otlp;
 /// </summary>
 internal static class ProtobufTracesParser
 {
-    // One-byte tags (field << 3 | wire type) of the Span fields read in order (see ReadFieldsInOrder).
+    // One-byte tags (field << 3 | wire type) of the Span fields that ParseSpan reads in order before its switch.
     private const int Bytes = (int)WireType.LengthDelimited, Varint = (int)WireType.Varint, Fixed64 = (int)WireType.Fixed64;
     private const byte TraceIdTag = (TracesSchema.SpanTraceId << 3) | Bytes, SpanIdTag = (TracesSchema.SpanSpanId << 3) | Bytes;
     private const byte TraceStateTag = (TracesSchema.SpanTraceState << 3) | Bytes, ParentSpanIdTag = (TracesSchema.SpanParentSpanId << 3) | Bytes;

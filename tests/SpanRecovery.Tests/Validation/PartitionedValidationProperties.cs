@@ -35,7 +35,7 @@ public sealed class PartitionedValidationProperties
                 Assert.Equal(expected, JsonAndTraces(inputs, options with { Partitions = partitions }));
             // A limit of ~2,000 spans: the table moves into partition files after a few thousand.
             // Only spans with a well-formed trace ID are held (the others enter no table).
-            var held = inputs.Sum(i => i.Count(s => HasTraceKey(s.Item2)));
+            var held = inputs.Sum(i => i.Count(s => HasTraceKey(s.Span)));
             var outgrown = Run(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L });
             Assert.Equal(held > 2000, outgrown.Partitions > 0);
             Assert.Equal(expected, JsonAndTraces(inputs, options with { MemoryLimitBytes = TraceTables.TableBytesPerSpan * 2000L }));
@@ -143,7 +143,7 @@ public sealed class PartitionedValidationProperties
     /// 1–4 inputs of records holding 1–8 spans each; 500–12,000 spans over pools of trace and span IDs sized so
     /// that duplicates, orphans and cycles happen, with a few malformed IDs and times.
     /// </summary>
-    private static List<List<(long, TestSpan)>> RandomArchive(int seed)
+    private static List<List<(long Offset, TestSpan Span)>> RandomArchive(int seed)
     {
         var random = new Random(seed);
         var spans = random.Next(500, 12_001);
