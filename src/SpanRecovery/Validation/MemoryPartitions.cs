@@ -11,7 +11,6 @@ internal sealed class MemoryPartitions : ITracePartitions
     private const int ChunkSpans = 2048;
 
     private readonly List<PendingSpan[]>[] _chunks;
-    private readonly PendingSpan[]?[] _filling; // each partition's last chunk, the one being filled
     private readonly int[] _filled;
     private readonly long[] _spans;
 
@@ -19,7 +18,6 @@ internal sealed class MemoryPartitions : ITracePartitions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         _chunks = [.. Enumerable.Range(0, partitions).Select(_ => new List<PendingSpan[]>())];
-        _filling = new PendingSpan[partitions][];
         _filled = new int[partitions];
         _spans = new long[partitions];
     }
@@ -35,17 +33,15 @@ internal sealed class MemoryPartitions : ITracePartitions
         foreach (ref readonly var span in batch)
         {
             var p = PartitionFile.PartitionOf(span.TraceId, _chunks.Length);
-            var chunk = _filling[p];
-            var filled = _filled[p];
-            if (chunk is null || filled == ChunkSpans)
+            var chunks = _chunks[p];
+            if (chunks.Count == 0 || _filled[p] == ChunkSpans)
             {
                 // Uninitialized: every span is written before it is read.
-                _chunks[p].Add(chunk = _filling[p] = GC.AllocateUninitializedArray<PendingSpan>(ChunkSpans));
-                filled = 0;
+                chunks.Add(GC.AllocateUninitializedArray<PendingSpan>(ChunkSpans));
+                _filled[p] = 0;
             }
 
-            chunk[filled] = span;
-            _filled[p] = filled + 1;
+            chunks[^1][_filled[p]++] = span;
             _spans[p]++;
         }
     }
@@ -54,7 +50,6 @@ internal sealed class MemoryPartitions : ITracePartitions
     {
         var chunks = _chunks[p];
         _chunks[p] = []; // its memory goes once pass 2 is done with it
-        _filling[p] = null;
         for (var i = 0; i < chunks.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
