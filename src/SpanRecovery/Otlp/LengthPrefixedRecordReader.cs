@@ -9,7 +9,8 @@ namespace SpanRecovery.Otlp;
 /// complete in the buffer (zero-copy when it sits in one segment); the pipe is advanced past whole records
 /// only, with everything examined, so a partial record is never lost and never re-scanned. A length over the
 /// limit is reported and the record skipped without buffering it; a record cut off by the end of input is
-/// <c>frame-truncated</c>.
+/// <c>frame-truncated</c>. A sink that parses records on several cores (<see cref="IRecordBatchSink"/>) gets
+/// a buffer's protobuf records together, before the pipe is advanced past them.
 /// </summary>
 internal static class LengthPrefixedRecordReader
 {
@@ -19,6 +20,8 @@ internal static class LengthPrefixedRecordReader
     {
         long position = 0; // offset of the buffer's start in the input
         long skipping = 0; // bytes of an oversized record still to skip
+        var batchSink = payload == RecordPayload.Protobuf ? sink as IRecordBatchSink : null;
+        var batch = new List<FramedRecord>();
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken);
@@ -36,6 +39,7 @@ internal static class LengthPrefixedRecordReader
                 var length = ReadLength(buffer);
                 if (length > maxRecordBytes)
                 {
+                    HandOver(batchSink, batch);
                     sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, position,
                         $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte record limit; skipped"));
                     skipping = 4L + length; // long: a length near 2^32 must not wrap to a tiny skip
@@ -48,10 +52,15 @@ internal static class LengthPrefixedRecordReader
 
                 if (buffer.Length - 4 < length)
                     break;
-                decoder.Decode(buffer.Slice(4, length), position, payload, sink);
+                if (batchSink is null)
+                    decoder.Decode(buffer.Slice(4, length), position, payload, sink);
+                else
+                    batch.Add(new FramedRecord(buffer.Slice(4, length), position));
                 buffer = buffer.Slice(4 + length);
                 position += 4 + length;
             }
+
+            HandOver(batchSink, batch); // before the pipe may release the records' memory
 
             if (result.IsCompleted)
             {
@@ -69,6 +78,14 @@ internal static class LengthPrefixedRecordReader
 
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    private static void HandOver(IRecordBatchSink? sink, List<FramedRecord> batch)
+    {
+        if (sink is null || batch.Count == 0)
+            return;
+        sink.OnRecords(batch);
+        batch.Clear();
     }
 
     private static uint ReadLength(in ReadOnlySequence<byte> buffer)

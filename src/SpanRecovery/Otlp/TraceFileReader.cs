@@ -36,11 +36,16 @@ public static class TraceFileReader
         }
     }
 
-    /// <summary>Reads raw input bytes from a pipe (any segmentation) into spans and completes it.</summary>
+    /// <summary>
+    /// Reads raw input bytes from a pipe (any segmentation) into spans and completes it. A sink that parses
+    /// records itself, on several cores (<see cref="IRecordBatchSink"/>), is given the records.
+    /// </summary>
     public static Task<InputDescription> ReadAsync<TSink>(
         PipeReader input, TSink sink, ReaderOptions options, CancellationToken cancellationToken = default)
         where TSink : ISpanSink =>
-        ReadRecordsAsync(input, new SpanParsingSink<TSink>(sink), options, cancellationToken);
+        sink is IRecordBatchSink parsesRecords
+            ? ReadRecordsAsync(input, parsesRecords, options, cancellationToken)
+            : ReadRecordsAsync(input, new SpanParsingSink<TSink>(sink), options, cancellationToken);
 
     /// <summary>
     /// Reads raw input bytes from a pipe (any segmentation) into whole records and completes it. The sink

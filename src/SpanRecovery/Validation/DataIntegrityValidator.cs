@@ -12,11 +12,12 @@ namespace SpanRecovery.Validation;
 /// on a thread of its own, one or two probes of the span table — or, when the table would not fit in the
 /// memory limit, one append to a partition file (<see cref="TraceTables"/>); nothing is allocated per span.
 /// </summary>
-public sealed class DataIntegrityValidator : ISpanSink, IDisposable
+public sealed class DataIntegrityValidator : ISpanSink, IRecordBatchSink, IDisposable
 {
     private readonly ValidationOptions _options;
     private readonly SpanRules _spanRules;
     private readonly TraceTables _tables;
+    private ParallelRecordParser? _parallel;
     private readonly List<InputState> _inputs = [];
     private readonly long[] _ruleCounts = new long[Rules.Count];
     private readonly List<Finding> _examples = [];
@@ -43,8 +44,12 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         _spanRules = new SpanRules(_options);
     }
 
-    /// <summary>Stops the table thread and removes spill files.</summary>
-    public void Dispose() => _tables.Dispose();
+    /// <summary>Stops the parsing and table threads and removes spill files.</summary>
+    public void Dispose()
+    {
+        _parallel?.Dispose();
+        _tables.Dispose();
+    }
 
     /// <summary>Spans read so far, for progress displays.</summary>
     public long SpansRead => Volatile.Read(ref _spans);
@@ -88,22 +93,12 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
         Current.Spans++;
         var found = new RuleSet();
         var ordinal = OrdinalInRecord(span.RecordOffset);
-
-        var (traceOk, spanOk, parent) = _spanRules.Check(span, ref found);
-
-        if (traceOk)
-        {
-            // A span without a usable span_id enters no table, but its trace still counts.
-            // A span whose findings count for its trace; an unfollowable parent travels as the span's own ID.
-            var spanId = spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0;
-            _tables.Add(new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanId, parent ?? spanId,
-                PendingSpan.Fold(span.ContentHash), _firstInput + _inputs.Count - 1, span.RecordOffset, ordinal, found.HasError, TraceOnly: !spanOk,
-                span.StartTimeUnixNano, span.EndTimeUnixNano, span.Kind, found.Bits));
-        }
+        if (CheckSpan(span, InputIndex, ordinal, ref found, out var pending))
+            _tables.Add(pending);
 
         if (found.IsEmpty)
             return;
-        _options.FindingObserver?.OnSpanFindings(_firstInput + _inputs.Count - 1, span.RecordOffset, ordinal, found);
+        _options.FindingObserver?.OnSpanFindings(InputIndex, span.RecordOffset, ordinal, found);
         if (found.HasError)
             _invalidSpans++;
         foreach (var rule in found)
@@ -111,6 +106,63 @@ public sealed class DataIntegrityValidator : ISpanSink, IDisposable
             if (CountFinding(rule))
                 _examples.Add(new Finding(rule, Current.Path, span.RecordOffset, Convert.ToHexStringLower(span.TraceId), Convert.ToHexStringLower(span.SpanId), Describe(rule, span)));
         }
+    }
+
+    /// <summary>
+    /// Adds the rules the span breaks on its own to <paramref name="found"/> and, when its trace ID is well
+    /// formed, makes what the table rules need of it. Reads nothing that changes while reading, so
+    /// <see cref="ParallelRecordParser"/> calls it from two threads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool CheckSpan(in SpanView span, int input, int ordinal, ref RuleSet found, out PendingSpan pending)
+    {
+        var (traceOk, spanOk, parent) = _spanRules.Check(span, ref found);
+        if (!traceOk)
+        {
+            pending = default;
+            return false;
+        }
+
+        // A span without a usable span_id enters no table, but its trace still counts, and so do its findings.
+        // An unfollowable parent travels as the span's own ID.
+        var spanId = spanOk ? BinaryPrimitives.ReadUInt64BigEndian(span.SpanId) : 0;
+        pending = new PendingSpan(BinaryPrimitives.ReadUInt128BigEndian(span.TraceId), spanId, parent ?? spanId,
+            PendingSpan.Fold(span.ContentHash), input, span.RecordOffset, ordinal, found.HasError, TraceOnly: !spanOk,
+            span.StartTimeUnixNano, span.EndTimeUnixNano, span.Kind, found.Bits);
+        return true;
+    }
+
+    /// <summary>
+    /// A record whose spans broke no rule on their own, checked on another thread: they are counted and go to
+    /// the tables in input order, exactly as <see cref="OnSpan"/> would have done one by one.
+    /// </summary>
+    internal void AddCheckedRecord(long recordOffset, ReadOnlySpan<PendingSpan> spans)
+    {
+        if (spans.IsEmpty)
+            return;
+        _spans += spans.Length;
+        Current.Spans += spans.Length;
+        _recordOffset = recordOffset;
+        _ordinalInRecord = spans.Length - 1;
+        foreach (ref readonly var span in spans)
+            _tables.Add(span);
+    }
+
+    /// <summary>The data-set index of the input being read.</summary>
+    internal int InputIndex => _firstInput + _inputs.Count - 1;
+
+    void IRecordSink.OnFormat(InputDescription format)
+    {
+        // Spans are the same whatever the format.
+    }
+
+    void IRecordSink.OnRecord(ReadOnlySpan<byte> record, long offset, RecordEncoding encoding) =>
+        new SpanParsingSink<DataIntegrityValidator>(this).OnRecord(record, offset, encoding);
+
+    void IRecordBatchSink.OnRecords(List<FramedRecord> records)
+    {
+        _parallel ??= new ParallelRecordParser(this, _options.ParallelChunkBytes);
+        _parallel.Parse(records);
     }
 
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>

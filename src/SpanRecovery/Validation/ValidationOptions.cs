@@ -50,6 +50,12 @@ public sealed record ValidationOptions
     /// </summary>
     internal long FastPartitionsFromSpans { get; init; } = 500_000;
 
+    /// <summary>
+    /// Protobuf records are parsed on two cores in chunks of about this many bytes (<see cref="ParallelRecordParser"/>);
+    /// a pipe buffer with less than two chunks' worth is parsed on the reading thread alone.
+    /// </summary>
+    internal int ParallelChunkBytes { get; init; } = 256 * 1024;
+
     /// <summary>Sees every finding with the span's location (repair's first pass); called from several threads.</summary>
     internal ISpanFindingObserver? FindingObserver { get; init; }
 

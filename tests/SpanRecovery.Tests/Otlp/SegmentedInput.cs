@@ -26,6 +26,15 @@ internal static class SegmentedInput
     /// <summary>Reads the bytes cut into chunks of the given sizes, used round-robin until the input ends.</summary>
     public static async Task<RecordingSink> ReadSegmentedAsync(byte[] bytes, IReadOnlyList<int> chunkSizes, ReaderOptions? options = null)
     {
+        var sink = new RecordingSink();
+        await ReadSegmentedAsync(bytes, chunkSizes, sink, options);
+        return sink;
+    }
+
+    /// <summary>Reads the bytes, cut into chunks of the given sizes, into any sink.</summary>
+    public static async Task ReadSegmentedAsync<TSink>(byte[] bytes, IReadOnlyList<int> chunkSizes, TSink sink, ReaderOptions? options = null)
+        where TSink : ISpanSink
+    {
         using var pool = new ExactSizeMemoryPool(chunkSizes.Max());
         // A pause threshold of 1 byte: every flush waits until the reader has examined what it wrote (the
         // pipe counts examined, not consumed, bytes for back pressure). So the producer is never more than one
@@ -48,10 +57,8 @@ internal static class SegmentedInput
 
             await pipe.Writer.CompleteAsync();
         });
-        var sink = new RecordingSink();
         await TraceFileReader.ReadAsync(pipe.Reader, sink, options ?? new ReaderOptions()).WaitAsync(Timeout);
         await producer.WaitAsync(Timeout);
-        return sink;
     }
 
     public static Task<RecordingSink> ReadOneByteSegmentsAsync(byte[] bytes, ReaderOptions? options = null) =>

@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using SpanRecovery.Otlp;
+
+namespace SpanRecovery.Validation;
+
+/// <summary>
+/// Parses a pipe buffer's protobuf records on two cores for the validator. Parsing a record, hashing its spans
+/// and checking the rules of one span need nothing from any other record, so the records are cut into chunks
+/// that this thread and a helper thread take in turn. What depends on input order (counts, examples, which
+/// copy of a span is the first) is then applied on this thread, record by record, in input order. A record in
+/// which a span broke a rule, or which is malformed (both rare), is read again the ordinary way, so its
+/// findings, examples and problems are exactly those of reading on one thread.
+/// </summary>
+internal sealed class ParallelRecordParser : IDisposable
+{
+    private readonly DataIntegrityValidator _validator;
+    private readonly int _chunkBytes;
+    private readonly RecordDecoder _decoder = new(long.MaxValue); // rereads records whole; the framing has checked their size
+    private readonly List<Chunk> _chunks = [];
+    private readonly SemaphoreSlim _helperStart = new(0);
+    private readonly ManualResetEventSlim _helperDone = new(false);
+    private Thread? _helper;
+    private Exception? _helperFailure;
+    private byte[] _joined = [];
+    private List<FramedRecord> _records = [];
+    private int _chunkCount;
+    private int _nextChunk;
+    private int _input;
+    private bool _disposed;
+
+    public ParallelRecordParser(DataIntegrityValidator validator, int chunkBytes)
+    {
+        _validator = validator;
+        _chunkBytes = Math.Max(1, chunkBytes);
+    }
+
+    /// <summary>Parses the records into the validator, in input order, before returning.</summary>
+    public void Parse(List<FramedRecord> records)
+    {
+        Cut(records);
+        if (_chunkCount < 2 || Environment.ProcessorCount < 2)
+        {
+            foreach (var record in records)
+                Reread(record);
+            return;
+        }
+
+        _records = records;
+        _input = _validator.InputIndex;
+        _nextChunk = 0;
+        _helperFailure = null;
+        StartHelper();
+        try
+        {
+            ParseChunks(ref _joined);
+        }
+        finally
+        {
+            // The helper may still be reading the records, whose memory the caller releases on return.
+            _helperDone.Wait();
+            _helperDone.Reset();
+        }
+
+        if (_helperFailure is not null)
+            ExceptionDispatchInfo.Throw(_helperFailure);
+        Commit();
+    }
+
+    public void Dispose()
+    {
+        if (_helper is not null)
+        {
+            _disposed = true;
+            _helperStart.Release();
+            _helper.Join();
+        }
+
+        _decoder.Dispose();
+        _helperStart.Dispose();
+        _helperDone.Dispose();
+    }
+
+    /// <summary>Chunks of about <see cref="_chunkBytes"/> bytes of whole records, reusing the chunks of earlier buffers.</summary>
+    private void Cut(List<FramedRecord> records)
+    {
+        _chunkCount = 0;
+        var first = 0;
+        long bytes = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            bytes += records[i].Bytes.Length;
+            if (bytes >= _chunkBytes || i == records.Count - 1)
+            {
+                if (_chunkCount == _chunks.Count)
+                    _chunks.Add(new Chunk());
+                _chunks[_chunkCount++].Reset(first, i + 1);
+                first = i + 1;
+                bytes = 0;
+            }
+        }
+    }
+
+    private void StartHelper()
+    {
+        if (_helper is null)
+        {
+            _helper = new Thread(Help) { IsBackground = true, Name = "spanrecovery record parser" };
+            _helper.Start();
+        }
+
+        _helperStart.Release();
+    }
+
+    private void Help()
+    {
+        byte[] joined = [];
+        while (true)
+        {
+            _helperStart.Wait();
+            if (_disposed)
+                return;
+            try
+            {
+                ParseChunks(ref joined);
+            }
+            catch (Exception e)
+            {
+                _helperFailure = e; // rethrown by Parse, on the reading thread
+            }
+
+            _helperDone.Set();
+        }
+    }
+
+    /// <summary>Takes chunks in turn with the other thread until none is left.</summary>
+    private void ParseChunks(ref byte[] joined)
+    {
+        int c;
+        while ((c = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+            ParseChunk(_chunks[c], ref joined);
+    }
+
+    private void ParseChunk(Chunk chunk, ref byte[] joined)
+    {
+        for (var r = chunk.FirstRecord; r < chunk.EndRecord; r++)
+        {
+            var record = _records[r];
+            var firstSpan = chunk.SpanCount;
+            chunk.BeginRecord();
+            try
+            {
+                var bytes = record.Bytes.IsSingleSegment ? record.Bytes.FirstSpan : Join(record.Bytes, ref joined);
+                ProtobufTracesParser.Parse(bytes, record.Offset, new ChunkSink(_validator, chunk, _input));
+            }
+            catch (MalformedInputException)
+            {
+                chunk.MustReread = true;
+            }
+
+            chunk.FinishRecord(r, firstSpan);
+        }
+    }
+
+    /// <summary>Applies the chunks in input order: checked records go straight to the validator, the others are read again.</summary>
+    private void Commit()
+    {
+        for (var c = 0; c < _chunkCount; c++)
+        {
+            var chunk = _chunks[c];
+            var span = 0;
+            for (var r = chunk.FirstRecord; r < chunk.EndRecord; r++)
+            {
+                var spans = chunk.SpansOf(r);
+                if (spans < 0)
+                {
+                    Reread(_records[r]);
+                    continue;
+                }
+
+                _validator.AddCheckedRecord(_records[r].Offset, chunk.Spans.AsSpan(span, spans));
+                span += spans;
+            }
+        }
+    }
+
+    /// <summary>One record through the validator's ordinary one-thread path (malformed: a problem at its offset).</summary>
+    private void Reread(FramedRecord record) =>
+        _decoder.Decode(record.Bytes, record.Offset, RecordPayload.Protobuf, new SpanParsingSink<DataIntegrityValidator>(_validator));
+
+    private static ReadOnlySpan<byte> Join(in ReadOnlySequence<byte> bytes, ref byte[] joined)
+    {
+        if (joined.Length < bytes.Length)
+            joined = new byte[Math.Max(bytes.Length, 2L * joined.Length)];
+        bytes.CopyTo(joined);
+        return joined.AsSpan(0, (int)bytes.Length);
+    }
+
+    /// <summary>A run of records parsed by one thread: the spans of its checked records, and per record their number (-1: read again).</summary>
+    private sealed class Chunk
+    {
+        private int[] _recordSpans = new int[64];
+
+        public PendingSpan[] Spans { get; private set; } = new PendingSpan[1024];
+
+        public int SpanCount { get; private set; }
+
+        public int FirstRecord { get; private set; }
+
+        public int EndRecord { get; private set; }
+
+        /// <summary>The span's ordinal within the record being parsed.</summary>
+        public int NextOrdinal { get; set; }
+
+        /// <summary>The record being parsed has a span that broke a rule, or is malformed.</summary>
+        public bool MustReread { get; set; }
+
+        public void Reset(int first, int end)
+        {
+            (FirstRecord, EndRecord, SpanCount) = (first, end, 0);
+            if (_recordSpans.Length < end - first)
+                _recordSpans = new int[Math.Max(end - first, 2 * _recordSpans.Length)];
+        }
+
+        public void BeginRecord() => (NextOrdinal, MustReread) = (0, false);
+
+        public void Add(in PendingSpan span)
+        {
+            if (SpanCount == Spans.Length)
+            {
+                var spans = Spans;
+                Array.Resize(ref spans, 2 * spans.Length);
+                Spans = spans;
+            }
+
+            Spans[SpanCount++] = span;
+        }
+
+        /// <summary>Ends record <paramref name="r"/>, whose spans were added from <paramref name="firstSpan"/> on.</summary>
+        public void FinishRecord(int r, int firstSpan)
+        {
+            if (MustReread)
+                SpanCount = firstSpan;
+            _recordSpans[r - FirstRecord] = MustReread ? -1 : SpanCount - firstSpan;
+        }
+
+        public int SpansOf(int r) => _recordSpans[r - FirstRecord];
+    }
+
+    /// <summary>Checks each span as the validator's <see cref="DataIntegrityValidator.OnSpan"/> would, keeping only spans that broke no rule.</summary>
+    private readonly struct ChunkSink(DataIntegrityValidator validator, Chunk chunk, int input) : ISpanSink
+    {
+        public void OnSpan(in SpanView span)
+        {
+            if (chunk.MustReread)
+                return;
+            var found = new RuleSet();
+            if (validator.CheckSpan(span, input, chunk.NextOrdinal++, ref found, out var pending) && found.IsEmpty)
+                chunk.Add(pending);
+            else
+                chunk.MustReread = true;
+        }
+
+        public void OnInputProblem(InputProblem problem) => chunk.MustReread = true;
+    }
+}
