@@ -9,7 +9,8 @@ namespace SpanRecovery.Otlp;
 /// of a document is found by tokenizing it with <see cref="Utf8JsonReader"/>; the tokenizer state is kept
 /// across reads, so a large document arriving in pieces is scanned once, not once per piece. After bad JSON
 /// the reader resynchronises at the next line that starts with '{' (the next line of a JSON-lines file, the
-/// next document of concatenated pretty ones).
+/// next document of concatenated pretty ones). A sink that parses records on several cores
+/// (<see cref="IRecordBatchSink"/>) gets a buffer's documents together, before the pipe is advanced past them.
 /// </summary>
 internal static class JsonDocumentReader
 {
@@ -20,6 +21,8 @@ internal static class JsonDocumentReader
         var scan = new DocumentScan();
         long position = 0; // offset of the buffer's start in the input
         var resync = false;
+        var batchSink = sink as IRecordBatchSink;
+        var batch = new List<FramedRecord>();
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken);
@@ -44,7 +47,7 @@ internal static class JsonDocumentReader
                     break;
                 if (buffer.FirstSpan[0] != (byte)'{')
                 {
-                    Report(sink, position, "expected a JSON object ('{')");
+                    Report(sink, batchSink, batch, position, "expected a JSON object ('{')");
                     resync = true;
                     continue;
                 }
@@ -55,7 +58,7 @@ internal static class JsonDocumentReader
                 {
                     // The finding's offset is the document's (docs/report-json.md: the record's offset); where the
                     // tokenizer stopped goes into the message.
-                    Report(sink, position, error is null
+                    Report(sink, batchSink, batch, position, error is null
                         ? $"JSON document larger than the {maxRecordBytes}-byte record limit"
                         : $"{error} (byte {scan.Scanned} of the document)");
                     scan = default;
@@ -67,19 +70,23 @@ internal static class JsonDocumentReader
                 {
                     if (result.IsCompleted)
                     {
-                        Report(sink, position, "JSON document truncated at the end of input");
+                        Report(sink, batchSink, batch, position, "JSON document truncated at the end of input");
                         buffer = buffer.Slice(buffer.End);
                     }
 
                     break;
                 }
 
-                decoder.Decode(buffer.Slice(0, length.Value), position, RecordPayload.Json, sink);
+                if (batchSink is null)
+                    decoder.Decode(buffer.Slice(0, length.Value), position, RecordPayload.Json, sink);
+                else
+                    batch.Add(new FramedRecord(buffer.Slice(0, length.Value), position));
                 buffer = buffer.Slice(length.Value);
                 position += length.Value;
                 scan = default;
             }
 
+            RecordBatches.HandOver(batchSink, batch, RecordEncoding.Json); // before the pipe may release the documents' memory
             if (result.IsCompleted)
             {
                 reader.AdvanceTo(buffer.End);
@@ -90,9 +97,13 @@ internal static class JsonDocumentReader
         }
     }
 
-    private static void Report<TSink>(TSink sink, long offset, string message)
-        where TSink : IRecordSink =>
+    /// <summary>A problem at <paramref name="offset"/>, after the documents before it.</summary>
+    private static void Report<TSink>(TSink sink, IRecordBatchSink? batchSink, List<FramedRecord> batch, long offset, string message)
+        where TSink : IRecordSink
+    {
+        RecordBatches.HandOver(batchSink, batch, RecordEncoding.Json);
         sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, offset, $"JSON at offset {offset}: {message}"));
+    }
 
     private static long CountLeadingBlanks(in ReadOnlySequence<byte> buffer)
     {

@@ -10,7 +10,7 @@ namespace SpanRecovery.Otlp;
 /// only, with everything examined, so a partial record is never lost and never re-scanned. A length over the
 /// limit is reported and the record skipped without buffering it; a record cut off by the end of input is
 /// <c>frame-truncated</c>. A sink that parses records on several cores (<see cref="IRecordBatchSink"/>) gets
-/// a buffer's protobuf records together, before the pipe is advanced past them.
+/// a buffer's records (unless each is a zstd frame) together, before the pipe is advanced past them.
 /// </summary>
 internal static class LengthPrefixedRecordReader
 {
@@ -20,7 +20,8 @@ internal static class LengthPrefixedRecordReader
     {
         long position = 0; // offset of the buffer's start in the input
         long skipping = 0; // bytes of an oversized record still to skip
-        var batchSink = payload == RecordPayload.Protobuf ? sink as IRecordBatchSink : null;
+        var batchSink = payload is RecordPayload.Protobuf or RecordPayload.Json ? sink as IRecordBatchSink : null;
+        var encoding = payload == RecordPayload.Json ? RecordEncoding.Json : RecordEncoding.Protobuf;
         var batch = new List<FramedRecord>();
         while (true)
         {
@@ -39,7 +40,7 @@ internal static class LengthPrefixedRecordReader
                 var length = ReadLength(buffer);
                 if (length > maxRecordBytes)
                 {
-                    HandOver(batchSink, batch);
+                    RecordBatches.HandOver(batchSink, batch, encoding);
                     sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, position,
                         $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte record limit; skipped"));
                     skipping = 4L + length; // long: a length near 2^32 must not wrap to a tiny skip
@@ -60,7 +61,7 @@ internal static class LengthPrefixedRecordReader
                 position += 4 + length;
             }
 
-            HandOver(batchSink, batch); // before the pipe may release the records' memory
+            RecordBatches.HandOver(batchSink, batch, encoding); // before the pipe may release the records' memory
 
             if (result.IsCompleted)
             {
@@ -78,14 +79,6 @@ internal static class LengthPrefixedRecordReader
 
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
-    }
-
-    private static void HandOver(IRecordBatchSink? sink, List<FramedRecord> batch)
-    {
-        if (sink is null || batch.Count == 0)
-            return;
-        sink.OnRecords(batch);
-        batch.Clear();
     }
 
     private static uint ReadLength(in ReadOnlySequence<byte> buffer)

@@ -5,7 +5,7 @@ using SpanRecovery.Otlp;
 namespace SpanRecovery.Validation;
 
 /// <summary>
-/// Parses a pipe buffer's protobuf records on two cores for the validator. Parsing a record, hashing its spans
+/// Parses a pipe buffer's records on two cores for the validator. Parsing a record, hashing its spans
 /// and checking the rules of one span need nothing from any other record, so the records are cut into chunks
 /// that this thread and a helper thread take in turn. What depends on input order (counts, examples, which
 /// copy of a span is the first) is then applied on this thread, record by record, in input order. A record in
@@ -27,6 +27,7 @@ internal sealed class ParallelRecordParser : IDisposable
     private int _chunkCount;
     private int _nextChunk;
     private int _input;
+    private RecordEncoding _encoding;
     private bool _disposed;
 
     public ParallelRecordParser(DataIntegrityValidator validator, int chunkBytes)
@@ -36,8 +37,9 @@ internal sealed class ParallelRecordParser : IDisposable
     }
 
     /// <summary>Parses the records into the validator, in input order, before returning.</summary>
-    public void Parse(List<FramedRecord> records)
+    public void Parse(List<FramedRecord> records, RecordEncoding encoding)
     {
+        _encoding = encoding;
         Cut(records);
         if (_chunkCount < 2 || Environment.ProcessorCount < 2)
         {
@@ -151,7 +153,11 @@ internal sealed class ParallelRecordParser : IDisposable
             try
             {
                 var bytes = record.Bytes.IsSingleSegment ? record.Bytes.FirstSpan : Join(record.Bytes, ref joined);
-                ProtobufTracesParser.Parse(bytes, record.Offset, new ChunkSink(_validator, chunk, _input));
+                var sink = new ChunkSink(_validator, chunk, _input);
+                if (_encoding == RecordEncoding.Json)
+                    JsonTracesParser.Parse(bytes, record.Offset, sink);
+                else
+                    ProtobufTracesParser.Parse(bytes, record.Offset, sink);
             }
             catch (MalformedInputException)
             {
@@ -186,7 +192,7 @@ internal sealed class ParallelRecordParser : IDisposable
 
     /// <summary>One record through the validator's ordinary one-thread path (malformed: a problem at its offset).</summary>
     private void Reread(FramedRecord record) =>
-        _decoder.Decode(record.Bytes, record.Offset, RecordPayload.Protobuf, new SpanParsingSink<DataIntegrityValidator>(_validator));
+        _decoder.Decode(record.Bytes, record.Offset, _encoding == RecordEncoding.Json ? RecordPayload.Json : RecordPayload.Protobuf, new SpanParsingSink<DataIntegrityValidator>(_validator));
 
     private static ReadOnlySpan<byte> Join(in ReadOnlySequence<byte> bytes, ref byte[] joined)
     {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
@@ -10,10 +11,11 @@ using SpanRecovery.Validation;
 namespace SpanRecovery.Tests.Validation;
 
 /// <summary>
-/// The validator parses the protobuf records of each pipe buffer on two cores (<see cref="ParallelRecordParser"/>)
-/// and applies what depends on input order afterwards, on the reading thread. The report must be exactly the
-/// one of parsing on one thread: on generated archives with defects and with damaged bytes (malformed records,
-/// lengths past the limit), cut into chunks of any size, in segments of any size.
+/// The validator parses the records of each pipe buffer on two cores (<see cref="ParallelRecordParser"/>) and
+/// applies what depends on input order afterwards, on the reading thread. The report must be exactly the one
+/// of parsing on one thread: on generated archives (length-prefixed protobuf, JSON lines, length-prefixed
+/// JSON) with defects and with damaged bytes (malformed records and documents, lengths past the limit), cut
+/// into chunks of any size, in segments of any size.
 /// </summary>
 public sealed class ParallelParsingProperties
 {
@@ -32,16 +34,76 @@ public sealed class ParallelParsingProperties
             Assert.Equal(oneThread, Validate(bytes, segments, options with { ParallelChunkBytes = chunkBytes }, reader));
         });
 
-    /// <summary>A generated length-prefixed protobuf archive with defects; every other one has a few damaged byte runs.</summary>
+    /// <summary>A generated archive with defects; every other one has a few damaged byte runs.</summary>
     private static byte[] Archive(int seed, Random random)
     {
         using var dir = new TempDirectory();
         var path = dir.File("archive");
-        ArchiveGenerator.Generate(path, new GeneratorOptions(500 + (seed % 6000), Seed: seed, DefectRate: 0.02 * (seed % 4), SpansPerRecord: 1 + (seed % 80)));
+        var (encoding, raw) = (seed % 3) switch
+        {
+            0 => (RecordEncoding.Protobuf, false),
+            1 => (RecordEncoding.Json, false), // JSON lines
+            _ => (RecordEncoding.Json, true), // length-prefixed JSON documents
+        };
+        ArchiveGenerator.Generate(path, new GeneratorOptions(500 + (seed % 6000), Seed: seed, DefectRate: 0.02 * (seed % 4), Encoding: encoding,
+            SpansPerRecord: 1 + (seed % 80)));
         var bytes = File.ReadAllBytes(Directory.GetFiles(path).Single());
-        for (var i = 0; seed % 2 == 1 && i < 3; i++)
+        if (encoding == RecordEncoding.Json)
+            bytes = WithWrongTypes(bytes, random);
+        if (raw)
+            bytes = LengthPrefixed(bytes);
+        // Damage enough that malformed records often outnumber the examples kept, so their order counts, and a
+        // length past the limit late in length-prefixed files, a problem the framing reports between records.
+        for (var i = 0; seed % 2 == 1 && i < random.Next(1, 12); i++)
             random.NextBytes(bytes.AsSpan(random.Next(bytes.Length - 16), random.Next(1, 16)));
+        if (seed % 2 == 1 && (encoding == RecordEncoding.Protobuf || raw))
+            OversizeALateRecord(bytes, random);
         return bytes;
+    }
+
+    /// <summary>
+    /// Some documents with a number where a span ID's string belongs: still well-formed JSON, so the framing
+    /// passes them and only parsing finds them malformed.
+    /// </summary>
+    private static byte[] WithWrongTypes(byte[] json, Random random)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(json).Split('\n');
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (random.Next(8) == 0)
+                text[i] = text[i].Replace("\"spanId\":\"", "\"spanId\":7,\"x\":\"");
+        }
+
+        return System.Text.Encoding.UTF8.GetBytes(string.Join('\n', text));
+    }
+
+    /// <summary>Gives one record in the second half of a length-prefixed file a length far past the limit (while the lengths before it still frame).</summary>
+    private static void OversizeALateRecord(byte[] bytes, Random random)
+    {
+        var starts = new List<int>();
+        for (long at = 0; at + 4 <= bytes.Length; at += 4L + BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan((int)at)))
+            starts.Add((int)at);
+        if (starts.Count > 1)
+            BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(starts[random.Next(starts.Count / 2, starts.Count)]), int.MaxValue);
+    }
+
+    /// <summary>JSON lines as length-prefixed documents, as a collector's file exporter may write them.</summary>
+    private static byte[] LengthPrefixed(byte[] jsonLines)
+    {
+        using var output = new MemoryStream();
+        var rest = jsonLines.AsSpan();
+        Span<byte> length = stackalloc byte[4];
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            BinaryPrimitives.WriteInt32BigEndian(length, line.Length);
+            output.Write(length);
+            output.Write(line);
+        }
+
+        return output.ToArray();
     }
 
     private static string Validate(byte[] bytes, int[] segments, ValidationOptions options, ReaderOptions reader)
