@@ -2,8 +2,11 @@ using System.Buffers;
 
 namespace SpanRecovery.Otlp;
 
-/// <summary>One whole framed record: its bytes (in the pipe's buffer, any segmentation) and its offset in the input.</summary>
-internal readonly record struct FramedRecord(ReadOnlySequence<byte> Bytes, long Offset);
+/// <summary>
+/// One framed record: its bytes (in the pipe's buffer, any segmentation) and its offset in the input.
+/// <paramref name="Tentative"/>: a JSON line not yet tokenized, a record only if it is exactly one valid document.
+/// </summary>
+internal readonly record struct FramedRecord(ReadOnlySequence<byte> Bytes, long Offset, bool Tentative = false);
 
 /// <summary>
 /// A record sink that takes the records of a pipe buffer together, so it may parse them on several cores.
@@ -14,20 +17,9 @@ internal interface IRecordBatchSink : IRecordSink
 {
     /// <summary>
     /// Records of one encoding, in input order; their bytes are only valid during the call, so everything is
-    /// parsed before it returns. The list is reused afterwards.
+    /// parsed before it returns. The list is reused afterwards. Returns how many records were taken: all, or
+    /// those before the first tentative one that is not exactly one valid document, which the framing then
+    /// frames again, from that record on.
     /// </summary>
-    void OnRecords(List<FramedRecord> records, RecordEncoding encoding);
-}
-
-/// <summary>How the framing readers hand a buffer's records to an <see cref="IRecordBatchSink"/>.</summary>
-internal static class RecordBatches
-{
-    /// <summary>Hands over the records collected so far (if any) and empties the list.</summary>
-    public static void HandOver(IRecordBatchSink? sink, List<FramedRecord> batch, RecordEncoding encoding)
-    {
-        if (sink is null || batch.Count == 0)
-            return;
-        sink.OnRecords(batch, encoding);
-        batch.Clear();
-    }
+    int OnRecords(List<FramedRecord> records, RecordEncoding encoding);
 }

@@ -40,7 +40,7 @@ internal static class LengthPrefixedRecordReader
                 var length = ReadLength(buffer);
                 if (length > maxRecordBytes)
                 {
-                    RecordBatches.HandOver(batchSink, batch, encoding);
+                    HandOver(batchSink, batch, encoding);
                     sink.OnInputProblem(new InputProblem(InputProblemKind.MessageMalformed, position,
                         $"record at offset {position}: length {length} exceeds the {maxRecordBytes}-byte record limit; skipped"));
                     skipping = 4L + length; // long: a length near 2^32 must not wrap to a tiny skip
@@ -61,7 +61,7 @@ internal static class LengthPrefixedRecordReader
                 position += 4 + length;
             }
 
-            RecordBatches.HandOver(batchSink, batch, encoding); // before the pipe may release the records' memory
+            HandOver(batchSink, batch, encoding); // before the pipe may release the records' memory
 
             if (result.IsCompleted)
             {
@@ -79,6 +79,15 @@ internal static class LengthPrefixedRecordReader
 
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    /// <summary>Hands over the records collected so far; framed by their lengths, none is tentative, so all are taken.</summary>
+    private static void HandOver(IRecordBatchSink? sink, List<FramedRecord> batch, RecordEncoding encoding)
+    {
+        if (sink is null || batch.Count == 0)
+            return;
+        sink.OnRecords(batch, encoding);
+        batch.Clear();
     }
 
     private static uint ReadLength(in ReadOnlySequence<byte> buffer)

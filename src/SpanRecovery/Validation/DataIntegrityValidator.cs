@@ -159,10 +159,10 @@ public sealed class DataIntegrityValidator : ISpanSink, IRecordBatchSink, IDispo
     void IRecordSink.OnRecord(ReadOnlySpan<byte> record, long offset, RecordEncoding encoding) =>
         new SpanParsingSink<DataIntegrityValidator>(this).OnRecord(record, offset, encoding);
 
-    void IRecordBatchSink.OnRecords(List<FramedRecord> records, RecordEncoding encoding)
+    int IRecordBatchSink.OnRecords(List<FramedRecord> records, RecordEncoding encoding)
     {
         _parallel ??= new ParallelRecordParser(this, _options.ParallelChunkBytes);
-        _parallel.Parse(records, encoding);
+        return _parallel.Parse(records, encoding);
     }
 
     /// <summary>Resolves parents and cycles over everything read and returns the report.</summary>

@@ -10,7 +10,8 @@ namespace SpanRecovery.Validation;
 /// that this thread and a helper thread take in turn. What depends on input order (counts, examples, which
 /// copy of a span is the first) is then applied on this thread, record by record, in input order. A record in
 /// which a span broke a rule, or which is malformed (both rare), is read again the ordinary way, so its
-/// findings, examples and problems are exactly those of reading on one thread.
+/// findings, examples and problems are exactly those of reading on one thread. A tentative record (a JSON
+/// line not yet framed) that is malformed is not taken: the framing frames it again, by tokenizing.
 /// </summary>
 internal sealed class ParallelRecordParser : IDisposable
 {
@@ -36,23 +37,21 @@ internal sealed class ParallelRecordParser : IDisposable
         _chunkBytes = Math.Max(1, chunkBytes);
     }
 
-    /// <summary>Parses the records into the validator, in input order, before returning.</summary>
-    public void Parse(List<FramedRecord> records, RecordEncoding encoding)
+    /// <summary>
+    /// Parses the records into the validator, in input order, before returning; returns how many were taken
+    /// (see <see cref="IRecordBatchSink.OnRecords"/>).
+    /// </summary>
+    public int Parse(List<FramedRecord> records, RecordEncoding encoding)
     {
         _encoding = encoding;
-        Cut(records);
-        if (_chunkCount < 2 || Environment.ProcessorCount < 2)
-        {
-            foreach (var record in records)
-                Reread(record);
-            return;
-        }
-
         _records = records;
         _input = _validator.InputIndex;
         _nextChunk = 0;
         _helperFailure = null;
-        StartHelper();
+        Cut(records);
+        var helped = _chunkCount >= 2 && Environment.ProcessorCount >= 2;
+        if (helped)
+            StartHelper();
         try
         {
             ParseChunks(ref _joined);
@@ -60,13 +59,16 @@ internal sealed class ParallelRecordParser : IDisposable
         finally
         {
             // The helper may still be reading the records, whose memory the caller releases on return.
-            _helperDone.Wait();
-            _helperDone.Reset();
+            if (helped)
+            {
+                _helperDone.Wait();
+                _helperDone.Reset();
+            }
         }
 
         if (_helperFailure is not null)
             ExceptionDispatchInfo.Throw(_helperFailure);
-        Commit();
+        return Commit();
     }
 
     public void Dispose()
@@ -162,14 +164,18 @@ internal sealed class ParallelRecordParser : IDisposable
             catch (MalformedInputException)
             {
                 chunk.MustReread = true;
+                chunk.NotADocument = record.Tentative;
             }
 
             chunk.FinishRecord(r, firstSpan);
         }
     }
 
-    /// <summary>Applies the chunks in input order: checked records go straight to the validator, the others are read again.</summary>
-    private void Commit()
+    /// <summary>
+    /// Applies the chunks in input order: checked records go straight to the validator, the others are read
+    /// again; stops at a tentative record that is not a document. Returns the records taken.
+    /// </summary>
+    private int Commit()
     {
         for (var c = 0; c < _chunkCount; c++)
         {
@@ -178,7 +184,9 @@ internal sealed class ParallelRecordParser : IDisposable
             for (var r = chunk.FirstRecord; r < chunk.EndRecord; r++)
             {
                 var spans = chunk.SpansOf(r);
-                if (spans < 0)
+                if (spans == Chunk.NoDocument)
+                    return r;
+                if (spans == Chunk.Reread)
                 {
                     Reread(_records[r]);
                     continue;
@@ -188,6 +196,8 @@ internal sealed class ParallelRecordParser : IDisposable
                 span += spans;
             }
         }
+
+        return _records.Count;
     }
 
     /// <summary>One record through the validator's ordinary one-thread path (malformed: a problem at its offset).</summary>
@@ -202,9 +212,12 @@ internal sealed class ParallelRecordParser : IDisposable
         return joined.AsSpan(0, (int)bytes.Length);
     }
 
-    /// <summary>A run of records parsed by one thread: the spans of its checked records, and per record their number (-1: read again).</summary>
+    /// <summary>A run of records parsed by one thread: the spans of its checked records, and per record their number (or why there are none).</summary>
     private sealed class Chunk
     {
+        /// <summary>In place of a record's span count: read it again the ordinary way; or, tentative, it is not one document.</summary>
+        public const int Reread = -1, NoDocument = -2;
+
         private int[] _recordSpans = new int[64];
 
         public PendingSpan[] Spans { get; private set; } = new PendingSpan[1024];
@@ -221,6 +234,9 @@ internal sealed class ParallelRecordParser : IDisposable
         /// <summary>The record being parsed has a span that broke a rule, or is malformed.</summary>
         public bool MustReread { get; set; }
 
+        /// <summary>The record being parsed is tentative and malformed: not a document.</summary>
+        public bool NotADocument { get; set; }
+
         public void Reset(int first, int end)
         {
             (FirstRecord, EndRecord, SpanCount) = (first, end, 0);
@@ -228,7 +244,7 @@ internal sealed class ParallelRecordParser : IDisposable
                 _recordSpans = new int[Math.Max(end - first, 2 * _recordSpans.Length)];
         }
 
-        public void BeginRecord() => (NextOrdinal, MustReread) = (0, false);
+        public void BeginRecord() => (NextOrdinal, MustReread, NotADocument) = (0, false, false);
 
         public void Add(in PendingSpan span)
         {
@@ -247,7 +263,7 @@ internal sealed class ParallelRecordParser : IDisposable
         {
             if (MustReread)
                 SpanCount = firstSpan;
-            _recordSpans[r - FirstRecord] = MustReread ? -1 : SpanCount - firstSpan;
+            _recordSpans[r - FirstRecord] = NotADocument ? NoDocument : MustReread ? Reread : SpanCount - firstSpan;
         }
 
         public int SpansOf(int r) => _recordSpans[r - FirstRecord];

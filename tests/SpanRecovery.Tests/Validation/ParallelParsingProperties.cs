@@ -13,12 +13,14 @@ namespace SpanRecovery.Tests.Validation;
 /// <summary>
 /// The validator parses the records of each pipe buffer on two cores (<see cref="ParallelRecordParser"/>) and
 /// applies what depends on input order afterwards, on the reading thread. The report must be exactly the one
-/// of parsing on one thread: on generated archives (length-prefixed protobuf, JSON lines, length-prefixed
-/// JSON) with defects and with damaged bytes (malformed records and documents, lengths past the limit), cut
-/// into chunks of any size, in segments of any size.
+/// of parsing on one thread: on generated archives (length-prefixed protobuf, JSON lines with some documents
+/// pretty-printed, length-prefixed JSON) with defects and with damaged bytes (malformed records and
+/// documents, lengths past the limit), cut into chunks of any size, in segments of any size.
 /// </summary>
 public sealed class ParallelParsingProperties
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     [Property(MaxTest = 30)]
     public Property Parsing_on_two_cores_gives_the_one_thread_report() =>
         Prop.ForAll(Arb.From(Gen.Choose(0, 100_000)), Arb.From(Gen.Choose(1, 8192)), (seed, chunkBytes) =>
@@ -49,7 +51,7 @@ public sealed class ParallelParsingProperties
             SpansPerRecord: 1 + (seed % 80)));
         var bytes = File.ReadAllBytes(Directory.GetFiles(path).Single());
         if (encoding == RecordEncoding.Json)
-            bytes = WithWrongTypes(bytes, random);
+            bytes = WithWrongTypes(bytes, raw, random);
         if (raw)
             bytes = LengthPrefixed(bytes);
         // Damage enough that malformed records often outnumber the examples kept, so their order counts, and a
@@ -63,15 +65,18 @@ public sealed class ParallelParsingProperties
 
     /// <summary>
     /// Some documents with a number where a span ID's string belongs: still well-formed JSON, so the framing
-    /// passes them and only parsing finds them malformed.
+    /// passes them and only parsing finds them malformed. Between lines, some documents pretty-printed over
+    /// many lines, whose first line alone is not a document.
     /// </summary>
-    private static byte[] WithWrongTypes(byte[] json, Random random)
+    private static byte[] WithWrongTypes(byte[] json, bool lengthPrefixed, Random random)
     {
         var text = System.Text.Encoding.UTF8.GetString(json).Split('\n');
         for (var i = 0; i < text.Length; i++)
         {
             if (random.Next(8) == 0)
                 text[i] = text[i].Replace("\"spanId\":\"", "\"spanId\":7,\"x\":\"");
+            else if (!lengthPrefixed && random.Next(6) == 0 && text[i].Length > 0)
+                text[i] = JsonNode.Parse(text[i])!.ToJsonString(Indented);
         }
 
         return System.Text.Encoding.UTF8.GetBytes(string.Join('\n', text));
