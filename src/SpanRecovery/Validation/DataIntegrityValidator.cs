@@ -11,6 +11,8 @@ namespace SpanRecovery.Validation;
 /// and cycles over the whole data set and builds the report. Per-span work is a few comparisons here and,
 /// on a thread of its own, one or two probes of the span table — or, when the table would not fit in the
 /// memory limit, one append to a partition file (<see cref="TraceTables"/>); nothing is allocated per span.
+/// Readers that frame whole records hand them over a buffer at a time, and it parses them on two cores
+/// (<see cref="ParallelRecordParser"/>), with the report of parsing them on one.
 /// </summary>
 public sealed class DataIntegrityValidator : ISpanSink, IRecordBatchSink, IDisposable
 {
