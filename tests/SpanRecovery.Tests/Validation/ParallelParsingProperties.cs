@@ -13,7 +13,7 @@ namespace SpanRecovery.Tests.Validation;
 /// <summary>
 /// The validator parses the records of each pipe buffer on two cores (<see cref="ParallelRecordParser"/>) and
 /// applies what depends on input order afterwards, on the reading thread. The report must be exactly the one
-/// of parsing on one thread: on generated archives (length-prefixed protobuf, JSON lines with some documents
+/// of the readers' one-thread path (every JSON document framed by tokenizing, every span handed over alone): on generated archives (length-prefixed protobuf, JSON lines with some documents
 /// pretty-printed, length-prefixed JSON) with defects and with damaged bytes (malformed records and
 /// documents, lengths past the limit), cut into chunks of any size, in segments of any size.
 /// </summary>
@@ -31,9 +31,11 @@ public sealed class ParallelParsingProperties
             var reader = new ReaderOptions { MaxRecordBytes = 64 * 1024 };
             int[] segments = [.. Enumerable.Range(0, 8).Select(_ => random.Next(1, 20_000))];
 
-            var oneThread = Validate(bytes, [bytes.Length], options with { ParallelChunkBytes = int.MaxValue }, reader);
+            var oneThread = Validate(bytes, [bytes.Length], options, reader, oneSpanAtATime: true);
             Assert.Equal(oneThread, Validate(bytes, [bytes.Length], options with { ParallelChunkBytes = chunkBytes }, reader));
             Assert.Equal(oneThread, Validate(bytes, segments, options with { ParallelChunkBytes = chunkBytes }, reader));
+            // Batches in one chunk: no helper thread, but tentative JSON lines all the same.
+            Assert.Equal(oneThread, Validate(bytes, segments, options with { ParallelChunkBytes = int.MaxValue }, reader));
         });
 
     /// <summary>A generated archive with defects; every other one has a few damaged byte runs.</summary>
@@ -111,11 +113,15 @@ public sealed class ParallelParsingProperties
         return output.ToArray();
     }
 
-    private static string Validate(byte[] bytes, int[] segments, ValidationOptions options, ReaderOptions reader)
+    /// <param name="oneSpanAtATime">Give the readers the validator as a plain span sink: they then frame every document by tokenizing and parse on one thread.</param>
+    private static string Validate(byte[] bytes, int[] segments, ValidationOptions options, ReaderOptions reader, bool oneSpanAtATime = false)
     {
         using var validator = new DataIntegrityValidator(options);
         validator.BeginInput("archive", bytes.Length);
-        SegmentedInput.ReadSegmentedAsync(bytes, segments, validator, reader).GetAwaiter().GetResult();
+        var reading = oneSpanAtATime
+            ? SegmentedInput.ReadSegmentedAsync(bytes, segments, new OneSpanAtATime(validator), reader)
+            : SegmentedInput.ReadSegmentedAsync(bytes, segments, validator, reader);
+        reading.GetAwaiter().GetResult();
         validator.EndInput(new InputDescription(RecordFraming.LengthPrefixed, InputCompression.None));
         using var stream = new MemoryStream();
         ValidationReportWriter.WriteJson(validator.Complete(), stream);
@@ -123,5 +129,13 @@ public sealed class ParallelParsingProperties
         json.Remove("elapsedSeconds");
         json.Remove("throughput");
         return json.ToJsonString();
+    }
+
+    /// <summary>The validator as a sink of single spans, which is not handed whole records.</summary>
+    private readonly struct OneSpanAtATime(DataIntegrityValidator validator) : ISpanSink
+    {
+        public void OnSpan(in SpanView span) => validator.OnSpan(span);
+
+        public void OnInputProblem(InputProblem problem) => validator.OnInputProblem(problem);
     }
 }
