@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using SpanRecovery.Otlp;
 
@@ -19,18 +18,19 @@ internal sealed class ParallelRecordParser : IDisposable
 {
     private readonly DataIntegrityValidator _validator;
     private readonly int _chunkBytes;
-    private readonly RecordDecoder _decoder = new(long.MaxValue); // rereads records whole; the framing has checked their size
+    // This thread's decoder (the helper has its own): joins a record that straddles pipe segments, turns damage
+    // into a problem. The framing has checked the records' size.
+    private readonly RecordDecoder _decoder = new(long.MaxValue);
     private readonly List<Chunk> _chunks = [];
     private readonly SemaphoreSlim _helperStart = new(0);
     private readonly ManualResetEventSlim _helperDone = new(false);
     private Thread? _helper;
     private Exception? _helperFailure;
-    private byte[] _joined = [];
     private List<FramedRecord> _records = [];
     private int _chunkCount;
     private int _nextChunk;
     private int _input;
-    private RecordEncoding _encoding;
+    private RecordPayload _payload;
     private bool _disposed;
 
     public ParallelRecordParser(DataIntegrityValidator validator, int chunkBytes)
@@ -45,7 +45,7 @@ internal sealed class ParallelRecordParser : IDisposable
     /// </summary>
     public int Parse(List<FramedRecord> records, RecordEncoding encoding)
     {
-        _encoding = encoding;
+        _payload = encoding == RecordEncoding.Json ? RecordPayload.Json : RecordPayload.Protobuf;
         _records = records;
         _input = _validator.InputIndex;
         _nextChunk = 0;
@@ -56,7 +56,7 @@ internal sealed class ParallelRecordParser : IDisposable
             StartHelper();
         try
         {
-            ParseChunks(ref _joined);
+            ParseChunks(_decoder);
         }
         finally
         {
@@ -120,7 +120,7 @@ internal sealed class ParallelRecordParser : IDisposable
 
     private void Help()
     {
-        byte[] joined = [];
+        using var decoder = new RecordDecoder(long.MaxValue);
         while (true)
         {
             _helperStart.Wait();
@@ -128,7 +128,7 @@ internal sealed class ParallelRecordParser : IDisposable
                 return;
             try
             {
-                ParseChunks(ref joined);
+                ParseChunks(decoder);
             }
             catch (Exception e)
             {
@@ -140,36 +140,22 @@ internal sealed class ParallelRecordParser : IDisposable
     }
 
     /// <summary>Takes chunks in turn with the other thread until none is left.</summary>
-    private void ParseChunks(ref byte[] joined)
+    private void ParseChunks(RecordDecoder decoder)
     {
         int c;
         while ((c = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
-            ParseChunk(_chunks[c], ref joined);
+            ParseChunk(_chunks[c], decoder);
     }
 
-    private void ParseChunk(Chunk chunk, ref byte[] joined)
+    private void ParseChunk(Chunk chunk, RecordDecoder decoder)
     {
         for (var r = chunk.FirstRecord; r < chunk.EndRecord; r++)
         {
             var record = _records[r];
             var firstSpan = chunk.SpanCount;
             chunk.BeginRecord();
-            try
-            {
-                var bytes = record.Bytes.IsSingleSegment ? record.Bytes.FirstSpan : Join(record.Bytes, ref joined);
-                var sink = new ChunkSink(_validator, chunk, _input);
-                if (_encoding == RecordEncoding.Json)
-                    JsonTracesParser.Parse(bytes, record.Offset, sink);
-                else
-                    ProtobufTracesParser.Parse(bytes, record.Offset, sink);
-            }
-            catch (MalformedInputException)
-            {
-                chunk.MustReread = true;
-                chunk.NotADocument = record.Tentative;
-            }
-
-            chunk.FinishRecord(r, firstSpan);
+            decoder.Decode(record.Bytes, record.Offset, _payload, new SpanParsingSink<ChunkSink>(new ChunkSink(_validator, chunk, _input)));
+            chunk.FinishRecord(r, firstSpan, record.Tentative);
         }
     }
 
@@ -204,15 +190,7 @@ internal sealed class ParallelRecordParser : IDisposable
 
     /// <summary>One record through the validator's ordinary one-thread path (malformed: a problem at its offset).</summary>
     private void Reread(FramedRecord record) =>
-        _decoder.Decode(record.Bytes, record.Offset, _encoding == RecordEncoding.Json ? RecordPayload.Json : RecordPayload.Protobuf, new SpanParsingSink<DataIntegrityValidator>(_validator));
-
-    private static ReadOnlySpan<byte> Join(in ReadOnlySequence<byte> bytes, ref byte[] joined)
-    {
-        if (joined.Length < bytes.Length)
-            joined = new byte[Math.Max(bytes.Length, 2L * joined.Length)];
-        bytes.CopyTo(joined);
-        return joined.AsSpan(0, (int)bytes.Length);
-    }
+        _decoder.Decode(record.Bytes, record.Offset, _payload, new SpanParsingSink<DataIntegrityValidator>(_validator));
 
     /// <summary>A run of records parsed by one thread: the spans of its checked records, and per record their number (or why there are none).</summary>
     private sealed class Chunk
@@ -236,8 +214,8 @@ internal sealed class ParallelRecordParser : IDisposable
         /// <summary>The record being parsed has a span that broke a rule, or is malformed.</summary>
         public bool MustReread { get; set; }
 
-        /// <summary>The record being parsed is tentative and malformed: not a document.</summary>
-        public bool NotADocument { get; set; }
+        /// <summary>The record being parsed is malformed.</summary>
+        public bool Malformed { get; set; }
 
         public void Reset(int first, int end)
         {
@@ -246,7 +224,7 @@ internal sealed class ParallelRecordParser : IDisposable
                 _recordSpans = new int[Math.Max(end - first, 2 * _recordSpans.Length)];
         }
 
-        public void BeginRecord() => (NextOrdinal, MustReread, NotADocument) = (0, false, false);
+        public void BeginRecord() => (NextOrdinal, MustReread, Malformed) = (0, false, false);
 
         public void Add(in PendingSpan span)
         {
@@ -261,11 +239,11 @@ internal sealed class ParallelRecordParser : IDisposable
         }
 
         /// <summary>Ends record <paramref name="r"/>, whose spans were added from <paramref name="firstSpan"/> on.</summary>
-        public void FinishRecord(int r, int firstSpan)
+        public void FinishRecord(int r, int firstSpan, bool tentative)
         {
             if (MustReread)
                 SpanCount = firstSpan;
-            _recordSpans[r - FirstRecord] = NotADocument ? NoDocument : MustReread ? Reread : SpanCount - firstSpan;
+            _recordSpans[r - FirstRecord] = Malformed && tentative ? NoDocument : MustReread ? Reread : SpanCount - firstSpan;
         }
 
         public int SpansOf(int r) => _recordSpans[r - FirstRecord];
@@ -285,6 +263,7 @@ internal sealed class ParallelRecordParser : IDisposable
                 chunk.MustReread = true;
         }
 
-        public void OnInputProblem(InputProblem problem) => chunk.MustReread = true;
+        /// <summary>The decoder's report of a malformed record.</summary>
+        public void OnInputProblem(InputProblem problem) => (chunk.MustReread, chunk.Malformed) = (true, true);
     }
 }

@@ -123,12 +123,7 @@ public sealed class ParallelParsingProperties
             : SegmentedInput.ReadSegmentedAsync(bytes, segments, validator, reader);
         reading.GetAwaiter().GetResult();
         validator.EndInput(new InputDescription(RecordFraming.LengthPrefixed, InputCompression.None));
-        using var stream = new MemoryStream();
-        ValidationReportWriter.WriteJson(validator.Complete(), stream);
-        var json = JsonNode.Parse(stream.ToArray())!.AsObject();
-        json.Remove("elapsedSeconds");
-        json.Remove("throughput");
-        return json.ToJsonString();
+        return PartitionedValidationProperties.Json(validator.Complete());
     }
 
     /// <summary>The validator as a sink of single spans, which is not handed whole records.</summary>

@@ -129,7 +129,8 @@ public sealed class PartitionedValidationProperties
     private static string Lines(MemoryStream traces) =>
         string.Join("\n", System.Text.Encoding.UTF8.GetString(traces.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
 
-    private static string Json(ValidationReport report)
+    /// <summary>The report JSON but for elapsed time and throughput, which differ from run to run.</summary>
+    internal static string Json(ValidationReport report)
     {
         using var stream = new MemoryStream();
         ValidationReportWriter.WriteJson(report, stream);
