@@ -1,5 +1,4 @@
-using k8s;
-using k8s.Models;
+using System.Text.Json.Nodes;
 
 namespace SpanRecovery.Sharding;
 
@@ -8,6 +7,9 @@ namespace SpanRecovery.Sharding;
 /// completions and reduce with <see cref="ShardPlan.Partitions"/>, both <c>completionMode: Indexed</c>, so each
 /// pod learns its task from <c>JOB_COMPLETION_INDEX</c>; a failed index is retried on its own
 /// (<c>backoffLimitPerIndex</c>), which is safe since a rerun task changes nothing.
+/// The few fields are written directly rather than through the Kubernetes client's models: those thousands of
+/// types made up a third of the native executable and most of the data it unpacks at every start.
+/// Fields appear in name order, as the Kubernetes client writes them.
 /// </summary>
 internal static class ShardJobs
 {
@@ -17,7 +19,7 @@ internal static class ShardJobs
     /// <param name="parallelism">Pods at a time per Job.</param>
     /// <param name="passEnvironment">Variables copied into the pods as they are here (S3 endpoint and settings; never credentials' values — those come from <paramref name="credentialsSecret"/>).</param>
     /// <param name="credentialsSecret">A Secret whose keys become the pods' environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), or null.</param>
-    public static IReadOnlyList<V1Job> Create(
+    public static IReadOnlyList<JsonObject> Create(
         ShardPlan plan, string work, string image, string? ns, string name, int parallelism,
         IReadOnlyDictionary<string, string> passEnvironment, string? credentialsSecret)
     {
@@ -30,40 +32,43 @@ internal static class ShardJobs
     }
 
     /// <summary>The Jobs as one YAML stream, documents separated by <c>---</c>, ready for <c>kubectl apply -f</c>.</summary>
-    public static string ToYaml(IEnumerable<V1Job> jobs) => string.Join("---\n", jobs.Select(j => YamlFromJson.Convert(KubernetesJson.Serialize(j))));
+    public static string ToYaml(IEnumerable<JsonObject> jobs) => string.Join("---\n", jobs.Select(j => YamlFromJson.Convert(j.ToJsonString())));
 
-    private static V1Job Job(
-        string name, string? ns, string image, List<string> args, int completions, int parallelism,
-        IReadOnlyDictionary<string, string> environment, string? credentialsSecret) => new()
+    private static JsonObject Job(
+        string name, string? ns, string image, string[] args, int completions, int parallelism,
+        IReadOnlyDictionary<string, string> environment, string? credentialsSecret)
+    {
+        var container = new JsonObject
         {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "spanrecovery" } },
-            Spec = new V1JobSpec
+            ["args"] = new JsonArray([.. args.Select(a => (JsonNode)a)]),
+            ["env"] = new JsonArray([.. environment.OrderBy(e => e.Key, StringComparer.Ordinal)
+                .Select(e => new JsonObject { ["name"] = e.Key, ["value"] = e.Value })]),
+        };
+        if (credentialsSecret is not null)
+            container["envFrom"] = new JsonArray(new JsonObject { ["secretRef"] = new JsonObject { ["name"] = credentialsSecret } });
+        container["image"] = image;
+        container["name"] = "spanrecovery";
+
+        var metadata = new JsonObject { ["labels"] = new JsonObject { ["app.kubernetes.io/name"] = "spanrecovery" }, ["name"] = name };
+        if (ns is not null)
+            metadata["namespace"] = ns;
+        return new JsonObject
+        {
+            ["apiVersion"] = "batch/v1",
+            ["kind"] = "Job",
+            ["metadata"] = metadata,
+            ["spec"] = new JsonObject
             {
-                CompletionMode = "Indexed",
-                Completions = completions,
-                Parallelism = Math.Min(parallelism, completions),
-                BackoffLimitPerIndex = RetriesPerIndex,
-                Template = new V1PodTemplateSpec
+                ["backoffLimitPerIndex"] = RetriesPerIndex,
+                ["completionMode"] = "Indexed",
+                ["completions"] = completions,
+                ["parallelism"] = Math.Min(parallelism, completions),
+                ["template"] = new JsonObject
                 {
-                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "spanrecovery", ["job-name"] = name } },
-                    Spec = new V1PodSpec
-                    {
-                        RestartPolicy = "Never",
-                        Containers =
-                    [
-                        new V1Container
-                        {
-                            Name = "spanrecovery",
-                            Image = image,
-                            Args = args,
-                            Env = [.. environment.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new V1EnvVar { Name = e.Key, Value = e.Value })],
-                            EnvFrom = credentialsSecret is null ? null : [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = credentialsSecret } }],
-                        },
-                    ],
-                    },
+                    ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app.kubernetes.io/name"] = "spanrecovery", ["job-name"] = name } },
+                    ["spec"] = new JsonObject { ["containers"] = new JsonArray(container), ["restartPolicy"] = "Never" },
                 },
             },
         };
+    }
 }

@@ -5,9 +5,9 @@ using System.Text.RegularExpressions;
 namespace SpanRecovery.Sharding;
 
 /// <summary>
-/// Writes a JSON document as block-style YAML, for manifests people read before <c>kubectl apply</c>. The
-/// Kubernetes models serialize to JSON with generated code (the native executable cannot use a reflection-based
-/// YAML serializer), and JSON maps onto YAML exactly. A string is written plain only when it cannot be read as
+/// Writes a JSON document as block-style YAML, for manifests people read before <c>kubectl apply</c>: the
+/// manifests are built as JSON nodes (the native executable cannot use a reflection-based YAML serializer),
+/// and JSON maps onto YAML exactly. A string is written plain only when it cannot be read as
 /// anything else (a word like <c>Never</c> or <c>batch/v1</c>); any other is double-quoted, whose escapes are
 /// JSON's, so no value can be misread as a number, a boolean or YAML syntax.
 /// </summary>

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using SpanRecovery.Generation;
 using SpanRecovery.Otlp;
 using SpanRecovery.Storage;
@@ -174,6 +176,21 @@ public sealed class ShardTests(S3TestServer s3) : IDisposable
             var envFrom = (YamlMappingNode)Assert.Single(((YamlSequenceNode)container["envFrom"]).Children);
             Assert.Equal("s3-creds", Scalar(envFrom, "secretRef", "name"));
             Assert.Equal("Never", Scalar(pod, "restartPolicy"));
+        }
+
+        // And as the Kubernetes client reads it into its models: every field name and type is the API's.
+        var typed = manifest.StdOut.Split("---\n").Select(document => KubernetesYaml.Deserialize<V1Job>(document)).ToList();
+        Assert.Equal([3, 12], typed.Select(j => j.Spec.Completions));
+        foreach (var (job, kind) in typed.Zip(Kinds))
+        {
+            Assert.Equal(("batch/v1", "Job", "traces"), (job.ApiVersion, job.Kind, job.Metadata.NamespaceProperty));
+            Assert.Equal(("Indexed", 3), (job.Spec.CompletionMode, job.Spec.BackoffLimitPerIndex));
+            Assert.Equal("spanrecovery-" + kind, job.Spec.Template.Metadata.Labels["job-name"]);
+            var container = Assert.Single(job.Spec.Template.Spec.Containers);
+            Assert.Equal(["shard", kind, "--work", work], container.Args);
+            Assert.Contains(container.Env, e => e.Name == "AWS_ENDPOINT_URL" && e.Value == "http://minio:9000");
+            Assert.Equal("s3-creds", Assert.Single(container.EnvFrom).SecretRef.Name);
+            Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
         }
     }
 
