@@ -30,7 +30,7 @@ internal sealed class CorruptCompressionException : Exception
 
 /// <summary>
 /// Decompression as its own pipeline stage: a task on another thread inflates the compressed pipe into a
-/// new pipe, so decompression and parsing run on both cores. The writer pauses when the parser falls behind
+/// new pipe (whole-file zstd with libzstd: straight into the buffers the parser reads, <see cref="ZstdSegmentReader"/>), so decompression and parsing run on both cores. The writer pauses when the parser falls behind
 /// (bounded memory). A corrupted or truncated stream ends the pipe normally after the last good bytes, so
 /// the parser still gets everything that was recovered, and the producer task returns the damage as a
 /// <see cref="CorruptCompressionException"/> for the reader to report once parsing is done.
@@ -47,6 +47,12 @@ internal static class DecompressingPipe
 
     public static (PipeReader Reader, Task<CorruptCompressionException?> Producer) Start(PipeReader compressed, InputCompression compression, CancellationToken cancellationToken)
     {
+        if (compression == InputCompression.Zstd && NativeZstd.IsAvailable)
+        {
+            var direct = new ZstdSegmentReader(compressed, cancellationToken);
+            return (direct, direct.Producer);
+        }
+
         var pipe = new Pipe(Options);
         var producer = Task.Run(() => ProduceAsync(compressed, compression, pipe.Writer, cancellationToken), cancellationToken);
         return (pipe.Reader, producer);

@@ -58,6 +58,47 @@ internal static partial class NativeZstd
     [LibraryImport(Library, EntryPoint = "ZSTD_decompressDCtx")]
     public static unsafe partial nuint Decompress(nint context, byte* destination, nuint capacity, byte* source, nuint size);
 
+    /// <summary>ZSTD_FRAMEHEADERSIZE_MAX: enough bytes to read any frame header.</summary>
+    public const int FrameHeaderMax = 18;
+
+    /// <summary><c>ZSTD_skippableFrame</c> (zstd.h <c>ZSTD_frameType_e</c>).</summary>
+    public const int SkippableFrame = 1;
+
+    /// <summary>ZSTD_SKIPPABLEHEADERSIZE: a skippable frame's magic number and content size.</summary>
+    public const int SkippableHeaderBytes = 8;
+
+    /// <summary>
+    /// <c>ZSTD_frameHeader</c> (zstd.h, libzstd 1.5: 48 bytes), the fields read here at their offsets. Offsets and
+    /// size are explicit, with room to spare, since the native executable's trimming drops fields nothing reads:
+    /// a sequential layout would then shrink, and libzstd would write past it.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    public struct FrameHeader
+    {
+        [FieldOffset(0)]
+        public ulong FrameContentSize;
+
+        [FieldOffset(8)]
+        public ulong WindowSize;
+
+        [FieldOffset(20)]
+        public int FrameType;
+    }
+
+    /// <summary>0 when <paramref name="size"/> bytes hold the whole frame header, else how many it needs (or an error).</summary>
+    [LibraryImport(Library, EntryPoint = "ZSTD_getFrameHeader")]
+    public static unsafe partial nuint GetFrameHeader(FrameHeader* header, byte* source, nuint size);
+
+    // The block-by-block ("bufferless") API: the caller chooses where each block's output goes.
+    [LibraryImport(Library, EntryPoint = "ZSTD_decompressBegin")]
+    public static partial nuint DecompressBegin(nint context);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_nextSrcSizeToDecompress")]
+    public static partial nuint NextSourceSize(nint context);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_decompressContinue")]
+    public static unsafe partial nuint DecompressContinue(nint context, byte* destination, nuint capacity, byte* source, nuint size);
+
     /// <summary><c>ZSTD_c_compressionLevel</c>, <c>ZSTD_c_nbWorkers</c> (zstd.h).</summary>
     public const int CompressionLevel = 100, Workers = 400;
 
