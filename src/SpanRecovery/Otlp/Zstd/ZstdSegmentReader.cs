@@ -164,9 +164,11 @@ internal sealed class ZstdSegmentReader : PipeReader
     {
         CorruptCompressionException? damage = null;
         Exception? failure = null;
-        var context = NativeZstd.NewContext();
+        nint context = 0;
         try
         {
+            // In here: on this thread, an exception that escaped would end the process.
+            context = NativeZstd.NewContext();
             while (TakeInput(1, out _))
                 DecompressFrame(context);
         }
@@ -184,7 +186,8 @@ internal sealed class ZstdSegmentReader : PipeReader
         }
         finally
         {
-            _ = NativeZstd.FreeContext(context);
+            if (context != 0)
+                _ = NativeZstd.FreeContext(context);
         }
 
         TaskCompletionSource? waiting;
