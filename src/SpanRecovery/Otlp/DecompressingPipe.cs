@@ -30,8 +30,9 @@ internal sealed class CorruptCompressionException : Exception
 
 /// <summary>
 /// Decompression as its own pipeline stage: a task on another thread inflates the compressed pipe into a
-/// new pipe (whole-file zstd with libzstd: straight into the buffers the parser reads, <see cref="ZstdSegmentReader"/>), so decompression and parsing run on both cores. The writer pauses when the parser falls behind
-/// (bounded memory). A corrupted or truncated stream ends the pipe normally after the last good bytes, so
+/// new pipe, so decompression and parsing run on both cores (whole-file zstd with libzstd goes straight into
+/// the buffers the parser reads instead: <see cref="ZstdSegmentReader"/>). The writer pauses when the parser
+/// falls behind (bounded memory). A corrupted or truncated stream ends the pipe normally after the last good bytes, so
 /// the parser still gets everything that was recovered, and the producer task returns the damage as a
 /// <see cref="CorruptCompressionException"/> for the reader to report once parsing is done.
 /// </summary>
