@@ -44,13 +44,14 @@ public sealed class S3CrashTests(S3TestServer s3) : IDisposable
 
     /// <summary>
     /// Many files, so the first segments are up while the next ones are still being written: each is an upload
-    /// of its own, so the writer is still busy well after the first one shows in a listing (with four files a
-    /// fast machine finished a copy before the test could see a segment and kill it).
+    /// of its own, so the writer is still busy well after the first one shows (with four files a fast machine
+    /// finished a copy before the test could see a segment and kill it; with 40, a loaded one still did once,
+    /// while the other tests running beside it kept the watching loop from running for that long).
     /// </summary>
     private string Source()
     {
         var source = _dir.File("source");
-        ArchiveGenerator.Generate(source, new GeneratorOptions(160_000, Seed: 11, Files: 40));
+        ArchiveGenerator.Generate(source, new GeneratorOptions(160_000, Seed: 11, Files: 200));
         return source;
     }
 
