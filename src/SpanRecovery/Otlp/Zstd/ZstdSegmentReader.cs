@@ -351,11 +351,11 @@ internal sealed class ZstdSegmentReader : PipeReader
     /// <summary>True when <paramref name="count"/> compressed bytes are at hand; else how many there are (the input ended).</summary>
     private bool TakeInput(int count, out int available)
     {
-        while (_input.Length < count && !_inputComplete)
+        if (_input.Length < count && !_inputComplete)
         {
             if (_inputRead)
                 _compressed.AdvanceTo(_input.Start, _input.End);
-            var read = _compressed.ReadAsync(_cancellationToken).AsTask().GetAwaiter().GetResult();
+            var read = _compressed.ReadAtLeastAsync(count, _cancellationToken).AsTask().GetAwaiter().GetResult();
             (_input, _inputComplete, _inputRead) = (read.Buffer, read.IsCompleted, true);
         }
 
