@@ -235,7 +235,7 @@ internal static class JsonDocumentReader
             catch (JsonException e)
             {
                 Scanned += json.BytesConsumed;
-                error = $"invalid JSON: {e.Message}";
+                error = JsonTracesParser.InvalidJson(e);
                 return null;
             }
 

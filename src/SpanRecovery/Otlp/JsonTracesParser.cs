@@ -40,13 +40,25 @@ internal static class JsonTracesParser
         }
         catch (JsonException e)
         {
-            throw new MalformedInputException($"invalid JSON: {e.Message}", reader.BytesConsumed);
+            throw new MalformedInputException(InvalidJson(e), reader.BytesConsumed);
         }
         catch (InvalidOperationException e)
         {
             // Utf8JsonReader's typed getters throw this for a token of another type (e.g. a number as ID).
             throw new MalformedInputException($"invalid OTLP/JSON value: {e.Message}", reader.TokenStartIndex);
         }
+    }
+
+    /// <summary>
+    /// The problem text of a reader's <see cref="JsonException"/>, without the reader's own position: the caller
+    /// reports the byte offset, and the reader counts <c>BytePositionInLine</c> differently for the same bytes
+    /// (invalid UTF-8, for one) when they arrive in one span or in several segments. A report must not depend on that.
+    /// </summary>
+    internal static string InvalidJson(JsonException e)
+    {
+        var position = $" LineNumber: {e.LineNumber} | BytePositionInLine: {e.BytePositionInLine}.";
+        var message = e.Message.EndsWith(position, StringComparison.Ordinal) ? e.Message[..^position.Length] : e.Message;
+        return $"invalid JSON: {message}";
     }
 
     private delegate void ObjectParser<TSink>(ref Utf8JsonReader reader, ReadOnlySpan<byte> document, long recordOffset, TSink sink)
