@@ -51,7 +51,7 @@ internal static class CommandLineHost
             return e switch
             {
                 BackupNotFoundException => ExitCodes.NotFound,
-                RestoreTargetRefusedException => ExitCodes.Usage,
+                RestoreTargetRefusedException or TargetWriteFailedException => ExitCodes.Usage,
                 _ => ExitCodes.IntegrityProblem,
             };
         }
@@ -96,7 +96,7 @@ internal static class CommandLineHost
             await Console.Error.WriteLineAsync("spanrecovery: out of memory: lower --memory-limit or --max-record-bytes, or give the process more memory");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutputWriteException)
         {
             await Console.Error.WriteLineAsync($"spanrecovery: {e.Message}");
             return ExitCodes.Usage;

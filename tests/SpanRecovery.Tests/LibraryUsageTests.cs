@@ -130,7 +130,7 @@ public sealed partial class LibraryUsageTests : IDisposable
                 return e switch
                 {
                     BackupNotFoundException => 3,
-                    RestoreTargetRefusedException => 2,
+                    RestoreTargetRefusedException or TargetWriteFailedException => 2,
                     _ => 1,     // CorruptedBackupException, VerificationFailedException, HookFailedException
                 };
             }

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Microsoft.Win32.SafeHandles;
 using SpanRecovery.Otlp.Zstd;
 using ZstdSharp;
 
@@ -14,10 +13,11 @@ namespace SpanRecovery.Otlp;
 internal sealed class TraceFileWriter : IDisposable
 {
     private const int ZstdLevel = 3;
-    private const int WriteBuffer = 1 << 20;
+    /// <summary>The file buffer a writer of records wants: records go out in few, large writes.</summary>
+    internal const int WriteBuffer = 1 << 20;
 
     private readonly RecordFraming _framing;
-    private readonly FileStream _file;
+    private readonly Stream _file;
     private readonly Stream _output;
     private readonly Compressor? _recordCompressor;
     private byte[] _frame = [];
@@ -29,19 +29,11 @@ internal sealed class TraceFileWriter : IDisposable
     {
     }
 
-    /// <summary>Appends to an open file: the records follow what it holds as a new compression frame or member.</summary>
-    public TraceFileWriter(SafeFileHandle file, RecordFraming framing, InputCompression compression, CompressionLevel gzipLevel)
-        : this(AtEnd(new FileStream(file, FileAccess.Write, bufferSize: WriteBuffer)), framing, compression, gzipLevel)
-    {
-    }
-
-    private static FileStream AtEnd(FileStream file)
-    {
-        file.Seek(0, SeekOrigin.End);
-        return file;
-    }
-
-    private TraceFileWriter(FileStream file, RecordFraming framing, InputCompression compression, CompressionLevel gzipLevel)
+    /// <summary>
+    /// Writes to <paramref name="file"/> where it stands, which it then owns: at the end of a file, the records
+    /// follow what it holds as a new compression frame or member. Its <see cref="Stream.Flush()"/> must flush to disk.
+    /// </summary>
+    public TraceFileWriter(Stream file, RecordFraming framing, InputCompression compression, CompressionLevel gzipLevel)
     {
         if (compression == InputCompression.ZstdRecord && framing != RecordFraming.LengthPrefixed)
         {
@@ -92,7 +84,10 @@ internal sealed class TraceFileWriter : IDisposable
         if (_output != _file)
             _output.Dispose(); // finishes the compressed stream
         _recordCompressor?.Dispose();
-        _file.Flush(flushToDisk: true);
+        if (_file is FileStream file)
+            file.Flush(flushToDisk: true);
+        else
+            _file.Flush();
         _file.Dispose();
     }
 }

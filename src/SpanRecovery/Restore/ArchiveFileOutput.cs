@@ -9,7 +9,7 @@ namespace SpanRecovery.Restore;
 /// per-record or whole-file compression, so a collector or any reader of the original reads the restored
 /// file the same way. Used where records are re-encoded (point in time); whole backups are copied byte for byte.
 /// The file is created (or appended to, as a new compression frame or member) at the first record, so an
-/// input that keeps no record leaves no file.
+/// input that keeps no record leaves no file. A write error is an <see cref="OutputWriteException"/>.
 /// </summary>
 internal sealed class ArchiveFileOutput(string path) : IRecordOutput, IAsyncDisposable
 {
@@ -21,7 +21,7 @@ internal sealed class ArchiveFileOutput(string path) : IRecordOutput, IAsyncDisp
     public void Write(ReadOnlySpan<byte> record, RecordEncoding encoding)
     {
         // The reader reports the format before the first record. Optimal gzip: a restored archive is kept.
-        _writer ??= new TraceFileWriter(SourceFiles.OpenAppend(path), _format.Framing ?? RecordFraming.Raw, _format.Compression, CompressionLevel.Optimal);
+        _writer ??= new TraceFileWriter(OutputFileStream.Append(path, TraceFileWriter.WriteBuffer), _format.Framing ?? RecordFraming.Raw, _format.Compression, CompressionLevel.Optimal);
         _writer.Write(record);
     }
 

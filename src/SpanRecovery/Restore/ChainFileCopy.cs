@@ -10,14 +10,14 @@ internal static class ChainFileCopy
 {
     /// <summary>
     /// Decompresses a chain file into <paramref name="path"/>, checked on the way (<see cref="ChainFileReader"/>),
-    /// and flushes it to disk. With <c>--force</c> a damaged segment ends the file early instead of the restore.
+    /// and flushes it to disk (a write error is an <see cref="OutputWriteException"/>). With <c>--force</c> a damaged segment ends the file early instead of the restore.
     /// </summary>
     public static async Task<(long Written, string Sha256)> CopyCheckedAsync(
         ChainFile file, string path, SegmentSpanTally spans, ReaderOptions readerOptions, RestoreOptions options, CancellationToken cancellationToken)
     {
-        await using var output = new FileStream(SourceFiles.CreateNew(path), FileAccess.Write, bufferSize: 0);
+        await using var output = OutputFileStream.CreateNew(path, bufferSize: 0);
         var copied = await ChainFileReader.ReadAsync(file, output, spans, readerOptions, Progress(options), EndEarly(options), cancellationToken);
-        output.Flush(flushToDisk: true);
+        output.Flush();
         return copied;
     }
 
@@ -36,7 +36,8 @@ internal static class ChainFileCopy
     {
         options.Log?.WriteLine($"warning: {SourcePath.Display(file.Path)} is in no known trace format; restored as captured");
         await using var input = new ChainFileStream(file, Progress(options));
-        await using var output = new FileStream(SourceFiles.CreateNew(path), FileAccess.Write);
+        await using var output = OutputFileStream.CreateNew(path, bufferSize: 4096);
         await input.CopyToAsync(output, cancellationToken);
+        output.Flush();
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
+using SpanRecovery.Storage;
 
 namespace SpanRecovery.Restore;
 
@@ -24,9 +25,25 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
 
     public string Name => path;
 
-    /// <summary>The switch into place replaces the whole directory, so one holding the repository or the source is refused.</summary>
-    public void Check(BackupRepository repository, RestorePlan plan) =>
+    /// <summary>
+    /// The switch into place replaces the whole directory, so one holding the repository or the source is refused.
+    /// A whole backup is refused when its files do not fit beside the target (the old target stays until the
+    /// switch; what interrupted restores left there goes first): found out before the services are stopped, not
+    /// by filling their disk. A point in time writes only the spans it keeps, an amount known only when it is done.
+    /// </summary>
+    public void Check(BackupRepository repository, RestorePlan plan)
+    {
         RestoreTargetGuard.Check(path, repository, plan.Backups.Select(b => b.Source));
+        if (plan.PointInTimeUnixNano is not null)
+            return;
+        var needed = plan.Primary[^1].Files.Sum(f => f.CaptureEnd);
+        var free = LocalDisk.FreeBytes(path) + StagingDirectory.LeftoverBytes(path);
+        if (free < needed)
+        {
+            throw new RestoreTargetRefusedException($"the backup's files take {needed:N0} bytes, and the file system of the restore target "
+                + $"{Path.GetFullPath(path)} has {free:N0} bytes free; nothing was restored");
+        }
+    }
 
     public void Open(RestoreRun run, CancellationToken cancellationToken) => _staging = StagingDirectory.Create(path);
 

@@ -28,6 +28,13 @@ public sealed class HookFailedException(string message) : RecoveryException(mess
 
 /// <summary>
 /// A directory target the restore must not replace (a file, the repository or something holding it, a parent
-/// of the backed-up source); refused before any hook runs or anything is touched (exit 2).
+/// of the backed-up source) or that has too little free space for a whole backup; refused before any hook runs
+/// or anything is touched (exit 2).
 /// </summary>
 public sealed class RestoreTargetRefusedException(string message) : RecoveryException(message);
+
+/// <summary>
+/// A file of the directory target could not be written (a full disk, a quota, a file-size limit): nothing was
+/// switched into place, the target was left as it was (exit 2).
+/// </summary>
+public sealed class TargetWriteFailedException(string message, Exception? inner = null) : RecoveryException(message, inner);

@@ -120,6 +120,10 @@ internal sealed class RestoreRun
         {
             failure = new CorruptedBackupException(e.Message, []); // found while reading, past the checksum gate (--force)
         }
+        catch (OutputWriteException e)
+        {
+            failure = new TargetWriteFailedException($"{e.Message}; nothing was switched into place, the target was left as it was", e);
+        }
         finally
         {
             // Services come back whatever happened, also after a failure or a cancelled restore; a refused

@@ -31,10 +31,8 @@ internal sealed class StagingDirectory : IDisposable
     /// </summary>
     public static StagingDirectory Create(string target)
     {
-        var full = System.IO.Path.GetFullPath(target).TrimEnd(System.IO.Path.DirectorySeparatorChar);
-        var parent = System.IO.Path.GetDirectoryName(full) ?? throw new IOException($"cannot restore into the root directory {full}");
+        var (full, parent, name) = Place(target);
         Directory.CreateDirectory(parent);
-        var name = System.IO.Path.GetFileName(full);
         foreach (var leftover in Directory.EnumerateDirectories(parent, $".{name}{StagingMarker}*"))
             SourceFiles.DeleteTree(leftover);
         foreach (var previous in Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*").Order(StringComparer.Ordinal))
@@ -48,6 +46,37 @@ internal sealed class StagingDirectory : IDisposable
         var path = System.IO.Path.Combine(parent, $".{name}{StagingMarker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return new StagingDirectory(full, path);
+    }
+
+    /// <summary>
+    /// The bytes of the files that <see cref="Create"/> will remove beside <paramref name="target"/> (what
+    /// interrupted restores left), which a restore may count as free before it starts; 0 when they cannot be counted.
+    /// </summary>
+    public static long LeftoverBytes(string target)
+    {
+        var (full, parent, name) = Place(target);
+        if (!Directory.Exists(parent))
+            return 0;
+        var removed = Directory.EnumerateDirectories(parent, $".{name}{StagingMarker}*");
+        if (Directory.Exists(full) || File.Exists(full))
+            removed = removed.Concat(Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*"));
+        try
+        {
+            var everyFile = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 };
+            return removed.Sum(directory => new DirectoryInfo(directory).EnumerateFiles("*", everyFile).Sum(file => file.Length));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The target's full path, its parent directory (where the staging directory goes) and its name.</summary>
+    private static (string Full, string Parent, string Name) Place(string target)
+    {
+        var full = System.IO.Path.GetFullPath(target).TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        var parent = System.IO.Path.GetDirectoryName(full) ?? throw new IOException($"cannot restore into the root directory {full}");
+        return (full, parent, System.IO.Path.GetFileName(full));
     }
 
     /// <summary>

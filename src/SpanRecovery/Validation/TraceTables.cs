@@ -1,3 +1,5 @@
+using SpanRecovery.Storage;
+
 namespace SpanRecovery.Validation;
 
 /// <summary>
@@ -204,16 +206,10 @@ internal sealed class TraceTables : IDisposable
             throw new ArgumentOutOfRangeException(nameof(partitions), partitions, $"partitions must be 1 to {MaxPartitions}");
         var directory = _options.EffectiveSpillDirectory;
         var needed = PartitionSpill.BytesFor(expectedSpans);
-        var free = FreeBytes(directory);
+        var free = LocalDisk.FreeBytes(directory);
         if (free < needed)
             throw new IOException($"the spill directory {directory} has {free / (1 << 20):N0} MiB free; partitioned validation of about "
                 + $"{expectedSpans:N0} spans needs {needed / (1 << 20):N0} MiB there (choose another spill directory, or raise the memory limit)");
         return new PartitionSpill(directory, partitions);
-    }
-
-    private static long FreeBytes(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        return new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
     }
 }

@@ -50,12 +50,40 @@ internal static class Spanrecovery
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
 
     /// <summary>Runs with extra environment variables (a capped heap, say).</summary>
-    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = StartInfo(args);
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        return RunAsync(start, args);
+    }
+
+    /// <summary>
+    /// Runs where no file may grow past <paramref name="kibibytes"/> (<c>ulimit -f</c>), as on a file system with
+    /// a file-size limit: a write past it fails (EFBIG; the signal that would end the process is ignored).
+    /// The dotnet host's code pages, mapped from a file as large as they are, are kept in memory instead.
+    /// </summary>
+    public static Task<CliResult> RunWithFileSizeLimitAsync(int kibibytes, params string[] args)
+    {
+        var cli = StartInfo(args);
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["-c", $"trap '' XFSZ; ulimit -f {kibibytes}; exec \"$@\"", "bash", cli.FileName, .. cli.ArgumentList])
+            start.ArgumentList.Add(arg);
+        foreach (var (name, value) in cli.Environment)
+            start.Environment[name] = value;
+        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        return RunAsync(start, args);
+    }
+
+    private static async Task<CliResult> RunAsync(ProcessStartInfo start, string[] args)
+    {
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -35,6 +35,21 @@ public sealed class RepairCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_output_file_that_cannot_be_written_is_reported_naming_it()
+    {
+        var archive = _dir.File("archive");
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 4000, Seed: 3, DefectRate: 0.03));
+        var output = _dir.File("out");
+
+        // No file may outgrow 256 KiB, as on a file system with a file-size limit; the copy needs about 1 MB.
+        var repair = await Spanrecovery.RunWithFileSizeLimitAsync(256, "repair", archive, "--out", output);
+
+        repair.AssertClean(2);
+        Assert.Contains($"cannot write {Path.Combine(output, Path.GetFileName(Files(archive).Single()))}: the file would outgrow", repair.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("read failed", repair.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_output_or_quarantine_that_touches_an_input_is_refused_before_anything_is_written()
     {
         var archive = _dir.File("archive");

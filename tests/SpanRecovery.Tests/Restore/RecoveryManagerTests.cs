@@ -292,6 +292,38 @@ public sealed class RecoveryManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_whole_backup_bigger_than_the_free_space_beside_the_target_is_refused_before_the_pre_hook()
+    {
+        var backup = await _backups.CreateBackupAsync(_source);
+        // A file of 256 TiB and more, as far as the manifest says: no file system here has that free.
+        Tamper(backup.Manifest, m => m with
+        {
+            Files = [.. m.Files.Select(f => f with { CaptureEnd = f.CaptureEnd + (1L << 48) })],
+            Segments = [.. m.Segments.Select(s => s with { SourceBytes = s.SourceBytes + (1L << 48) })],
+        });
+
+        var refused = await Assert.ThrowsAsync<RestoreTargetRefusedException>(() => _recovery.RestoreFromBackupAsync(backup.Manifest.Name, _target, Hooks()));
+
+        Assert.Contains($"the file system of the restore target {_target} has", refused.Message, StringComparison.Ordinal);
+        AssertTargetUntouched();
+        Assert.Empty(HookLog()); // nothing was stopped, so nothing is started again
+    }
+
+    [Fact]
+    public void What_interrupted_restores_left_beside_the_target_counts_as_free_space()
+    {
+        _dir.WriteFile(".target.spanrecovery-staging-0123/a.bin", new byte[1000]);
+        _dir.WriteFile(".target.spanrecovery-staging-4567/sub/b.bin", new byte[20]);
+        _dir.WriteFile(".target.spanrecovery-previous-89ab/old.txt", new byte[300]);
+        _dir.WriteFile(".other.spanrecovery-staging-cdef/c.bin", new byte[5]);
+
+        // The previous target is removed only when the target is there; otherwise it is put back.
+        Assert.Equal(1320, StagingDirectory.LeftoverBytes(_target));
+        Directory.Delete(_target, recursive: true);
+        Assert.Equal(1020, StagingDirectory.LeftoverBytes(_target));
+    }
+
+    [Fact]
     public async Task A_target_renamed_aside_by_a_restore_that_died_mid_switch_comes_back()
     {
         var backup = await _backups.CreateBackupAsync(_source);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SpanRecovery.Generation;
 using SpanRecovery.Tests.CliProcess;
 using SpanRecovery.Tests.OtlpReading;
 using SpanRecovery.Tests.RepositoryBackups;
@@ -117,6 +118,32 @@ public sealed class RestoreCommandTests : IDisposable
         Assert.DoesNotContain("hook]", restore.StdErr, StringComparison.Ordinal);
         Assert.Equal(before.Keys.Order(), RepositoryTestKit.Snapshot(_repo).Keys.Order());
         (await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo)).AssertClean(0);
+    }
+
+    [Theory]
+    [InlineData("--backup")]
+    [InlineData("--to-time")]
+    public async Task A_target_that_cannot_take_a_file_is_reported_naming_it_and_is_left_as_it_was(string how)
+    {
+        // A file of about 1 MB where no file may outgrow 256 KiB, as on a file system with a file-size limit.
+        var source = _dir.File("big-source");
+        var file = Path.GetFileName(ArchiveGenerator.Generate(source, new GeneratorOptions(4000, Seed: 5)).Files.Single());
+        var name = await RestoreTestKit.InitAndBackUpAsync(_repo, source);
+        _dir.WriteFile("target/old.txt", "what was there before"u8.ToArray());
+
+        var restore = await Spanrecovery.RunWithFileSizeLimitAsync(256, "restore", "--repo", _repo, how, how == "--backup" ? name : "2099-01-01T00:00:00Z",
+            "--target", _target, "--json", "--post-hook", "echo post $SPANRECOVERY_OUTCOME");
+
+        restore.AssertClean(2);
+        Assert.Contains($"cannot write {_dir.Path}/.target.spanrecovery-staging-", restore.StdErr, StringComparison.Ordinal);
+        Assert.Contains($"/{file}: the file would outgrow what its file system", restore.StdErr, StringComparison.Ordinal);
+        Assert.Contains("nothing was switched into place, the target was left as it was", restore.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("read failed", restore.StdErr, StringComparison.Ordinal); // the backup reads well: the target failed
+        Assert.Contains("[post-hook] post failure", restore.StdErr, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(restore.StdOut);
+        Assert.False(json.RootElement.GetProperty("verified").GetBoolean());
+        Assert.Equal(["old.txt"], Directory.EnumerateFileSystemEntries(_target).Select(Path.GetFileName));
+        Assert.Empty(Directory.EnumerateDirectories(_dir.Path, ".target.spanrecovery-*"));
     }
 
     [Fact]
