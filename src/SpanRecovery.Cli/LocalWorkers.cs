@@ -21,7 +21,7 @@ internal static class LocalWorkers
         try
         {
             using var work = new DirectoryObjectStore(directory);
-            var plan = await ShardTasks.PlanAsync(work, paths, workers, validation.Partitions is > 0 and var forced ? forced : 4 * workers, ShardSettings.From(validation, reader), cancellationToken);
+            var plan = await ShardTasks.PlanAsync(work, paths, workers, ReducePartitions(paths, workers, validation), ShardSettings.From(validation, reader), cancellationToken);
             await RunAllAsync("map", "--task", plan.MapTasks, directory, workers, cancellationToken,
                 validation.SpillDirectory is { } spill ? ["--spill-dir", spill] : []);
             await RunAllAsync("reduce", "--partition", plan.Partitions, directory, workers, cancellationToken);
@@ -32,6 +32,20 @@ internal static class LocalWorkers
             if (Directory.Exists(directory))
                 Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// <c>--partitions</c> when given. Else at least 4 per worker, so that the reduce tasks share the work evenly,
+    /// and enough that N of them at a time, each holding the table of one partition, stay within the memory
+    /// limit together (the table's size estimated from the inputs' sizes, as <c>validate</c> does).
+    /// </summary>
+    internal static int ReducePartitions(IReadOnlyList<string> paths, int workers, ValidationOptions validation)
+    {
+        if (validation.Partitions is > 0 and var forced)
+            return forced;
+        var perTask = Math.Max(1, validation.EffectiveMemoryLimitBytes / workers);
+        var tableBytes = ArchiveValidation.EstimateSpans(ArchiveValidation.ExpandInputs(paths)) * TraceTables.TableBytesPerSpan;
+        return (int)Math.Clamp(Math.Max(4L * workers, (tableBytes + perTask - 1) / perTask), 1, PartitionFile.MaxPartitions);
     }
 
     private static async Task RunAllAsync(string kind, string option, int tasks, string work, int workers, CancellationToken cancellationToken, string[]? extra = null)

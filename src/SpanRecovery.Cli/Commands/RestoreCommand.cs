@@ -83,14 +83,14 @@ internal static class RestoreCommand
                 if (asJson)
                     JsonOutput.Write(e.Result);
                 else
-                    PrintText(e.Result);
+                    PrintText(e.Result, failed: true);
                 throw;
             }
 
             if (asJson)
                 JsonOutput.Write(result);
             else
-                PrintText(result);
+                PrintText(result, failed: false);
             return result.Verified ? ExitCodes.Ok : ExitCodes.IntegrityProblem;
         });
         return command;
@@ -154,9 +154,10 @@ internal static class RestoreCommand
         return headers;
     }
 
-    private static void PrintText(RecoveryResult result)
+    /// <param name="failed">The restore stopped (its error follows on stderr): what it got to, under a heading that says so.</param>
+    private static void PrintText(RecoveryResult result, bool failed)
     {
-        Console.WriteLine($"restored {string.Join(", ", result.Backups)} to {result.Target}");
+        Console.WriteLine($"{(failed ? "failed to restore" : "restored")} {string.Join(", ", result.Backups)} to {result.Target}");
         Console.WriteLine($"  files     {result.Files}");
         Console.WriteLine($"  spans     {result.Spans:N0}{(result.SpansDropped > 0 ? $" ({result.SpansDropped:N0} left out: ended after the time or restored from the other chain)" : "")}");
         Console.WriteLine($"  bytes     {result.Bytes:N0}");

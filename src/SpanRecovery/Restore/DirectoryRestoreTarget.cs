@@ -45,7 +45,17 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         }
     }
 
-    public void Open(RestoreRun run, CancellationToken cancellationToken) => _staging = StagingDirectory.Create(path);
+    public void Open(RestoreRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _staging = StagingDirectory.Create(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TargetWriteFailedException($"cannot make a staging directory beside the restore target {Path.GetFullPath(path)}: {e.Message}; the target was left as it was", e);
+        }
+    }
 
     public Task DeliverAsync(RestoreRun run, ChainFile file, CancellationToken cancellationToken) =>
         run.RewritesRecords ? WriteRecordsAsync(run, file, cancellationToken) : CopyAsync(run, file, cancellationToken);

@@ -34,7 +34,7 @@ public sealed class HookFailedException(string message) : RecoveryException(mess
 public sealed class RestoreTargetRefusedException(string message) : RecoveryException(message);
 
 /// <summary>
-/// A file of the directory target could not be written (a full disk, a quota, a file-size limit): nothing was
-/// switched into place, the target was left as it was (exit 2).
+/// The directory target could not take the restore: its staging directory could not be made, or a file could not
+/// be written (a full disk, a quota, a file-size limit). Nothing was switched into place, the target was left as it was (exit 2).
 /// </summary>
 public sealed class TargetWriteFailedException(string message, Exception? inner = null) : RecoveryException(message, inner);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SpanRecovery.Generation;
 using SpanRecovery.Tests.CliProcess;
+using SpanRecovery.Validation;
 
 namespace SpanRecovery.Tests.Cli;
 
@@ -49,6 +50,26 @@ public sealed class BoundedMemoryTests : IDisposable
         Assert.Contains("trace-ID partitions, held in memory", unboundedText.StdOut, StringComparison.Ordinal);
         Assert.Contains("MiB spilled to disk", text.StdOut, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(spill));
+    }
+
+    [Fact]
+    public async Task Local_workers_cut_the_data_set_so_that_the_reduce_tasks_running_together_fit_the_memory_limit()
+    {
+        var archive = _dir.File("archive");
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(20_000, Seed: 5, Files: 3, DefectRate: 0.01));
+        // The span table as validate estimates it from the inputs' sizes, shared by 2 reduce tasks at a time.
+        var tableBytes = ArchiveValidation.EstimateSpans(Directory.GetFiles(archive)) * TraceTables.TableBytesPerSpan;
+        var partitions = (tableBytes + (128 * 1024) - 1) / (128 * 1024);
+        Assert.True(partitions > 8, $"{partitions} partitions: no more than the 4 per worker it gets anyway");
+
+        var inMemory = await Spanrecovery.RunAsync("validate", archive, "--format", "json");
+        var workers = await Spanrecovery.RunAsync("validate", archive, "--format", "json", "--workers", "2", "--memory-limit", "256K");
+        var text = await Spanrecovery.RunAsync("validate", archive, "--workers", "2", "--memory-limit", "256K");
+
+        Assert.True(workers.ExitCode == 1, workers.ToString());
+        Assert.Equal(Report(inMemory).ToJsonString(), Report(workers).ToJsonString());
+        Assert.Contains($"span table in {partitions} trace-ID partitions (", text.StdOut, StringComparison.Ordinal);
+        Assert.Contains("MiB spilled to disk)", text.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -120,6 +120,27 @@ public sealed class RestoreCommandTests : IDisposable
         (await Spanrecovery.RunAsync("backups", "verify", "--repo", _repo)).AssertClean(0);
     }
 
+    [Fact]
+    public async Task A_whole_backup_is_refused_before_any_hook_where_it_does_not_fit_but_a_point_in_time_is_not_judged_up_front()
+    {
+        var name = await BackUpAsync();
+
+        // /proc reports no free space at all.
+        var whole = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--backup", name, "--target", "/proc/spanrecovery-restore",
+            "--pre-hook", "echo pre ran", "--post-hook", "echo post ran");
+        var pointInTime = await Spanrecovery.RunAsync("restore", "--repo", _repo, "--to-time", "2099-01-01T00:00:00Z", "--target", "/proc/spanrecovery-restore",
+            "--pre-hook", "echo pre ran", "--post-hook", "echo post ran");
+
+        whole.AssertClean(2);
+        Assert.Contains("and the file system of the restore target /proc/spanrecovery-restore has 0 bytes free; nothing was restored", whole.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hook]", whole.StdErr, StringComparison.Ordinal);
+        Assert.StartsWith($"failed to restore {name} to /proc/spanrecovery-restore\n", whole.StdOut, StringComparison.Ordinal);
+        pointInTime.AssertClean(2); // /proc takes no staging directory: found when the restore starts, after the pre-hook
+        Assert.Contains("cannot make a staging directory beside the restore target /proc/spanrecovery-restore: ", pointInTime.StdErr, StringComparison.Ordinal);
+        Assert.Contains("[pre-hook] pre ran", pointInTime.StdErr, StringComparison.Ordinal);
+        Assert.Contains("[post-hook] post ran", pointInTime.StdErr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--backup")]
     [InlineData("--to-time")]
