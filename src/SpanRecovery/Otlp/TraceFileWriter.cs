@@ -81,13 +81,20 @@ internal sealed class TraceFileWriter : IDisposable
 
     public void Dispose()
     {
-        if (_output != _file)
-            _output.Dispose(); // finishes the compressed stream
-        _recordCompressor?.Dispose();
-        if (_file is FileStream file)
-            file.Flush(flushToDisk: true);
-        else
-            _file.Flush();
-        _file.Dispose();
+        try
+        {
+            if (_output != _file)
+                _output.Dispose(); // finishes the compressed stream
+            if (_file is FileStream file)
+                file.Flush(flushToDisk: true);
+            else
+                _file.Flush();
+        }
+        finally
+        {
+            // Also when the file could not take the end of the data (a full disk): the handle is closed all the same.
+            _recordCompressor?.Dispose();
+            _file.Dispose();
+        }
     }
 }

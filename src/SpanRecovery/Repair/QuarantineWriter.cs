@@ -5,6 +5,7 @@ using Google.Protobuf;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 using SpanRecovery.Otlp;
+using SpanRecovery.Restore;
 using SpanRecovery.Validation;
 
 namespace SpanRecovery.Repair;
@@ -36,12 +37,12 @@ internal sealed class QuarantineWriter : IDisposable
     private static readonly string SpansName = Name(TracesSchema.SpansJson);
     private static readonly string AttributesName = Name(TracesSchema.AttributesJson);
 
-    private readonly FileStream _file;
+    private readonly OutputFileStream _file;
 
     public QuarantineWriter(string directory)
     {
         Directory.CreateDirectory(directory);
-        _file = new FileStream(Path.Combine(directory, FileName), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+        _file = OutputFileStream.Replace(Path.Combine(directory, FileName), bufferSize: 1 << 16);
     }
 
     public long Spans { get; private set; }
@@ -60,8 +61,14 @@ internal sealed class QuarantineWriter : IDisposable
 
     public void Dispose()
     {
-        _file.Flush(flushToDisk: true);
-        _file.Dispose();
+        try
+        {
+            _file.Flush(); // to disk
+        }
+        finally
+        {
+            _file.Dispose();
+        }
     }
 
     private static string FromJson(ReadOnlySpan<byte> document, IReadOnlyList<RuleSet> rules)

@@ -24,6 +24,10 @@ internal sealed class OutputFileStream : WriteOnlyStream
     public static OutputFileStream CreateNew(string path, int bufferSize) =>
         Open(path, () => new FileStream(SourceFiles.CreateNew(path), FileAccess.Write, bufferSize));
 
+    /// <summary>Creates the file, replacing one that is there.</summary>
+    public static OutputFileStream Replace(string path, int bufferSize) =>
+        Open(path, () => new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize));
+
     /// <summary>Opens the file at its end, creating it when missing: what is written follows what it holds.</summary>
     public static OutputFileStream Append(string path, int bufferSize) =>
         Open(path, () =>

@@ -50,6 +50,21 @@ public sealed class RepairCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_quarantine_that_cannot_be_written_is_reported_naming_it()
+    {
+        var archive = _dir.File("archive");
+        ArchiveGenerator.Generate(archive, new GeneratorOptions(Spans: 4000, Seed: 3, Files: 8, DefectRate: 0.3));
+        var quarantine = _dir.File("q");
+
+        // Copies of about 140 KB each fit under 256 KiB; the quarantine of about 1,200 spans as JSON does not.
+        var repair = await Spanrecovery.RunWithFileSizeLimitAsync(256, "repair", archive, "--out", _dir.File("out"), "--quarantine", quarantine);
+
+        repair.AssertClean(2);
+        Assert.Contains($"cannot write {Path.Combine(quarantine, "quarantine.jsonl")}: the file would outgrow", repair.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("read failed", repair.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_output_or_quarantine_that_touches_an_input_is_refused_before_anything_is_written()
     {
         var archive = _dir.File("archive");
