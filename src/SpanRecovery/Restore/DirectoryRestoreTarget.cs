@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
-using SpanRecovery.Storage;
 
 namespace SpanRecovery.Restore;
 
@@ -36,11 +35,11 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         RestoreTargetGuard.Check(path, repository, plan.Backups.Select(b => b.Source));
         if (plan.PointInTimeUnixNano is not null)
             return;
-        var needed = plan.Primary[^1].Files.Sum(f => f.CaptureEnd);
-        var free = LocalDisk.FreeBytes(path) + StagingDirectory.LeftoverBytes(path);
-        if (free < needed)
+        // In 128 bits: a damaged manifest's sizes, each within range, must not overflow their sum.
+        var needed = plan.Primary[^1].Files.Aggregate(Int128.Zero, (sum, file) => sum + file.CaptureEnd);
+        if (StagingDirectory.FreeBytesBeside(path) is { } free && free < needed)
         {
-            throw new RestoreTargetRefusedException($"the backup's files take {needed:N0} bytes, and the file system of the restore target "
+            throw new RestoreTargetRefusedException($"the backup's files take {needed:N0} bytes, and the file system beside the restore target "
                 + $"{Path.GetFullPath(path)} has {free:N0} bytes free; nothing was restored");
         }
     }
@@ -83,7 +82,15 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
             throw new VerificationFailedException($"the restored data does not match the backups, the target was left as it was: {string.Join("; ", verification.Problems)}");
         foreach (var problem in verification.Problems)
             run.Options.Log?.WriteLine($"warning: {problem}");
-        _staging.Commit();
+        try
+        {
+            _staging.Commit();
+        }
+        catch (Exception e) when (OutputWriteException.IsWriteError(e) && !_staging.Committed)
+        {
+            throw new TargetWriteFailedException($"cannot switch the restored files into place at {Path.GetFullPath(path)}: {e.Message}; the target was left as it was", e);
+        }
+
         return new RecoveryResult(run.BackupNames, spans, bytes, 0, Path.GetFullPath(path), verification.Ok, null, null, files, run.SpansDropped, ShiftNanos: run.ShiftNanos);
     }
 
@@ -151,7 +158,15 @@ internal sealed class DirectoryRestoreTarget(string path) : IRestoreTarget
         // functions refuse, and escaped bytes can neither be nor make a separator or a "..".
         if (!Path.GetFullPath(SourcePath.Display(path)).StartsWith(Path.GetFullPath(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new CorruptedBackupException($"a manifest names the file '{SourcePath.Display(relative)}', which is outside the restore target", []);
-        SourceFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            SourceFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
+        {
+            throw OutputWriteException.For(Path.GetDirectoryName(path)!, e);
+        }
+
         return path;
     }
 

@@ -43,11 +43,13 @@ internal sealed class OutputFileStream : WriteOnlyStream
         {
             return new OutputFileStream(open(), path);
         }
-        catch (Exception e) when (IsWriteError(e))
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
         {
-            throw Failed(path, e);
+            throw OutputWriteException.For(path, e);
         }
     }
+
+    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -55,9 +57,9 @@ internal sealed class OutputFileStream : WriteOnlyStream
         {
             _file.Write(buffer);
         }
-        catch (Exception e) when (IsWriteError(e))
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
         {
-            throw Failed(_path, e);
+            throw OutputWriteException.For(_path, e);
         }
     }
 
@@ -67,9 +69,9 @@ internal sealed class OutputFileStream : WriteOnlyStream
         {
             await _file.WriteAsync(buffer, cancellationToken);
         }
-        catch (Exception e) when (IsWriteError(e))
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
         {
-            throw Failed(_path, e);
+            throw OutputWriteException.For(_path, e);
         }
     }
 
@@ -80,9 +82,9 @@ internal sealed class OutputFileStream : WriteOnlyStream
         {
             _file.Flush(flushToDisk: true);
         }
-        catch (Exception e) when (IsWriteError(e))
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
         {
-            throw Failed(_path, e);
+            throw OutputWriteException.For(_path, e);
         }
     }
 
@@ -93,9 +95,9 @@ internal sealed class OutputFileStream : WriteOnlyStream
             if (disposing)
                 _file.Dispose(); // writes what is still buffered
         }
-        catch (Exception e) when (IsWriteError(e))
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
         {
-            throw Failed(_path, e);
+            throw OutputWriteException.For(_path, e);
         }
         finally
         {
@@ -103,11 +105,16 @@ internal sealed class OutputFileStream : WriteOnlyStream
         }
     }
 
+}
+
+/// <summary>A file or directory being restored or repaired could not be written (<see cref="OutputFileStream"/>).</summary>
+internal sealed class OutputWriteException(string message, Exception inner) : Exception(message, inner)
+{
     /// <summary>What the system answers a write it cannot take; .NET reports EFBIG as an argument out of range.</summary>
-    private static bool IsWriteError(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException;
+    public static bool IsWriteError(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException;
 
     /// <summary>The error, naming the file once (.NET names it in some messages, not in others).</summary>
-    private static OutputWriteException Failed(string path, Exception e)
+    public static OutputWriteException For(string path, Exception e)
     {
         var reason = e is ArgumentOutOfRangeException
             ? "the file would outgrow what its file system or the process's file-size limit allows"
@@ -115,6 +122,3 @@ internal sealed class OutputFileStream : WriteOnlyStream
         return new($"cannot write {SourcePath.Display(path)}: {reason}", e);
     }
 }
-
-/// <summary>A file being restored or repaired could not be written (<see cref="OutputFileStream"/>).</summary>
-internal sealed class OutputWriteException(string message, Exception inner) : Exception(message, inner);

@@ -1,4 +1,5 @@
 using SpanRecovery.Repository;
+using SpanRecovery.Storage;
 
 namespace SpanRecovery.Restore;
 
@@ -14,7 +15,6 @@ internal sealed class StagingDirectory : IDisposable
     private const string PreviousMarker = ".spanrecovery-previous-";
 
     private readonly string _target;
-    private bool _committed;
 
     private StagingDirectory(string target, string path)
     {
@@ -23,6 +23,9 @@ internal sealed class StagingDirectory : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>Whether <see cref="Commit"/> put the staged files in place of the target.</summary>
+    public bool Committed { get; private set; }
 
     /// <summary>
     /// Creates a fresh staging directory for <paramref name="target"/> after tidying what interrupted restores
@@ -49,10 +52,28 @@ internal sealed class StagingDirectory : IDisposable
     }
 
     /// <summary>
-    /// The bytes of the files that <see cref="Create"/> will remove beside <paramref name="target"/> (what
-    /// interrupted restores left), which a restore may count as free before it starts; 0 when they cannot be counted.
+    /// The bytes a staging directory beside <paramref name="target"/> may fill: the free space of the file system
+    /// of the target's parent, where it goes, and what <see cref="Create"/> will remove there first. Null when
+    /// the file system cannot be asked.
     /// </summary>
-    public static long LeftoverBytes(string target)
+    public static long? FreeBytesBeside(string target)
+    {
+        var (_, parent, _) = Place(target);
+        try
+        {
+            return LocalDisk.FreeBytes(parent) + LeftoverBytes(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The bytes of the files that <see cref="Create"/> will remove beside <paramref name="target"/> (what
+    /// interrupted restores left), links not followed; 0 when they cannot be counted.
+    /// </summary>
+    internal static long LeftoverBytes(string target)
     {
         var (full, parent, name) = Place(target);
         if (!Directory.Exists(parent))
@@ -62,8 +83,9 @@ internal sealed class StagingDirectory : IDisposable
             removed = removed.Concat(Directory.EnumerateDirectories(parent, $".{name}{PreviousMarker}*"));
         try
         {
-            var everyFile = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 };
-            return removed.Sum(directory => new DirectoryInfo(directory).EnumerateFiles("*", everyFile).Sum(file => file.Length));
+            // A restored link to a directory (logs -> /var/log) is not walked into: its files are not ours.
+            var filesNotLinks = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+            return removed.Sum(directory => new DirectoryInfo(directory).EnumerateFiles("*", filesNotLinks).Sum(file => file.Length));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -110,7 +132,7 @@ internal sealed class StagingDirectory : IDisposable
             throw;
         }
 
-        _committed = true;
+        Committed = true;
         DirectorySync.Flush(System.IO.Path.GetDirectoryName(_target)!);
         if (previous is not null)
             SourceFiles.DeleteTree(previous);
@@ -118,7 +140,7 @@ internal sealed class StagingDirectory : IDisposable
 
     public void Dispose()
     {
-        if (_committed || !Directory.Exists(Path))
+        if (Committed || !Directory.Exists(Path))
             return;
         try
         {

@@ -109,7 +109,7 @@ internal static class ShardTasks
         var single = SinglePassOutcome.Concat([.. maps.Select(m => Trusted(work, ShardObjects.MapDone(m.Task), m.ToOutcome))], plan.Settings.MaxExamples);
         var table = TableOutcome.Merge(
             [.. reduces.Select((r, p) => Trusted(work, ShardObjects.ReduceDone(p), () => r.ToOutcome(plan.Inputs.Count)))], plan.Settings.MaxExamples);
-        // The key records the map tasks wrote for the reduce tasks, as a one-machine run spills them to disk.
+        // The partition objects the map tasks wrote for the reduce tasks, as a one-machine run spills them to disk.
         var partitionBytes = maps.Sum(m => m.PartitionSpans.Sum(PartitionSpill.BytesFor));
         return single.ToReport(table, DateTime.UtcNow - started, plan.Partitions, partitionBytes);
     }

@@ -53,8 +53,9 @@ internal sealed class PartitionSpill : ITracePartitions
     /// <summary>Bytes written to the spill files so far.</summary>
     public long Bytes { get; private set; }
 
-    /// <summary>Key records per span: what a partitioned run needs on disk.</summary>
-    public static long BytesFor(long spans) => spans * PartitionFile.RecordBytes + spans / PartitionFile.RecordsPerBlock * PartitionFile.HeaderBytes;
+    /// <summary>The bytes of a partition file of <paramref name="spans"/> key records (full blocks, then a last partial one).</summary>
+    public static long BytesFor(long spans) =>
+        (spans * PartitionFile.RecordBytes) + ((spans + PartitionFile.RecordsPerBlock - 1) / PartitionFile.RecordsPerBlock * PartitionFile.HeaderBytes);
 
     public void Enter(ReadOnlySpan<PendingSpan> batch)
     {

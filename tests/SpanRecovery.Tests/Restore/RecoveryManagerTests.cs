@@ -304,7 +304,7 @@ public sealed class RecoveryManagerTests : IDisposable
 
         var refused = await Assert.ThrowsAsync<RestoreTargetRefusedException>(() => _recovery.RestoreFromBackupAsync(backup.Manifest.Name, _target, Hooks()));
 
-        Assert.Contains($"the file system of the restore target {_target} has", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"the file system beside the restore target {_target} has", refused.Message, StringComparison.Ordinal);
         AssertTargetUntouched();
         Assert.Empty(HookLog()); // nothing was stopped, so nothing is started again
     }
@@ -316,6 +316,9 @@ public sealed class RecoveryManagerTests : IDisposable
         _dir.WriteFile(".target.spanrecovery-staging-4567/sub/b.bin", new byte[20]);
         _dir.WriteFile(".target.spanrecovery-previous-89ab/old.txt", new byte[300]);
         _dir.WriteFile(".other.spanrecovery-staging-cdef/c.bin", new byte[5]);
+        // A restored link to a directory is not walked into.
+        _dir.WriteFile("elsewhere/big.bin", new byte[100_000]);
+        Directory.CreateSymbolicLink(_dir.File(".target.spanrecovery-previous-89ab/logs"), _dir.File("elsewhere"));
 
         // The previous target is removed only when the target is there; otherwise it is put back.
         Assert.Equal(1320, StagingDirectory.LeftoverBytes(_target));

@@ -132,7 +132,7 @@ public sealed class RestoreCommandTests : IDisposable
             "--pre-hook", "echo pre ran", "--post-hook", "echo post ran");
 
         whole.AssertClean(2);
-        Assert.Contains("and the file system of the restore target /proc/spanrecovery-restore has 0 bytes free; nothing was restored", whole.StdErr, StringComparison.Ordinal);
+        Assert.Contains("and the file system beside the restore target /proc/spanrecovery-restore has 0 bytes free; nothing was restored", whole.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("hook]", whole.StdErr, StringComparison.Ordinal);
         Assert.StartsWith($"failed to restore {name} to /proc/spanrecovery-restore\n", whole.StdOut, StringComparison.Ordinal);
         pointInTime.AssertClean(2); // /proc takes no staging directory: found when the restore starts, after the pre-hook
