@@ -59,6 +59,9 @@ internal sealed class RepositoryLock : IAsyncDisposable
 
     private const string ListedPrefix = "locks/";
 
+    /// <summary>The file a local repository's writers hold, one at a time, while they take a stale lock over.</summary>
+    internal const string TakeoverKey = "lock.takeover";
+
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(5);
 
     /// <summary>An unreadable lock file this old is from a writer killed between creating and filling it.</summary>
@@ -95,9 +98,10 @@ internal sealed class RepositoryLock : IAsyncDisposable
     }
 
     /// <summary>
-    /// The lock file of a local repository, created exclusively, all on this thread: a writer that stalls between
-    /// looking at a stale lock and deleting it could delete another's new one, and the thread pool must not be
-    /// what stalls it.
+    /// The lock file of a local repository, created exclusively, all on this thread. Taking over a stale one
+    /// (look at it, delete it, create ours) is done by one writer at a time, under the kernel's lock of
+    /// <see cref="TakeoverKey"/>: otherwise a writer that looked at the stale lock could delete the new lock of
+    /// another that took it over first, and both would hold the repository.
     /// </summary>
     private static RepositoryLock AcquireFile(BackupRepository repository, string directory, LockHolder holder)
     {
@@ -108,7 +112,9 @@ internal sealed class RepositoryLock : IAsyncDisposable
         {
             try
             {
-                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                // Shared, not FileShare.None: .NET would flock the new file exclusively, which fails (after
+                // creating it, empty) while another writer reads it, and both would give up.
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
                 {
                     file.Write(content);
                     file.Flush(flushToDisk: true);
@@ -129,19 +135,36 @@ internal sealed class RepositoryLock : IAsyncDisposable
             }
             catch (IOException) when (attempt < 10 || File.Exists(path))
             {
+                using var takeover = TakeOverAlone(Path.Combine(directory, TakeoverKey));
                 // Gone again before we could look (another writer released or took it over): try again.
-                if (!File.Exists(path))
-                    continue;
                 var existing = ReadFile(path);
+                if (existing.Length == 0 && !File.Exists(path))
+                    continue;
                 var existingHolder = TryParse(existing);
                 var unreadableAndOld = existingHolder is null && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > UnreadableLockGrace;
                 if (attempt >= 3 || !(unreadableAndOld || existingHolder?.IsStale(DateTime.UtcNow) == true))
                     throw Held(repository, BackupRepository.LockKey, existingHolder);
-                // Delete only the stale lock we looked at, not one another writer put there since.
-                if (!ReadFile(path).AsSpan().SequenceEqual(existing))
-                    continue;
                 File.Delete(path);
                 tookOver = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The kernel's exclusive lock (flock, which .NET takes for <see cref="FileShare.None"/>) of the file that
+    /// orders takeovers, waited for a moment; released, with the process, however it ends.
+    /// </summary>
+    private static FileStream TakeOverAlone(string path)
+    {
+        for (var wait = 0; ; wait++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (wait < 500)
+            {
+                Thread.Sleep(10); // another writer is taking the lock over: it is done within milliseconds
             }
         }
     }

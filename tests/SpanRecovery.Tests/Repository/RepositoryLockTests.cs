@@ -54,7 +54,7 @@ public sealed class RepositoryLockTests : IDisposable
     [Fact]
     public async Task Writers_racing_to_take_over_one_stale_lock_end_with_exactly_one_holder()
     {
-        for (var round = 0; round < 5; round++)
+        for (var round = 0; round < 50; round++)
         {
             WriteLock(DeadPid);
             using var start = new Barrier(6);
