@@ -3,6 +3,7 @@ using SpanRecovery.Encryption;
 using SpanRecovery.Repository;
 using SpanRecovery.Restore;
 using SpanRecovery.Sharding;
+using SpanRecovery.Storage;
 
 namespace SpanRecovery.Cli;
 

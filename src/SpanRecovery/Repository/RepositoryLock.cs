@@ -113,12 +113,10 @@ internal sealed class RepositoryLock : IAsyncDisposable
             try
             {
                 // Shared, not FileShare.None: .NET would flock the new file exclusively, which fails (after
-                // creating it, empty) while another writer reads it, and both would give up.
-                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                {
-                    file.Write(content);
-                    file.Flush(flushToDisk: true);
-                }
+                // creating it, empty) while another writer reads it, and both would give up. Unbuffered: a write
+                // that failed is not tried again when the file is closed.
+                using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0))
+                    Fill(file, path, content);
 
                 // Two writers that both found the same stale lock could both take it over: the later one
                 // deletes the earlier one's new lock. After a takeover, look again a moment later: only the
@@ -135,8 +133,10 @@ internal sealed class RepositoryLock : IAsyncDisposable
             }
             catch (IOException) when (attempt < 10 || File.Exists(path))
             {
-                using var takeover = TakeOverAlone(Path.Combine(directory, TakeoverKey));
                 // Gone again before we could look (another writer released or took it over): try again.
+                if (!File.Exists(path))
+                    continue;
+                using var takeover = TakeOverAlone(Path.Combine(directory, TakeoverKey));
                 var existing = ReadFile(path);
                 if (existing.Length == 0 && !File.Exists(path))
                     continue;
@@ -147,6 +147,24 @@ internal sealed class RepositoryLock : IAsyncDisposable
                 File.Delete(path);
                 tookOver = true;
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes the holder into the lock file just created. One that cannot be filled (a full disk) is deleted, ours
+    /// as it is, so that it does not pass for a lock another writer holds; the error is the disk's, and is thrown.
+    /// </summary>
+    private static void Fill(FileStream file, string path, byte[] content)
+    {
+        try
+        {
+            file.Write(content);
+            file.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (OutputWriteException.IsWriteError(e))
+        {
+            File.Delete(path);
+            throw OutputWriteException.For(path, e);
         }
     }
 

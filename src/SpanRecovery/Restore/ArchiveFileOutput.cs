@@ -9,7 +9,7 @@ namespace SpanRecovery.Restore;
 /// per-record or whole-file compression, so a collector or any reader of the original reads the restored
 /// file the same way. Used where records are re-encoded (point in time); whole backups are copied byte for byte.
 /// The file is created (or appended to, as a new compression frame or member) at the first record, so an
-/// input that keeps no record leaves no file. A write error is an <see cref="OutputWriteException"/>.
+/// input that keeps no record leaves no file. A write error is an <see cref="Storage.OutputWriteException"/>.
 /// </summary>
 internal sealed class ArchiveFileOutput(string path) : IRecordOutput, IAsyncDisposable
 {

@@ -10,7 +10,7 @@ internal static class ChainFileCopy
 {
     /// <summary>
     /// Decompresses a chain file into <paramref name="path"/>, checked on the way (<see cref="ChainFileReader"/>),
-    /// and flushes it to disk (a write error is an <see cref="OutputWriteException"/>). With <c>--force</c> a damaged segment ends the file early instead of the restore.
+    /// and flushes it to disk (a write error is an <see cref="Storage.OutputWriteException"/>). With <c>--force</c> a damaged segment ends the file early instead of the restore.
     /// </summary>
     public static async Task<(long Written, string Sha256)> CopyCheckedAsync(
         ChainFile file, string path, SegmentSpanTally spans, ReaderOptions readerOptions, RestoreOptions options, CancellationToken cancellationToken)

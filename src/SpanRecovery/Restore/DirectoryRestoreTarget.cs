@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
+using SpanRecovery.Storage;
 
 namespace SpanRecovery.Restore;
 

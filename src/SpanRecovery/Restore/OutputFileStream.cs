@@ -1,5 +1,6 @@
 using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
+using SpanRecovery.Storage;
 
 namespace SpanRecovery.Restore;
 
@@ -105,20 +106,4 @@ internal sealed class OutputFileStream : WriteOnlyStream
         }
     }
 
-}
-
-/// <summary>A file or directory being restored or repaired could not be written (<see cref="OutputFileStream"/>).</summary>
-internal sealed class OutputWriteException(string message, Exception inner) : Exception(message, inner)
-{
-    /// <summary>What the system answers a write it cannot take; .NET reports EFBIG as an argument out of range.</summary>
-    public static bool IsWriteError(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException;
-
-    /// <summary>The error, naming the file once (.NET names it in some messages, not in others).</summary>
-    public static OutputWriteException For(string path, Exception e)
-    {
-        var reason = e is ArgumentOutOfRangeException
-            ? "the file would outgrow what its file system or the process's file-size limit allows"
-            : e.Message.Replace($" : '{path}'", "", StringComparison.Ordinal);
-        return new($"cannot write {SourcePath.Display(path)}: {reason}", e);
-    }
 }

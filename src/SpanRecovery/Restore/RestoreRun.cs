@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.ExceptionServices;
 using SpanRecovery.Otlp;
 using SpanRecovery.Repository;
+using SpanRecovery.Storage;
 using SpanRecovery.Validation;
 
 namespace SpanRecovery.Restore;
