@@ -180,7 +180,7 @@ internal sealed class RepositoryLock : IAsyncDisposable
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (wait < 500)
+            catch (IOException) when (wait < 500 && File.Exists(path))
             {
                 Thread.Sleep(10); // another writer is taking the lock over: it is done within milliseconds
             }

@@ -105,5 +105,4 @@ internal sealed class OutputFileStream : WriteOnlyStream
             base.Dispose(disposing);
         }
     }
-
 }
